@@ -1,0 +1,5 @@
+/**
+ * Public API of the kit. Notebooks import from here (tslab resolves this file directly).
+ * Data flows one way: tensor → model/text → world/data → search → simulator → agent → rl → eval → report.
+ */
+export * from './tensor';

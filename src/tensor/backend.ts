@@ -1,0 +1,77 @@
+/**
+ * Backend choice. tfjs is the tensor layer; which engine runs the kernels is picked once at start-up:
+ *   tfjs-node-gpu (CUDA) > tfjs-node (libtensorflow CPU) > native (this kit's BLAS addon) > wasm > cpu.
+ * `ZS_BACKEND` forces one (`node-gpu`, `node`, `native`, `wasm`, `cpu`, `webgpu`); a forced backend that
+ * cannot start is an error rather than a silent fallback, because benchmark numbers would lie.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { applyWasmPatches } from './wasm-patches';
+
+export type BackendChoice = 'node-gpu' | 'node' | 'native' | 'wasm' | 'cpu' | 'webgpu';
+export const BACKEND_CHOICES: BackendChoice[] = ['node-gpu', 'node', 'native', 'wasm', 'cpu', 'webgpu'];
+
+/** Optional backends register themselves when their module is loaded; each loader returns the tfjs backend name. */
+const loaders: Record<BackendChoice, () => Promise<string>> = {
+  'node-gpu': async () => { require('@tensorflow/tfjs-node-gpu'); return 'tensorflow'; },
+  node: async () => { require('@tensorflow/tfjs-node'); return 'tensorflow'; },
+  native: async () => { const m = require('./native-backend'); return m.registerNativeBackend(); },
+  wasm: async () => {
+    require('@tensorflow/tfjs-backend-wasm');
+    applyWasmPatches();
+    return 'wasm';
+  },
+  cpu: async () => 'cpu',
+  webgpu: async () => { const m = require('./webgpu-backend'); return m.registerWebGpuBackend(); },
+};
+
+let chosen: { choice: BackendChoice; name: string } | null = null;
+let pending: Promise<{ choice: BackendChoice; name: string }> | null = null;
+
+async function tryBackend(choice: BackendChoice): Promise<string> {
+  const name = await loaders[choice]();
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tfjs could not initialise backend '${name}'`);
+  await tf.ready();
+  // A one-op smoke test: some backends register but fail on first use (missing libtensorflow, no GPU).
+  const probe = tf.tidy(() => tf.matMul(tf.ones([2, 2]), tf.ones([2, 2])).dataSync()[0]);
+  if (probe !== 2) throw new Error(`backend '${name}' failed its smoke test`);
+  return name;
+}
+
+/**
+ * Initialise the tensor backend once and return its name. Safe to call many times.
+ * `log` prints the choice once (to stderr, so JSON on stdout stays clean).
+ */
+export function initBackend(opts: { backend?: BackendChoice; log?: boolean } = {}): Promise<{ choice: BackendChoice; name: string }> {
+  if (chosen) return Promise.resolve(chosen);
+  if (pending) return pending;
+  pending = (async () => {
+    const forced = opts.backend ?? (process.env.ZS_BACKEND as BackendChoice | undefined);
+    if (forced && !BACKEND_CHOICES.includes(forced)) {
+      throw new Error(`ZS_BACKEND='${forced}' is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`);
+    }
+    const order: BackendChoice[] = forced ? [forced] : ['node-gpu', 'node', 'native', 'wasm', 'cpu'];
+    const failures: string[] = [];
+    for (const choice of order) {
+      try {
+        const name = await tryBackend(choice);
+        chosen = { choice, name };
+        if (opts.log ?? process.env.ZS_QUIET !== '1') {
+          process.stderr.write(`[zerosearch] tensor backend: ${choice} (tfjs '${name}')${failures.length ? `; skipped ${failures.map((f) => f.split(':')[0]).join(', ')}` : ''}\n`);
+        }
+        return chosen;
+      } catch (err) {
+        failures.push(`${choice}: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+    pending = null;
+    throw new Error(`no tensor backend could start:\n  ${failures.join('\n  ')}`);
+  })();
+  return pending;
+}
+
+/** The backend chosen by initBackend, or null before it ran. */
+export function currentBackend(): { choice: BackendChoice; name: string } | null {
+  return chosen;
+}

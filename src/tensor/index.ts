@@ -1,0 +1,3 @@
+export * as tf from '@tensorflow/tfjs-core';
+export { initBackend, currentBackend, BACKEND_CHOICES } from './backend';
+export type { BackendChoice } from './backend';

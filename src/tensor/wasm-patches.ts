@@ -1,0 +1,78 @@
+/**
+ * Patches for tfjs's wasm backend (4.22), applied once when wasm is chosen.
+ *
+ * 1. `UnsortedSegmentSum` has no wasm kernel, yet `gather`'s gradient needs it (every embedding
+ *    lookup). We register one that computes on the host: the op is memory-bound and rare (once per
+ *    step per embedding), so a plain loop costs little.
+ * 2. XNNPACK only accelerates plain 2-D products. A transposed operand (every matmul gradient:
+ *    dA = dY·Bᵀ, dB = Aᵀ·dY) or a batch > 1 falls back to a naive loop at 1–3 GFLOP/s instead of
+ *    ~22. We wrap `BatchMatMul` so transposes are materialised first (O(n²) copies, cheap next to
+ *    the O(n³) product) and batched products run as one plain 2-D product per batch slice.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+let patched = false;
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+
+function runKernel(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap, backend: tf.KernelBackend) {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`wasm backend has no ${name} kernel`);
+  return kernel.kernelFunc({ inputs, attrs, backend }) as tf.TensorInfo;
+}
+
+function unsortedSegmentSum({ inputs, attrs, backend }: Parameters<KernelFunc>[0]): tf.TensorInfo {
+  const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+  const numSegments = (attrs as { numSegments: number }).numSegments;
+  const values = backend.readSync(x.dataId) as Float32Array;
+  const ids = backend.readSync(segmentIds.dataId) as Int32Array;
+  const rowSize = x.shape.slice(segmentIds.shape.length).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(numSegments * rowSize);
+  for (let i = 0; i < ids.length; i++) {
+    const seg = ids[i];
+    if (seg < 0 || seg >= numSegments) continue; // tf semantics: out-of-range ids are dropped
+    const src = i * rowSize;
+    const dst = seg * rowSize;
+    for (let j = 0; j < rowSize; j++) out[dst + j] += values[src + j];
+  }
+  const shape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
+  const dataId = backend.write(out, shape, 'float32');
+  return { dataId, shape, dtype: 'float32' };
+}
+
+export function applyWasmPatches(): void {
+  if (patched) return;
+  patched = true;
+  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
+    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as KernelFunc });
+  }
+  const original = tf.getKernel('BatchMatMul', 'wasm');
+  if (!original) return;
+  const plainMatMul = original.kernelFunc;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    setupFunc: original.setupFunc,
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+      const disposables: tf.TensorInfo[] = [];
+      const wasm = backend as tf.KernelBackend & { disposeData(id: object): void };
+      const transposeLast2 = (t: tf.TensorInfo) => {
+        const perm = t.shape.map((_, i) => i);
+        const r = perm.length;
+        [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+        const out = runKernel('Transpose', { x: t }, { perm }, backend);
+        disposables.push(out);
+        return out;
+      };
+      const A = transposeA ? transposeLast2(a) : a;
+      const B = transposeB ? transposeLast2(b) : b;
+      const plain = { transposeA: false, transposeB: false, bias: undefined, activation: 'linear' } as unknown as tf.NamedAttrMap;
+      const result = plainMatMul({ inputs: { a: A, b: B }, attrs: plain, backend }) as tf.TensorInfo;
+      for (const d of disposables) wasm.disposeData(d.dataId);
+      return result;
+    },
+  });
+}
