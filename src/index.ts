@@ -3,3 +3,4 @@
  * Data flows one way: tensor → model/text → world/data → search → simulator → agent → rl → eval → report.
  */
 export * from './tensor';
+export * from './util';

@@ -21,7 +21,8 @@ function runKernel(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedA
   return kernel.kernelFunc({ inputs, attrs, backend }) as tf.TensorInfo;
 }
 
-function unsortedSegmentSum({ inputs, attrs, backend }: Parameters<KernelFunc>[0]): tf.TensorInfo {
+function unsortedSegmentSum({ inputs, attrs, backend: anyBackend }: Parameters<KernelFunc>[0]): tf.TensorInfo {
+  const backend = anyBackend as tf.KernelBackend;
   const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   const numSegments = (attrs as { numSegments: number }).numSegments;
   const values = backend.readSync(x.dataId) as Float32Array;
@@ -54,7 +55,8 @@ export function applyWasmPatches(): void {
     kernelName: 'BatchMatMul',
     backendName: 'wasm',
     setupFunc: original.setupFunc,
-    kernelFunc: ({ inputs, attrs, backend }) => {
+    kernelFunc: ({ inputs, attrs, backend: anyBackend }) => {
+      const backend = anyBackend as tf.KernelBackend;
       const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
       const disposables: tf.TensorInfo[] = [];

@@ -1,0 +1,4 @@
+export { Rng, hashString } from './rng';
+export { writeFileAtomic, writeJsonAtomic, writeJsonl, appendJsonl, readJsonl, readJson } from './files';
+export { progress } from './progress';
+export type { Progress } from './progress';
