@@ -6,6 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core's CommonJS bundle registers neither gradients nor the chained-op methods (`t.reshape(…)`);
+// the @tensorflow/tfjs umbrella package would, at the cost of loading webgl/layers/converter too.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { applyWasmPatches } from './wasm-patches';
 
 export type BackendChoice = 'node-gpu' | 'node' | 'native' | 'wasm' | 'cpu' | 'webgpu';
@@ -31,6 +35,9 @@ let pending: Promise<{ choice: BackendChoice; name: string }> | null = null;
 async function tryBackend(choice: BackendChoice): Promise<string> {
   const name = await loaders[choice]();
   const ok = await tf.setBackend(name);
+  // The cpu backend greets Node users once with advice to install tfjs-node; we already chose.
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
   if (!ok) throw new Error(`tfjs could not initialise backend '${name}'`);
   await tf.ready();
   // A one-op smoke test: some backends register but fail on first use (missing libtensorflow, no GPU).
