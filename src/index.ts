@@ -4,3 +4,4 @@
  */
 export * from './tensor';
 export * from './util';
+export * from './text';
