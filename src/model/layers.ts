@@ -1,0 +1,98 @@
+/**
+ * The transformer's building blocks as plain functions on tensors: RMSNorm, rotary position embedding and
+ * grouped-query causal attention (the SwiGLU MLP is three projections, see transformer.ts). They follow
+ * Hugging Face's Qwen2 / LLaMA modelling code operation for operation, so weights trained there give the same numbers here.
+ *
+ * Activations travel as 2-D `[rows, features]` (rows = batch × time) wherever possible, because the wasm
+ * backend's fast path (XNNPACK) is a plain 2-D matmul.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Llama3RopeScaling } from './config';
+
+/** Additive mask value for a forbidden key; finite, so a query with no allowed key gives a uniform (not NaN) row. */
+export const MASKED = -1e9;
+
+/** y = x / sqrt(mean(x²) + eps) * weight, over the last axis. */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const variance = tf.mean(tf.square(x), -1, true);
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight);
+  });
+}
+
+/** RoPE inverse frequencies 1 / theta^(2i/d), with LLaMA-3's long-context rescaling when configured. */
+export function ropeInverseFrequencies(headDim: number, theta: number, scaling: Llama3RopeScaling | null): Float64Array {
+  const half = headDim / 2;
+  const inv = new Float64Array(half);
+  for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(theta, (2 * i) / headDim);
+  if (!scaling) return inv;
+  // Same piecewise rule as transformers' `_compute_llama3_parameters`: long wavelengths are slowed by
+  // `factor`, short ones kept, and the band between is interpolated smoothly.
+  const { factor, lowFreqFactor, highFreqFactor, originalMaxPositions } = scaling;
+  const lowFreqWavelen = originalMaxPositions / lowFreqFactor;
+  const highFreqWavelen = originalMaxPositions / highFreqFactor;
+  for (let i = 0; i < half; i++) {
+    const wavelen = (2 * Math.PI) / inv[i];
+    if (wavelen > lowFreqWavelen) inv[i] = inv[i] / factor;
+    else if (wavelen >= highFreqWavelen) {
+      const smooth = (originalMaxPositions / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+      inv[i] = (1 - smooth) * (inv[i] / factor) + smooth * inv[i];
+    }
+  }
+  return inv;
+}
+
+/**
+ * cos and sin tables `[rows, 1, headDim]` for the given positions (one per row of the flattened batch).
+ * HF concatenates the frequencies with themselves (`emb = cat(freqs, freqs)`), which pairs dimension i
+ * with i + d/2 — the "rotate half" layout.
+ */
+export function ropeTables(positions: ArrayLike<number>, invFreq: Float64Array): { cos: tf.Tensor3D; sin: tf.Tensor3D } {
+  const half = invFreq.length;
+  const dim = 2 * half;
+  const cos = new Float32Array(positions.length * dim);
+  const sin = new Float32Array(positions.length * dim);
+  for (let r = 0; r < positions.length; r++) {
+    for (let i = 0; i < half; i++) {
+      const angle = positions[r] * invFreq[i];
+      const c = Math.cos(angle);
+      const s = Math.sin(angle);
+      cos[r * dim + i] = c;
+      cos[r * dim + half + i] = c;
+      sin[r * dim + i] = s;
+      sin[r * dim + half + i] = s;
+    }
+  }
+  return { cos: tf.tensor3d(cos, [positions.length, 1, dim]), sin: tf.tensor3d(sin, [positions.length, 1, dim]) };
+}
+
+/** HF's `rotate_half`: [x1, x2] → [-x2, x1] over the last axis. */
+function rotateHalf(x: tf.Tensor): tf.Tensor {
+  const [x1, x2] = tf.split(x, 2, -1);
+  return tf.concat([tf.neg(x2), x1], -1);
+}
+
+/** x·cos + rotate_half(x)·sin, with x `[rows, heads, headDim]` and tables `[rows, 1, headDim]`. */
+export function applyRope(x: tf.Tensor3D, cos: tf.Tensor3D, sin: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => tf.add(tf.mul(x, cos), tf.mul(rotateHalf(x), sin)) as tf.Tensor3D);
+}
+
+/**
+ * Scaled dot-product attention with grouped-query heads.
+ *   q: [B, H, T, hd], k and v: [B, Hkv, S, hd], mask: additive, broadcastable to [B, 1, 1, T, S].
+ * Instead of repeating each kv head H/Hkv times (HF's `repeat_kv`), the query heads that share a kv head
+ * are stacked along the time axis — query head h uses kv head floor(h / (H/Hkv)), exactly as repeat_kv,
+ * but without copying k and v. Returns [B, H, T, hd].
+ */
+export function groupedQueryAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [B, H, T, hd] = q.shape;
+    const [, Hkv, S] = k.shape;
+    const group = H / Hkv;
+    const qGrouped = tf.reshape(q, [B, Hkv, group * T, hd]);
+    const scores = tf.mul(tf.matMul(qGrouped, k, false, true), 1 / Math.sqrt(hd));
+    const masked = tf.add(tf.reshape(scores, [B, Hkv, group, T, S]), mask);
+    const probs = tf.reshape(tf.softmax(masked, -1), [B, Hkv, group * T, S]);
+    return tf.reshape(tf.matMul(probs, v), [B, H, T, hd]) as tf.Tensor4D;
+  });
+}

@@ -1,0 +1,331 @@
+/**
+ * A decoder-only transformer shaped like Qwen2 / LLaMA: token embedding → N × [RMSNorm → grouped-query
+ * attention with RoPE → residual → RMSNorm → SwiGLU MLP → residual] → RMSNorm → lm_head.
+ *
+ * Parameters live in a `Map<string, tf.Variable>` keyed by Hugging Face weight names, so checkpoints map
+ * one to one. One layout difference, for speed: every linear weight (`*_proj.weight`, `lm_head.weight`) is
+ * stored `[in, out]` (HF stores `[out, in]`), so each projection is a plain 2-D matmul `x·W` on `[B*T, d]`
+ * activations — the only matmul the wasm backend's XNNPACK path accelerates. checkpoint.ts transposes on
+ * load and save.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../util';
+import { ModelConfig, ModelConfigInput, modelConfig } from './config';
+import { KvCache } from './kv-cache';
+import { MASKED, applyRope, groupedQueryAttention, rmsNorm, ropeInverseFrequencies, ropeTables } from './layers';
+
+/** Weights stored transposed relative to HF (`[in, out]` here, `[out, in]` in safetensors files). */
+export function isLinearWeight(name: string): boolean {
+  return name.endsWith('_proj.weight') || name === 'lm_head.weight';
+}
+
+/** Every parameter the config implies, with its shape in the kit's internal layout. */
+export function parameterShapes(config: ModelConfig): Map<string, number[]> {
+  const { vocabSize: V, hiddenSize: d, numHeads: H, numKvHeads: Hkv, headDim: hd, intermediateSize: m } = config;
+  const shapes = new Map<string, number[]>([['model.embed_tokens.weight', [V, d]]]);
+  for (let l = 0; l < config.numLayers; l++) {
+    const p = `model.layers.${l}`;
+    shapes.set(`${p}.input_layernorm.weight`, [d]);
+    shapes.set(`${p}.self_attn.q_proj.weight`, [d, H * hd]);
+    shapes.set(`${p}.self_attn.k_proj.weight`, [d, Hkv * hd]);
+    shapes.set(`${p}.self_attn.v_proj.weight`, [d, Hkv * hd]);
+    if (config.qkvBias) {
+      shapes.set(`${p}.self_attn.q_proj.bias`, [H * hd]);
+      shapes.set(`${p}.self_attn.k_proj.bias`, [Hkv * hd]);
+      shapes.set(`${p}.self_attn.v_proj.bias`, [Hkv * hd]);
+    }
+    shapes.set(`${p}.self_attn.o_proj.weight`, [H * hd, d]);
+    shapes.set(`${p}.post_attention_layernorm.weight`, [d]);
+    shapes.set(`${p}.mlp.gate_proj.weight`, [d, m]);
+    shapes.set(`${p}.mlp.up_proj.weight`, [d, m]);
+    shapes.set(`${p}.mlp.down_proj.weight`, [m, d]);
+  }
+  shapes.set('model.norm.weight', [d]);
+  if (!config.tieEmbeddings) shapes.set('lm_head.weight', [d, V]);
+  return shapes;
+}
+
+/** A model with freshly initialised weights: normal(0, 0.02) matrices, unit norms, zero biases; same seed ⇒ same weights. */
+export function createModel(configInput: ModelConfigInput, seed: number): Transformer {
+  const config = modelConfig(configInput);
+  const rng = new Rng(seed);
+  const params = new Map<string, tf.Variable>();
+  for (const [name, shape] of parameterShapes(config)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(size);
+    if (name.endsWith('norm.weight')) values.fill(1);
+    else if (!name.endsWith('.bias')) for (let i = 0; i < size; i++) values[i] = 0.02 * rng.normal();
+    params.set(name, tf.variable(tf.tensor(values, shape), true));
+  }
+  return new Transformer(config, params);
+}
+
+/** Options for per-token statistics on ragged batches. */
+export interface TokenStatsOptions {
+  /** Id used to right-pad shorter rows (default 0); padded positions never influence real ones (causal attention). */
+  padId?: number;
+  /** Real length per row when `ids` is already padded; by default each row's array length. */
+  lengths?: number[];
+  /** Also return per-position entropy of the predictive distribution (nats). */
+  entropy?: boolean;
+}
+
+export class Transformer {
+  private readonly invFreq: Float64Array;
+
+  constructor(readonly config: ModelConfig, readonly params: Map<string, tf.Variable>) {
+    for (const [name, shape] of parameterShapes(config)) {
+      const p = params.get(name);
+      if (!p) throw new Error(`Transformer: missing parameter ${name} (expected shape [${shape}])`);
+      if (p.shape.join(',') !== shape.join(',')) {
+        throw new Error(`Transformer: parameter ${name} has shape [${p.shape}], expected [${shape}]`);
+      }
+    }
+    this.invFreq = ropeInverseFrequencies(config.headDim, config.ropeTheta, config.ropeScaling);
+  }
+
+  /** Variables an optimizer should update (LoRA freezes the base by marking it non-trainable). */
+  trainableVariables(): tf.Variable[] {
+    return [...this.params.values()].filter((v) => v.trainable);
+  }
+
+  numParameters(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
+  }
+
+  /**
+   * Logits `[B, T, V]` for a rectangular batch. Without a mask, attention is plain causal and positions are
+   * 0..T-1. With `attentionMask` (1 = real token, 0 = padding; left or right padding), padded keys are
+   * never attended to and a token's position counts only the real tokens before it, as in HF.
+   */
+  forward(ids: number[][] | tf.Tensor2D, opts: { attentionMask?: number[][] } = {}): tf.Tensor3D {
+    const rows = Array.isArray(ids) ? ids : (ids.arraySync() as number[][]);
+    const [B, T] = [rows.length, rows[0]?.length ?? 0];
+    this.checkIds(rows, 'forward', true);
+    const am = opts.attentionMask;
+    if (am && (am.length !== B || am.some((r) => r.length !== T))) {
+      throw new Error(`forward: attentionMask must have the shape of ids [${B}, ${T}]`);
+    }
+    const positions = new Int32Array(B * T);
+    for (let b = 0; b < B; b++) {
+      let seen = 0;
+      for (let t = 0; t < T; t++) {
+        const real = !am || am[b][t] === 1;
+        positions[b * T + t] = real ? seen : 0;
+        if (real) seen++;
+      }
+    }
+    return tf.tidy(() => {
+      const mask = am
+        ? buildMask(B, T, T, (b, t, s) => s <= t && am[b][s] === 1)
+        : buildMask(1, T, T, (_, t, s) => s <= t);
+      const { hidden } = this.run(rows.flat(), positions, B, T, mask, null);
+      return tf.reshape(this.logitsFromHidden(hidden), [B, T, this.config.vocabSize]) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * log p(ids[b][t+1] | ids[b][0..t]) as `[B, T-1]` (T = longest row), plus entropy `[B, T-1]` on request.
+   * Rows may have different lengths: they are right-padded with `padId`, and positions past a row's end
+   * (t + 1 >= length) hold 0. Differentiable with respect to the model's variables.
+   */
+  tokenStats(ids: number[][], opts: TokenStatsOptions = {}): { logProbs: tf.Tensor2D; entropy?: tf.Tensor2D } {
+    const lengths = opts.lengths ?? ids.map((r) => r.length);
+    if (lengths.length !== ids.length) throw new Error(`tokenStats: lengths has ${lengths.length} entries for ${ids.length} rows`);
+    const T = Math.max(...ids.map((r) => r.length));
+    if (ids.length === 0 || T < 2) throw new Error('tokenStats: need at least one row with 2 or more tokens');
+    const rows = ids.map((r) => [...r, ...new Array<number>(T - r.length).fill(opts.padId ?? 0)]);
+    this.checkIds(rows, 'tokenStats', true);
+    const B = rows.length;
+    const N = B * (T - 1);
+    const V = this.config.vocabSize;
+    const targetIndex = new Int32Array(N);
+    const valid = new Float32Array(N);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T - 1; t++) {
+        targetIndex[b * (T - 1) + t] = (b * (T - 1) + t) * V + rows[b][t + 1];
+        valid[b * (T - 1) + t] = t + 1 < lengths[b] ? 1 : 0;
+      }
+    }
+    const positions = Int32Array.from({ length: B * T }, (_, i) => i % T);
+    return tf.tidy(() => {
+      const { hidden } = this.run(rows.flat(), positions, B, T, buildMask(1, T, T, (_, t, s) => s <= t), null);
+      // Drop each row's last position: it predicts nothing inside the batch.
+      const d = this.config.hiddenSize;
+      const h = tf.reshape(tf.slice(tf.reshape(hidden, [B, T, d]), [0, 0, 0], [B, T - 1, d]), [N, d]) as tf.Tensor2D;
+      const logp = tf.logSoftmax(this.logitsFromHidden(h));
+      const validMask = tf.tensor1d(valid);
+      const picked = tf.gather(tf.reshape(logp, [-1]), tf.tensor1d(targetIndex, 'int32'));
+      const logProbs = tf.reshape(tf.mul(picked, validMask), [B, T - 1]) as tf.Tensor2D;
+      if (!opts.entropy) return { logProbs };
+      const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1));
+      return { logProbs, entropy: tf.reshape(tf.mul(ent, validMask), [B, T - 1]) as tf.Tensor2D };
+    });
+  }
+
+  /** Shorthand for `tokenStats(ids, opts).logProbs`. */
+  tokenLogProbs(ids: number[][], opts: Omit<TokenStatsOptions, 'entropy'> = {}): tf.Tensor2D {
+    return this.tokenStats(ids, opts).logProbs;
+  }
+
+  /**
+   * Mean cross-entropy over the tokens marked by `lossMask` (aligned with `ids`: lossMask[b][t] = 1 makes
+   * token t a target, predicted from tokens 0..t-1; lossMask[b][0] is ignored). Rows may be ragged.
+   */
+  lossOnTargets(ids: number[][], lossMask: number[][]): tf.Scalar {
+    if (lossMask.length !== ids.length || lossMask.some((m, b) => m.length !== ids[b].length)) {
+      throw new Error('lossOnTargets: lossMask must have the same shape as ids (one flag per token)');
+    }
+    const T = Math.max(...ids.map((r) => r.length));
+    const weights = new Float32Array(ids.length * (T - 1));
+    let count = 0;
+    lossMask.forEach((m, b) => m.forEach((flag, t) => {
+      if (t > 0 && flag) { weights[b * (T - 1) + t - 1] = 1; count++; }
+    }));
+    if (count === 0) throw new Error('lossOnTargets: lossMask selects no target token');
+    return tf.tidy(() => {
+      const logProbs = this.tokenLogProbs(ids);
+      return tf.div(tf.neg(tf.sum(tf.mul(logProbs, tf.tensor2d(weights, logProbs.shape)))), count) as tf.Scalar;
+    });
+  }
+
+  /** An empty KV cache for `batchSize` rows; fill it with `extend`. */
+  newCache(batchSize: number): KvCache {
+    return new KvCache(batchSize);
+  }
+
+  /**
+   * Append one chunk of tokens per row to the cache and return logits `[B, V]` after each row's last new
+   * token (the caller owns the tensor). Chunks may differ in length, including 0 (the row keeps its previous
+   * logits). The same call serves prefill, one-token decoding, and inserting documents into some rows.
+   */
+  extend(cache: KvCache, chunks: number[][]): tf.Tensor2D {
+    cache.assertLive();
+    const B = cache.batchSize;
+    if (chunks.length !== B) throw new Error(`extend: got ${chunks.length} chunks for a cache of ${B} rows`);
+    this.checkIds(chunks, 'extend', false);
+    const C = Math.max(...chunks.map((c) => c.length));
+    if (C === 0) {
+      if (!cache.lastLogits) throw new Error('extend: every chunk is empty and the cache holds no logits yet');
+      return cache.lastLogits.clone();
+    }
+    const past = cache.numSlots;
+    const S = past + C;
+    const ids: number[] = [];
+    const positions = new Int32Array(B * C);
+    const lastIndex = new Int32Array(B);
+    const hasNew = new Float32Array(B);
+    chunks.forEach((chunk, b) => {
+      for (let i = 0; i < C; i++) {
+        ids.push(i < chunk.length ? chunk[i] : 0);
+        positions[b * C + i] = cache.lengths[b] + i; // padding slots get a position too; it is never used
+        cache.valid[b].push(i < chunk.length);
+      }
+      lastIndex[b] = b * C + Math.max(0, chunk.length - 1);
+      hasNew[b] = chunk.length > 0 ? 1 : 0;
+      cache.lengths[b] += chunk.length;
+    });
+    const out = tf.tidy(() => {
+      const mask = buildMask(B, C, S, (b, i, s) => cache.valid[b][s] && s <= past + i);
+      const pastKv = cache.keys.length ? { keys: cache.keys, values: cache.values } : null;
+      const { hidden, keys, values } = this.run(ids, positions, B, C, mask, pastKv);
+      const fresh = this.logitsFromHidden(tf.gather(hidden, tf.tensor1d(lastIndex, 'int32')) as tf.Tensor2D);
+      const previous = cache.lastLogits ?? tf.zerosLike(fresh);
+      const logits = tf.where(tf.cast(tf.reshape(tf.tensor1d(hasNew), [B, 1]), 'bool'), fresh, previous) as tf.Tensor2D;
+      return { logits, keys, values };
+    });
+    cache.update(out.keys, out.values, out.logits.clone());
+    return out.logits;
+  }
+
+  /** Free the model's variables. */
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------
+
+  private param<R extends tf.Rank>(name: string): tf.Tensor<R> {
+    const p = this.params.get(name);
+    if (!p) throw new Error(`Transformer: no parameter ${name}`);
+    return p as unknown as tf.Tensor<R>;
+  }
+
+  /** x·W (+ b) with W stored [in, out]. The single place every projection goes through. */
+  protected linear(x: tf.Tensor2D, name: string): tf.Tensor2D {
+    const y = tf.matMul(x, this.param<tf.Rank.R2>(`${name}.weight`)) as tf.Tensor2D;
+    const bias = this.params.get(`${name}.bias`);
+    return bias ? tf.add<tf.Tensor2D>(y, bias) : y;
+  }
+
+  /**
+   * Run the embedding and all blocks on B rows of T new tokens (flattened, row-major). `positions` are the
+   * RoPE positions of the new tokens; `mask` is additive over [B|1, 1, 1, T, S] with S = past slots + T.
+   * Returns the final hidden states [B*T, d] (before the last norm) and each layer's full keys/values.
+   */
+  private run(ids: number[], positions: Int32Array, B: number, T: number, mask: tf.Tensor,
+    past: { keys: tf.Tensor4D[]; values: tf.Tensor4D[] } | null): { hidden: tf.Tensor2D; keys: tf.Tensor4D[]; values: tf.Tensor4D[] } {
+    const { numHeads: H, numKvHeads: Hkv, headDim: hd, rmsNormEps: eps } = this.config;
+    const { cos, sin } = ropeTables(positions, this.invFreq);
+    let x = tf.gather(this.param<tf.Rank.R2>('model.embed_tokens.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
+    const keys: tf.Tensor4D[] = [];
+    const values: tf.Tensor4D[] = [];
+    // [B*T, heads*hd] → [B, heads, T, hd], rotating first when asked.
+    const toHeads = (y: tf.Tensor2D, heads: number, rotate: boolean) => {
+      let h = tf.reshape(y, [B * T, heads, hd]) as tf.Tensor3D;
+      if (rotate) h = applyRope(h, cos, sin);
+      return tf.transpose(tf.reshape(h, [B, T, heads, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
+    };
+    for (let l = 0; l < this.config.numLayers; l++) {
+      const p = `model.layers.${l}`;
+      const h = rmsNorm(x, this.param(`${p}.input_layernorm.weight`), eps) as tf.Tensor2D;
+      const q = toHeads(this.linear(h, `${p}.self_attn.q_proj`), H, true);
+      let k = toHeads(this.linear(h, `${p}.self_attn.k_proj`), Hkv, true);
+      let v = toHeads(this.linear(h, `${p}.self_attn.v_proj`), Hkv, false);
+      if (past) {
+        k = tf.concat([past.keys[l], k], 2);
+        v = tf.concat([past.values[l], v], 2);
+      }
+      keys.push(k);
+      values.push(v);
+      const attn = tf.reshape(tf.transpose(groupedQueryAttention(q, k, v, mask), [0, 2, 1, 3]), [B * T, H * hd]) as tf.Tensor2D;
+      x = tf.add(x, this.linear(attn, `${p}.self_attn.o_proj`));
+      const h2 = rmsNorm(x, this.param(`${p}.post_attention_layernorm.weight`), eps) as tf.Tensor2D;
+      const gate = this.linear(h2, `${p}.mlp.gate_proj`);
+      const silu = tf.mul(gate, tf.sigmoid(gate)) as tf.Tensor2D;
+      x = tf.add(x, this.linear(tf.mul(silu, this.linear(h2, `${p}.mlp.up_proj`)), `${p}.mlp.down_proj`));
+    }
+    return { hidden: x, keys, values };
+  }
+
+  /** Final RMSNorm and lm_head (the embedding matrix, transposed, when tied): [N, d] → [N, V]. */
+  private logitsFromHidden(hidden: tf.Tensor2D): tf.Tensor2D {
+    const h = rmsNorm(hidden, this.param('model.norm.weight'), this.config.rmsNormEps) as tf.Tensor2D;
+    if (this.config.tieEmbeddings) return tf.matMul(h, this.param<tf.Rank.R2>('model.embed_tokens.weight'), false, true);
+    return this.linear(h, 'lm_head');
+  }
+
+  private checkIds(rows: number[][], where: string, rectangular: boolean): void {
+    const V = this.config.vocabSize;
+    rows.forEach((row, b) => {
+      if (!Array.isArray(row)) throw new Error(`${where}: row ${b} is not an array of token ids`);
+      if (rectangular && row.length !== rows[0].length) {
+        throw new Error(`${where}: row ${b} has ${row.length} tokens, row 0 has ${rows[0].length} (expected equal lengths)`);
+      }
+      row.forEach((id, t) => {
+        if (!Number.isInteger(id) || id < 0 || id >= V) throw new Error(`${where}: token id ${id} at [${b}][${t}] is outside the vocabulary [0, ${V})`);
+      });
+    });
+  }
+}
+
+/** Additive attention mask [B, 1, 1, T, S]: 0 where `allowed(b, t, s)`, MASKED elsewhere. */
+function buildMask(B: number, T: number, S: number, allowed: (b: number, t: number, s: number) => boolean): tf.Tensor {
+  const m = new Float32Array(B * T * S);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let s = 0; s < S; s++) {
+    if (!allowed(b, t, s)) m[(b * T + t) * S + s] = MASKED;
+  }
+  return tf.tensor(m, [B, 1, 1, T, S]);
+}
