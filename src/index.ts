@@ -4,4 +4,5 @@
  */
 export * from './tensor';
 export * from './util';
+export * from './model';
 export * from './text';
