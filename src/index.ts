@@ -6,3 +6,5 @@ export * from './tensor';
 export * from './util';
 export * from './model';
 export * from './text';
+export * from './agent';
+export * from './rl';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeAdvantages, whiten, AdvantageEstimator } from './advantages';
+import { computeAdvantages, maskedWhiten, AdvantageEstimator } from './advantages';
 import { Rng } from '../util/rng';
 
 const close = (a: number, b: number, tol = 1e-9, msg = '') => assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b}`);
@@ -80,7 +80,7 @@ test('gae: hand-computed γ = 0.9, λ = 0.8, value at the env token ignored', ()
   //   A3 = 0.6;  A2 = −0.14 + 0.72·0.6 = 0.292;  A0 = 0.25 + 0.72·0.292 = 0.46024
   const raw = [[0.46024, 0, 0.292, 0.6]];
   closeRows(out.returns!, [[0.66024, 0, 0.792, 1.0]]);
-  closeRows(out.advantages, whiten(raw, [[1, 0, 1, 1]]));
+  closeRows(out.advantages, maskedWhiten(raw, [[1, 0, 1, 1]]));
   const { mean, variance } = maskedStats(out.advantages, [[1, 0, 1, 1]]);
   close(mean, 0, 1e-12);
   close(variance, 1, 1e-6);
@@ -103,7 +103,7 @@ test('gae with γ = λ = 1 equals the all-token computation of the released code
     return adv;
   });
   mask.forEach((row, i) => row.forEach((m, t) => m === 1 && close(out.returns![i][t], rewards[i], 1e-9)));
-  closeRows(out.advantages, whiten(refRaw, mask), 1e-9);
+  closeRows(out.advantages, maskedWhiten(refRaw, mask), 1e-9);
 });
 
 test('gae tokenRewards (in-reward KL) are added per policy token before discounting', () => {

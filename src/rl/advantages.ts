@@ -67,7 +67,7 @@ export function computeAdvantages(input: AdvantageInput): AdvantageOutput {
       return { advantages: broadcast(leaveOneOut(rewards, input.groupIds!), mask) };
     case 'reinforce++': {
       const returns = discountedReturns(rewards, mask, input.tokenRewards, input.gamma ?? 1);
-      return { advantages: whiten(returns, mask), returns };
+      return { advantages: maskedWhiten(returns, mask), returns };
     }
     case 'gae':
       return gae(rewards, mask, input.values!, input.tokenRewards, input.gamma ?? 1, input.lambda ?? 1);
@@ -160,14 +160,14 @@ function gae(
       returns[i][pos[k]] = lastGae + v;
     }
   });
-  return { advantages: whiten(raw, mask), returns };
+  return { advantages: maskedWhiten(raw, mask), returns };
 }
 
 /**
  * veRL `masked_whiten`: (x − mean) / sqrt(var + 1e-8) over all masked entries of the batch, with the
  * unbiased (Bessel-corrected) variance; unmasked entries stay 0.
  */
-export function whiten(x: number[][], mask: number[][]): number[][] {
+export function maskedWhiten(x: number[][], mask: number[][]): number[][] {
   let n = 0;
   let sum = 0;
   mask.forEach((row, i) => row.forEach((m, t) => { if (m === 1) { n++; sum += x[i][t]; } }));

@@ -1,0 +1,12 @@
+export { noiseProbability, exponentialSchedule, constantSchedule, linearSchedule, stepSchedule } from './curriculum';
+export type { NoiseSchedule, ExponentialCurriculum } from './curriculum';
+export {
+  answerReward, f1Reward, emReward, coverEmReward, REWARD_FUNCTIONS, rewardByName, isWellFormed, withFormatPenalty,
+} from './rewards';
+export type { RewardFunction, RewardName } from './rewards';
+export { computeAdvantages, maskedWhiten, ADVANTAGE_ESTIMATORS } from './advantages';
+export type { AdvantageEstimator, AdvantageInput, AdvantageOutput } from './advantages';
+export {
+  aggregateTokens, policyLoss, klPenalty, klLoss, entropyFromLogits, entropyLoss, valueLoss, combineLoss,
+} from './losses';
+export type { LossAggregation, KlKind, PolicyLossInput, CombineLossInput } from './losses';
