@@ -1,4 +1,4 @@
-export { policyPrompt, preprocessQuestion, POLICY_PROMPT_PREFIX, INVALID_ACTION_MESSAGE } from './template';
+export { policyPrompt, policyChat, preprocessQuestion, POLICY_PROMPT_PREFIX, INVALID_ACTION_MESSAGE } from './template';
 export { parseAction, cutAtAction, extractAnswer, extractResponseAnswer } from './actions';
 export type { Action, ActionKind } from './actions';
 export { formatDocuments, informationBlock, observationFor, NO_INFORMATION } from './observation';

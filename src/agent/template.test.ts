@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { policyPrompt, preprocessQuestion, INVALID_ACTION_MESSAGE, POLICY_PROMPT_PREFIX } from './template';
+import { policyPrompt, policyChat, preprocessQuestion, INVALID_ACTION_MESSAGE, POLICY_PROMPT_PREFIX } from './template';
 import { extractAnswer } from './actions';
 
 // The Search-R1 make_prefix string as one literal (Python's `\` line continuations joined), typed
@@ -12,6 +12,10 @@ const SEARCH_R1_BASE =
 
 test('policyPrompt reproduces the repo template byte for byte', () => {
   assert.equal(policyPrompt('who got the first nobel prize in physics'), SEARCH_R1_BASE);
+});
+
+test('policyChat is a single user message holding the prompt', () => {
+  assert.deepEqual(policyChat('who got the first nobel prize in physics'), [{ role: 'user', content: SEARCH_R1_BASE }]);
 });
 
 test('template keeps the repo quirks: typo, no comma after </search>, the two literal answer tags', () => {

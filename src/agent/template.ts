@@ -41,6 +41,14 @@ export function policyPrompt(question: string): string {
 }
 
 /**
+ * The prompt as the chat a dataset row holds (spec §2.2: `prompt = [{role: 'user', content}]`, no system
+ * message). A tokenizer with a chat template renders it with the generation prompt appended.
+ */
+export function policyChat(question: string): Array<{ role: 'user'; content: string }> {
+  return [{ role: 'user', content: policyPrompt(question) }];
+}
+
+/**
  * Observation for a turn with no valid `<search>`/`<answer>` action (`execute_predictions` in
  * Search-R1 / ZeroSearch `llm_agent/generation.py`), already wrapped in `\n … \n` as in the code.
  * The trajectory is not done; these tokens come from the environment and are loss-masked.
