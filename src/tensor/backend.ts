@@ -58,7 +58,8 @@ export function initBackend(opts: { backend?: BackendChoice; log?: boolean } = {
     if (forced && !BACKEND_CHOICES.includes(forced)) {
       throw new Error(`ZS_BACKEND='${forced}' is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`);
     }
-    const order: BackendChoice[] = forced ? [forced] : ['node-gpu', 'node', 'native', 'wasm', 'cpu'];
+    // 'native' joins the automatic order once its kernel-by-kernel checks pass (see native-backend.test.ts).
+    const order: BackendChoice[] = forced ? [forced] : ['node-gpu', 'node', 'wasm', 'cpu'];
     const failures: string[] = [];
     for (const choice of order) {
       try {
