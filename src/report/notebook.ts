@@ -1,0 +1,66 @@
+/**
+ * Showing figures and tables in a tslab notebook, offline. The first showFigure of a kernel
+ * emits the plotly.js bundle (a <script> element, ~4.8 MB, stored once in the notebook); later calls
+ * emit only a <div> and a Plotly.newPlot call. Restarting the kernel starts over, so the bundle is
+ * always in an earlier output of the same run. The notebook must be trusted for scripts to run.
+ */
+import type { PlotlyFigure } from './figures';
+import type { Cell, Table } from './paperTables';
+import { escapeHtml, plotDiv, plotlyBundle } from './plotlyScript';
+
+let plotlyShown = false;
+let figureCount = 0;
+// Kernel-unique prefix, so div ids of two kernels' outputs in one notebook never collide.
+const kernelTag = Math.random().toString(36).slice(2, 8);
+
+/** HTML for one notebook output: the bundle (first call only), then the figure. */
+export function figureOutputHtml(fig: PlotlyFigure, opts: { width?: number; height?: number } = {}): string {
+  const parts: string[] = [];
+  if (!plotlyShown) {
+    parts.push(`<script>${plotlyBundle()}</script>`);
+    plotlyShown = true;
+  }
+  parts.push(plotDiv(fig, `zs-figure-${kernelTag}-${++figureCount}`, { width: opts.width, height: opts.height ?? 450 }));
+  return parts.join('\n');
+}
+
+/** Shows a Plotly figure as the cell's output (tslab only). */
+export function showFigure(fig: PlotlyFigure, opts: { width?: number; height?: number } = {}): void {
+  tslabDisplay().html(figureOutputHtml(fig, opts));
+}
+
+/**
+ * A table as HTML: method, model, then the columns; numbers with `digits` decimals and ± std
+ * when the row has one; null as "–".
+ */
+export function tableHtml(table: Table<Cell>, opts: { digits?: number } = {}): string {
+  const digits = opts.digits ?? 2;
+  const cell = (v: Cell, std: number | null | undefined) => {
+    if (v === null) return '–';
+    if (typeof v === 'string') return escapeHtml(v);
+    return std === null || std === undefined ? v.toFixed(digits) : `${v.toFixed(digits)} ± ${std.toFixed(digits)}`;
+  };
+  const th = (s: string) => `<th style="text-align:left;padding:2px 8px">${escapeHtml(s)}</th>`;
+  const td = (s: string, right: boolean) => `<td style="text-align:${right ? 'right' : 'left'};padding:2px 8px">${s}</td>`;
+  const head = `<tr>${['method', 'model', ...table.columns].map(th).join('')}</tr>`;
+  const body = table.rows
+    .map((r) => `<tr>${td(escapeHtml(r.method), false)}${td(escapeHtml(r.model), false)}${table.columns.map((c) => td(cell(r.values[c], r.std?.[c]), true)).join('')}</tr>`)
+    .join('\n');
+  return `<table style="border-collapse:collapse;font-size:13px"><caption style="text-align:left;caption-side:top">${escapeHtml(table.caption)}</caption>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody></table>`;
+}
+
+/** Shows a table as the cell's output (tslab only). */
+export function showTable(table: Table<Cell>, opts: { digits?: number } = {}): void {
+  tslabDisplay().html(tableHtml(table, opts));
+}
+
+function tslabDisplay(): { html(s: string): void } {
+  // Inside a cell, tslab sets globalThis.__tslab__.require, which hands out the *kernel's* tslab
+  // module; a plain require('tslab') could load a second copy that is not connected to the kernel.
+  const cellRequire = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__?.require;
+  try {
+    return ((cellRequire ?? require)('tslab') as { display: { html(s: string): void } }).display;
+  } catch {
+    throw new Error('showFigure/showTable need the tslab notebook kernel; outside a notebook use exportFigure or writeTable');
+  }
+}
