@@ -1,0 +1,8 @@
+export { loadQaJsonl, preprocessQuestion, toQaRow } from './qa';
+export type { QaRow, LoadQaOptions } from './qa';
+export {
+  BENCHMARK_NAMES, BENCHMARKS, DEFAULT_BENCHMARK_DIR, benchmarkInfo, benchmarkFile, loadBenchmark,
+} from './benchmarks';
+export type { BenchmarkName, BenchmarkInfo } from './benchmarks';
+export { toSearchR1Rows, writeSearchR1Parquet, exportSearchR1Parquet, importSearchR1Parquet } from './parquet';
+export type { SearchR1Row, SearchR1ExportOptions, ChatPrompt } from './parquet';
