@@ -5,3 +5,7 @@ export type { TokenStatsOptions } from './transformer';
 export { KvCache } from './kv-cache';
 export { generate, sampleToken, stopOnStrings } from './generate';
 export type { GenerateOptions, GenerateResult, SampleOptions } from './generate';
+export { SafetensorsFile, writeSafetensors } from './safetensors';
+export type { SafetensorsDtype, SafetensorsEntry, TensorToWrite } from './safetensors';
+export { loadHfModel, loadCheckpoint, saveCheckpoint } from './checkpoint';
+export type { SaveOptions } from './checkpoint';
