@@ -13,6 +13,7 @@ program
 
 // One line per command module (keep sorted).
 const commandModules: Array<{ register(p: Command): void }> = [
+  require('./cli/world'),
   require('./cli/logits'),
 ];
 for (const m of commandModules) m.register(program);

@@ -6,5 +6,6 @@ export * from './tensor';
 export * from './util';
 export * from './model';
 export * from './text';
+export * from './world';
 export * from './agent';
 export * from './rl';
