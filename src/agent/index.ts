@@ -3,3 +3,5 @@ export { parseAction, cutAtAction, extractAnswer, extractResponseAnswer } from '
 export type { Action, ActionKind } from './actions';
 export { formatDocuments, informationBlock, observationFor, NO_INFORMATION } from './observation';
 export type { DocText } from './observation';
+export { rollout, rolloutStats, showMask } from './rollout';
+export type { RolloutQuestion, RolloutOptions, Trajectory, Turn, FinishReason, PolicyModel } from './rollout';
