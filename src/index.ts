@@ -9,3 +9,4 @@ export * from './text';
 export * from './world';
 export * from './agent';
 export * from './rl';
+export * from './report';

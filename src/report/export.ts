@@ -78,12 +78,13 @@ export async function exportFigure(fig: PlotlyFigure, out: string, opts: ExportO
 export async function withFigureExporter<T>(fn: (exp: FigureExporter) => Promise<T>): Promise<T> {
   const browser = await launchChromium();
   try {
-    const page = await plotlyPage(browser);
-    // Figures are drawn one after another on the same page.
+    // One page, made at the first export (loading plotly.js is the slow part); figures are drawn
+    // one after another on it.
+    let page: Promise<Page> | undefined;
     let queue: Promise<unknown> = Promise.resolve();
     const exporter: FigureExporter = {
       export(fig, out, opts = {}) {
-        const job = queue.then(() => exportWith(page, fig, out, opts));
+        const job = queue.then(async () => exportWith(await (page ??= plotlyPage(browser)), fig, out, opts));
         queue = job.catch(() => undefined);
         return job;
       },

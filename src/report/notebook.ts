@@ -11,22 +11,18 @@ import { escapeHtml, plotDiv, plotlyBundle } from './plotlyScript';
 let plotlyShown = false;
 let figureCount = 0;
 // Kernel-unique prefix, so div ids of two kernels' outputs in one notebook never collide.
-const kernelTag = Math.random().toString(36).slice(2, 8);
+const kernelTag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
-/** HTML for one notebook output: the bundle (first call only), then the figure. */
-export function figureOutputHtml(fig: PlotlyFigure, opts: { width?: number; height?: number } = {}): string {
-  const parts: string[] = [];
-  if (!plotlyShown) {
-    parts.push(`<script>${plotlyBundle()}</script>`);
-    plotlyShown = true;
-  }
-  parts.push(plotDiv(fig, `zs-figure-${kernelTag}-${++figureCount}`, { width: opts.width, height: opts.height ?? 450 }));
-  return parts.join('\n');
+/** HTML for one notebook output: the figure, preceded by the plotly.js bundle when `withBundle`. */
+export function figureOutputHtml(fig: PlotlyFigure, opts: { width?: number; height?: number; withBundle?: boolean } = {}): string {
+  const div = plotDiv(fig, `zs-figure-${kernelTag}-${++figureCount}`, { width: opts.width, height: opts.height ?? 450 });
+  return opts.withBundle ? `<script>${plotlyBundle()}</script>\n${div}` : div;
 }
 
-/** Shows a Plotly figure as the cell's output (tslab only). */
+/** Shows a Plotly figure as the cell's output (tslab only); the first figure of a kernel carries plotly.js. */
 export function showFigure(fig: PlotlyFigure, opts: { width?: number; height?: number } = {}): void {
-  tslabDisplay().html(figureOutputHtml(fig, opts));
+  showHtml(figureOutputHtml(fig, { ...opts, withBundle: !plotlyShown }));
+  plotlyShown = true; // only once the output carrying the bundle was really displayed
 }
 
 /**
@@ -51,16 +47,18 @@ export function tableHtml(table: Table<Cell>, opts: { digits?: number } = {}): s
 
 /** Shows a table as the cell's output (tslab only). */
 export function showTable(table: Table<Cell>, opts: { digits?: number } = {}): void {
-  tslabDisplay().html(tableHtml(table, opts));
+  showHtml(tableHtml(table, opts));
 }
 
-function tslabDisplay(): { html(s: string): void } {
+function showHtml(html: string): void {
   // Inside a cell, tslab sets globalThis.__tslab__.require, which hands out the *kernel's* tslab
   // module; a plain require('tslab') could load a second copy that is not connected to the kernel.
   const cellRequire = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__?.require;
+  let display: { html(s: string): void };
   try {
-    return ((cellRequire ?? require)('tslab') as { display: { html(s: string): void } }).display;
-  } catch {
-    throw new Error('showFigure/showTable need the tslab notebook kernel; outside a notebook use exportFigure or writeTable');
+    display = ((cellRequire ?? require)('tslab') as { display: { html(s: string): void } }).display;
+    display.html(html);
+  } catch (err) {
+    throw new Error(`showFigure/showTable: no tslab notebook kernel to display in (${(err as Error).message}); outside a notebook use exportFigure or writeTable`);
   }
 }

@@ -146,7 +146,7 @@ function checkCells(cells: unknown, field: string, columns: string[], where: str
   const extra = Object.keys(cells).filter((k) => !columns.includes(k));
   if (extra.length) throw new Error(`${where}: ${field} has column(s) ${extra.join(', ')} that are not in columns`);
   for (const c of columns) {
-    if (!rule.ok(cells[c])) throw new Error(`${where}: ${field}.${c} is ${JSON.stringify(cells[c])}, expected ${rule.expected}`);
+    if (!rule.ok(cells[c])) throw new Error(`${where}: ${field}.${c} is ${typeof cells[c] === 'number' ? String(cells[c]) : JSON.stringify(cells[c])}, expected ${rule.expected}`);
   }
 }
 
