@@ -13,8 +13,10 @@ program
 
 // One line per command module (keep sorted).
 const commandModules: Array<{ register(p: Command): void }> = [
-  require('./cli/world'),
+  require('./cli/bench'),
   require('./cli/logits'),
+  require('./cli/score'),
+  require('./cli/world'),
 ];
 for (const m of commandModules) m.register(program);
 
