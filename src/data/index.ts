@@ -6,3 +6,5 @@ export {
 export type { BenchmarkName, BenchmarkInfo } from './benchmarks';
 export { toSearchR1Rows, writeSearchR1Parquet, exportSearchR1Parquet, importSearchR1Parquet } from './parquet';
 export type { SearchR1Row, SearchR1ExportOptions, ChatPrompt } from './parquet';
+export { scorePredictions, loadPredictionsJsonl } from './score';
+export type { Prediction, MissingPolicy, SetScores, ScoreReport } from './score';
