@@ -6,6 +6,7 @@ export * from './tensor';
 export * from './util';
 export * from './model';
 export * from './text';
+export * from './data';
 export * from './world';
 export * from './agent';
 export * from './rl';

@@ -1,4 +1,5 @@
-export { loadQaJsonl, preprocessQuestion, toQaRow } from './qa';
+// preprocessQuestion is public through src/agent (same rule); data keeps its own copy because data must not import agent.
+export { loadQaJsonl, toQaRow } from './qa';
 export type { QaRow, LoadQaOptions } from './qa';
 export {
   BENCHMARK_NAMES, BENCHMARKS, DEFAULT_BENCHMARK_DIR, benchmarkInfo, benchmarkFile, loadBenchmark,
