@@ -24,9 +24,12 @@ export function plotlyBundle(): string {
   return bundle;
 }
 
-/** JSON that is safe inside a <script> element (no "</script>", no HTML comment openers). */
+/**
+ * JSON that is safe inside a <script> element (no "</script>", no HTML comment openers) and pure
+ * ASCII, so labels like "—" survive a page or notebook output that declares no charset.
+ */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  return JSON.stringify(value).replace(/[<>&\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Plotly's config for every kit figure: no logo, no mode bar links to the plotly cloud. */
