@@ -99,7 +99,8 @@ function render(id: string, plan: DocPlan, byId: Map<string, Entity>, rng: Rng):
   const form = (e: Entity): string => {
     const first = !seen.has(e);
     seen.add(e);
-    if (e.kind === 'country') return !first || rng.next() < 0.7 ? e.name : e.aliases[0];
+    // The formal name ("the Republic of X") only opens a country's own document; elsewhere it would read badly.
+    if (e.kind === 'country') return first && e === main && rng.next() < 0.5 ? `the ${e.aliases[0]}` : e.name;
     if (first || e.aliases.length === 0) return e.name;
     // A surname is a fine short form unless another person in this document shares it.
     const shared = e.kind === 'person' && [...people].some((p) => p !== e && p.aliases[0] === e.aliases[0]);

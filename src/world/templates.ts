@@ -38,16 +38,16 @@ export const RELATIONS: Record<Relation, { subject: EntityKind; object: EntityKi
 
 /** Sentences stating one fact. Several phrasings per relation so models must read, not pattern-match one form. */
 export const FACT_SENTENCES: Record<Relation, readonly string[]> = {
-  born_in: ['{s} was born in {o}.', '{s} was born and raised in {o}.', '{o} is the birthplace of {s}.'],
-  year_of_birth: ['{s} was born in the year {o}.', 'the birth year of {s} is {o}.', '{s} was born in {o}, records show.'],
-  works_for: ['{s} works for {o}.', '{s} is employed by {o}.', '{s} has worked at {o} for many years.'],
-  located_in: ['{s} is a city in {o}.', '{s} lies in the country of {o}.', 'the city of {s} is located in {o}.'],
+  born_in: ['{s} was born in {o}.', '{s} was born and raised in {o}.', '{o} is where {s} was born.'],
+  year_of_birth: ['the birth year of {s} is {o}.', '{o} is the birth year of {s}.', 'records give {o} as the birth year of {s}.'],
+  works_for: ['{s} works for {o}.', '{s} now works at {o}.', '{o} is the company where {s} works.'],
+  located_in: ['{s} is a city in {o}.', '{s} lies in the country of {o}.', 'the city of {s} is located in the country of {o}.'],
   capital: ['{o} is the capital of {s}.', 'the capital city of {s} is {o}.', '{s} has its capital in {o}.'],
   headquarters: ['{s} has its headquarters in {o}.', '{s} is based in {o}.', 'the headquarters of {s} are in {o}.'],
-  founded_by: ['{s} was founded by {o}.', '{o} is the founder of {s}.', '{o} founded {s}.'],
-  founded_year: ['{s} was founded in {o}.', '{s} was established in the year {o}.', 'the company {s} dates from {o}.'],
-  created_by: ['{s} is a {kind} by {o}.', 'the {kind} {s} was {participle} by {o}.', '{o} {verb} the {kind} {s}.'],
-  release_year: ['{s} was {released} in {o}.', 'the {kind} {s} first appeared in {o}.', '{s} came out in the year {o}.'],
+  founded_by: ['{s} was founded by {o}.', '{o} is the founder of {s}.', 'the founder of {s} is {o}.'],
+  founded_year: ['{s} was founded in the year {o}.', '{o} is the year {s} was founded.', 'the company {s} was established in the year {o}.'],
+  created_by: ['the {noun} of the {kind} {s} is {o}.', 'the {kind} {s} was {participle} by {o}.', '{o} {verb} the {kind} {s}.'],
+  release_year: ['{s} was {released} in {o}.', 'the {kind} {s} first appeared in the year {o}.', '{s} came out in the year {o}.'],
 };
 
 /** Sentences that state no fact: they make documents 20–40 words long and vary them. */
@@ -71,7 +71,7 @@ export const FILLER_SENTENCES: Record<EntityKind, readonly string[]> = {
     '{s} has a long and rich history.',
   ],
   company: [
-    '{s} makes goods that are sold in many countries.',
+    '{s} makes goods that are sold far and wide.',
     '{s} is one of the larger firms in the region.',
     '{s} has grown steadily over the years.',
   ],
