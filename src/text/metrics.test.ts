@@ -58,6 +58,7 @@ test('exactMatch / coverExactMatch / f1Score on hand-checked cases', () => {
 test('metrics reject missing golds with a clear error', () => {
   assert.throws(() => exactMatch('x', []), /exactMatch: golds must be .*non-empty/);
   assert.throws(() => f1Score('x', [3 as unknown as string]), /f1Score: every gold answer must be a string/);
+  assert.throws(() => exactMatch(null as unknown as string, ['x']), /normalizeAnswer: expected a string, got null/);
 });
 
 /** The SQuAD v1.1 definitions, as in ZeroSearch's qa_em.py, run by python3 as an independent reference. */

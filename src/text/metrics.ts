@@ -37,6 +37,7 @@ function collapseWhitespace(s: string): string {
 
 /** SQuAD `normalize_answer`: lower-case, drop ASCII punctuation, drop articles, collapse whitespace. */
 export function normalizeAnswer(s: string): string {
+  if (typeof s !== 'string') throw new Error(`normalizeAnswer: expected a string, got ${s === null ? 'null' : typeof s}`);
   let out = '';
   for (const ch of s.toLowerCase()) if (!ASCII_PUNCTUATION.has(ch)) out += ch;
   return collapseWhitespace(out.replace(ARTICLES, ' '));
