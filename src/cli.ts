@@ -14,6 +14,7 @@ program
 // One line per command module (keep sorted).
 const commandModules: Array<{ register(p: Command): void }> = [
   require('./cli/bench'),
+  require('./cli/compare'),
   require('./cli/logits'),
   require('./cli/score'),
   require('./cli/world'),
