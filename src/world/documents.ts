@@ -20,8 +20,11 @@ interface DocPlan {
 
 export function writeDocuments(entities: readonly Entity[], facts: readonly Fact[], rng: Rng): WorldDocument[] {
   const byId = new Map(entities.map((e) => [e.id, e]));
-  const factOf = (e: Entity, r: Relation) => facts.find((f) => f.id === `${e.id}/${r}`)!;
-  const withObject = (r: Relation, object: Entity) => facts.filter((f) => f.relation === r && f.object === object.id);
+  const factById = new Map(facts.map((f) => [f.id, f]));
+  const byObject = new Map<string, Fact[]>();
+  for (const f of facts) if (f.object) byObject.set(`${f.relation}|${f.object}`, [...(byObject.get(`${f.relation}|${f.object}`) ?? []), f]);
+  const factOf = (e: Entity, r: Relation) => factById.get(`${e.id}/${r}`)!;
+  const withObject = (r: Relation, object: Entity) => byObject.get(`${r}|${object.id}`) ?? [];
   const subjectOf = (f: Fact) => byId.get(f.subject)!;
   const planRng = rng.fork('plans');
   const plans: DocPlan[] = [];

@@ -171,6 +171,7 @@ function comparisonCandidates(world: World, index: WorldIndex, template: Compari
   const relation: Relation = template === 'born_first' ? 'year_of_birth' : template === 'founded_first' ? 'founded_year' : 'born_in';
   const pool = world.entities.filter((e) => e.kind === kind);
   const out: Candidate[] = [];
+  let noes = 0;
   for (let tries = 0; out.length < 3 * wanted && tries < 30 * wanted; tries++) {
     const a = rng.choice(pool);
     const b = rng.choice(pool);
@@ -182,7 +183,8 @@ function comparisonCandidates(world: World, index: WorldIndex, template: Compari
     if (template === 'same_birth_city') {
       const same = ha.answerId === hb.answerId;
       // Keep yes and no balanced: random pairs are mostly "no".
-      if (!same && out.filter((c) => c.golden_answers[0] === 'no').length >= Math.ceil(1.5 * wanted)) continue;
+      if (!same && noes >= Math.ceil(1.5 * wanted)) continue;
+      if (!same) noes++;
       golden = [same ? 'yes' : 'no'];
     } else {
       if (ha.answer === hb.answer) continue;
