@@ -32,6 +32,16 @@ interface CacheRow {
   docs: Doc[];
 }
 
+/**
+ * A run killed mid-append leaves a last line without its newline; appending after it would glue the
+ * next row onto it. Cut it off (it was never a complete answer).
+ */
+function dropPartialLastLine(file: string): void {
+  const text = fs.readFileSync(file, 'utf8');
+  if (text === '' || text.endsWith('\n')) return;
+  fs.truncateSync(file, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
+}
+
 const keyOf = (engine: string, query: string, topk: number) => JSON.stringify([engine, query, topk]);
 
 export class CachedEngine implements SearchEngine {
@@ -49,6 +59,7 @@ export class CachedEngine implements SearchEngine {
     if (!upstream && opts.mode !== 'replay') throw new Error(`search cache: mode '${opts.mode}' needs an upstream engine`);
     this.name = name;
     if (fs.existsSync(opts.file)) {
+      if (opts.mode !== 'replay') dropPartialLastLine(opts.file);
       readJsonl<CacheRow>(opts.file, { tolerateTruncatedTail: true }).forEach((row, i) => {
         if (typeof row?.engine !== 'string' || typeof row.query !== 'string' || typeof row.topk !== 'number' || !Array.isArray(row.docs)) {
           throw new Error(`${opts.file}: row ${i + 1}: expected {engine, query, topk, docs}`);
