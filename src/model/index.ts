@@ -9,3 +9,5 @@ export { SafetensorsFile, writeSafetensors } from './safetensors';
 export type { SafetensorsDtype, SafetensorsEntry, TensorToWrite } from './safetensors';
 export { loadHfModel, loadCheckpoint, saveCheckpoint } from './checkpoint';
 export type { SaveOptions } from './checkpoint';
+export { trainLm, learningRate, sampleBatch } from './lm-trainer';
+export type { LmExample, LmSampler, LmTrainOptions, LmTrainResult, LossRecord, TrainableLm } from './lm-trainer';

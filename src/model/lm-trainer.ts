@@ -1,0 +1,291 @@
+/**
+ * One language-model training loop for every supervised stage of the kit: the simulator's world-knowledge
+ * pretraining, simulator SFT (full or LoRA), and the policy's base pretraining.
+ *
+ * Inputs are token sequences with a loss mask (`lossMask[t] = 1` makes token t a target). Each step draws
+ * `batchSize` sequences *at random* from the sampler — never length-bucketed: a bucketed batch with a
+ * per-batch token-mean loss over-weights whatever the short sequences teach (DESIGN, pitfall 1). Rows are
+ * padded per batch by the model.
+ *
+ * Optimiser: AdamW (decoupled weight decay on matrices only), global-norm gradient clipping, linear warmup
+ * then cosine decay to `minLrRatio · lr`. A step whose loss or gradient is not finite is skipped (and counted);
+ * several in a row stop the run with an error.
+ *
+ * Exact resume: the batch of step s is drawn from `Rng("<seed>:batch:<s>")`, so no random-number state has
+ * to be saved; a checkpoint holds the trainable variables, both Adam moments and the step. After a kill,
+ * `trainLm` with the same arguments continues from the last checkpoint and produces exactly the losses an
+ * uninterrupted run would (same backend), and the loss log is cut back to the checkpoint's step first.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng, appendJsonl, progress, readJson, readJsonl, writeJsonAtomic, writeJsonl } from '../util';
+import { SafetensorsFile, writeSafetensors } from './safetensors';
+
+/** One training sequence: token ids and, aligned with them, which tokens are targets. */
+export interface LmExample {
+  ids: number[];
+  lossMask: number[];
+}
+
+/** Training data: a fixed list (sampled uniformly with replacement) or a function that draws one example. */
+export type LmSampler = readonly LmExample[] | ((rng: Rng) => LmExample);
+
+/** What the loop needs from a model: a masked loss and the variables to update (a Transformer or a LoRA wrapper). */
+export interface TrainableLm {
+  lossOnTargets(ids: number[][], lossMask: number[][]): tf.Scalar;
+  trainableVariables(): tf.Variable[];
+}
+
+export interface LmTrainOptions {
+  steps: number;
+  batchSize: number;
+  lr: number;
+  /** Linear warmup steps (default 0). */
+  warmup?: number;
+  /** Cosine decay ends at minLrRatio · lr (default 0.1; 1 keeps the rate constant after warmup). */
+  minLrRatio?: number;
+  /** Decoupled weight decay on variables of rank ≥ 2 (default 0). */
+  weightDecay?: number;
+  /** Clip the global gradient norm to this (default 1; 0 disables). */
+  gradClip?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  seed: number;
+  /** Progress info every this many steps (default 25). */
+  logEvery?: number;
+  /** Save a checkpoint every this many steps and at the end (default 0 = only at the end, if checkpointDir is set). */
+  checkpointEvery?: number;
+  /** Folder for the resumable checkpoint (`state.safetensors` + `trainer-state.json`); resumes from it when present. */
+  checkpointDir?: string;
+  /** JSONL file receiving one `{step, loss, lr, gradNorm, targets, skipped?}` row per step. */
+  lossLog?: string;
+  /** Progress-bar label. */
+  label?: string;
+  /** Stop (as if killed) after this step, leaving the checkpoint behind; for tests of resume. */
+  stopAfterStep?: number;
+  /** Consecutive non-finite steps tolerated before giving up (default 5). */
+  maxBadSteps?: number;
+}
+
+export interface LossRecord {
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  /** Target tokens in the batch. */
+  targets: number;
+  skipped?: boolean;
+}
+
+export interface LmTrainResult {
+  /** Losses of the steps run by this call (not those before a resume). */
+  losses: LossRecord[];
+  /** Step the run started from (0, or the checkpoint's step). */
+  resumedFrom: number;
+  /** Steps completed in total. */
+  step: number;
+  skippedSteps: number;
+  seconds: number;
+}
+
+const STATE_FILE = 'state.safetensors';
+const TRAINER_FILE = 'trainer-state.json';
+
+/** Learning rate at 0-based `step`: linear warmup to `lr`, then cosine to `minLrRatio · lr` at the last step. */
+export function learningRate(step: number, opts: Pick<LmTrainOptions, 'lr' | 'warmup' | 'minLrRatio' | 'steps'>): number {
+  const warmup = opts.warmup ?? 0;
+  if (step < warmup) return (opts.lr * (step + 1)) / warmup;
+  const span = Math.max(1, opts.steps - warmup);
+  const progressed = Math.min(1, (step - warmup) / span);
+  const floor = opts.lr * (opts.minLrRatio ?? 0.1);
+  return floor + 0.5 * (opts.lr - floor) * (1 + Math.cos(Math.PI * progressed));
+}
+
+/** The batch of a given step: depends only on (seed, step), which is what makes resume exact. */
+export function sampleBatch(sampler: LmSampler, seed: number, step: number, batchSize: number): LmExample[] {
+  const rng = new Rng(`${seed}:batch:${step}`);
+  if (typeof sampler === 'function') return Array.from({ length: batchSize }, () => sampler(rng));
+  if (sampler.length === 0) throw new Error('trainLm: the training set is empty');
+  return Array.from({ length: batchSize }, () => sampler[rng.int(sampler.length)]);
+}
+
+function checkOptions(o: LmTrainOptions): void {
+  const posInt = (v: unknown, name: string) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`trainLm: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  };
+  posInt(o.steps, 'steps');
+  posInt(o.batchSize, 'batchSize');
+  if (!(o.lr > 0)) throw new Error(`trainLm: lr must be positive, got ${o.lr}`);
+  if (!Number.isInteger(o.seed)) throw new Error(`trainLm: seed must be an integer, got ${o.seed}`);
+}
+
+function checkExample(e: LmExample, where: string): void {
+  if (!e || !Array.isArray(e.ids) || !Array.isArray(e.lossMask) || e.ids.length !== e.lossMask.length) {
+    throw new Error(`trainLm: ${where} must be {ids: number[], lossMask: number[]} of equal length`);
+  }
+  if (e.ids.length < 2) throw new Error(`trainLm: ${where} has ${e.ids.length} tokens (need at least 2)`);
+}
+
+/** Adam moments for each trainable variable, in `trainableVariables()` order. */
+interface AdamState {
+  m: tf.Variable[];
+  v: tf.Variable[];
+}
+
+function saveState(dir: string, vars: tf.Variable[], adam: AdamState, meta: Record<string, unknown>): void {
+  const tensors = vars.flatMap((variable, i) => [
+    { name: `param.${i}`, shape: variable.shape, data: () => variable.dataSync() as Float32Array },
+    { name: `adam_m.${i}`, shape: variable.shape, data: () => adam.m[i].dataSync() as Float32Array },
+    { name: `adam_v.${i}`, shape: variable.shape, data: () => adam.v[i].dataSync() as Float32Array },
+  ]);
+  // Weights first, then the small JSON that names the step: a kill between the two leaves the previous
+  // step's JSON, which is detected below by the step stored inside the safetensors metadata.
+  writeSafetensors(path.join(dir, STATE_FILE), tensors, { metadata: { step: String(meta.step) } });
+  writeJsonAtomic(path.join(dir, TRAINER_FILE), meta);
+}
+
+function loadState(dir: string, vars: tf.Variable[], adam: AdamState): number {
+  const meta = readJson<{ step?: number; numVariables?: number }>(path.join(dir, TRAINER_FILE));
+  const file = new SafetensorsFile(path.join(dir, STATE_FILE));
+  try {
+    if (Number(file.metadata.step) !== meta.step) {
+      throw new Error(`${dir}: ${STATE_FILE} is from step ${file.metadata.step} but ${TRAINER_FILE} says ${meta.step} (a save was interrupted); delete the folder to restart`);
+    }
+    if (meta.numVariables !== vars.length) {
+      throw new Error(`${dir}: checkpoint has ${meta.numVariables} trainable variables, the model has ${vars.length} (a different model?)`);
+    }
+    const read = (name: string, target: tf.Variable) => {
+      const entry = file.tensors.get(name);
+      if (!entry || entry.shape.join(',') !== target.shape.join(',')) {
+        throw new Error(`${dir}/${STATE_FILE}: tensor ${name} has shape [${entry?.shape}], the model needs [${target.shape}]`);
+      }
+      const t = tf.tensor(file.readFloat32(name), target.shape);
+      target.assign(t);
+      t.dispose();
+    };
+    vars.forEach((variable, i) => {
+      read(`param.${i}`, variable);
+      read(`adam_m.${i}`, adam.m[i]);
+      read(`adam_v.${i}`, adam.v[i]);
+    });
+  } finally {
+    file.close();
+  }
+  return meta.step!;
+}
+
+/**
+ * Train `model` on `sampler` (see the file comment). Resumes from `checkpointDir` when it holds a
+ * checkpoint; returns once `steps` steps are done (or at `stopAfterStep`).
+ */
+export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTrainOptions): Promise<LmTrainResult> {
+  checkOptions(opts);
+  const { beta1 = 0.9, beta2 = 0.95, eps = 1e-8, gradClip = 1, weightDecay = 0, logEvery = 25 } = opts;
+  const vars = model.trainableVariables();
+  if (vars.length === 0) throw new Error('trainLm: the model has no trainable variables');
+  const zeros = (v: tf.Variable) => {
+    const z = tf.zerosLike(v);
+    const moment = tf.variable(z, false);
+    z.dispose();
+    return moment;
+  };
+  const adam: AdamState = { m: vars.map(zeros), v: vars.map(zeros) };
+  const started = Date.now();
+  let step = 0;
+  try {
+    if (opts.checkpointDir && fs.existsSync(path.join(opts.checkpointDir, TRAINER_FILE))) {
+      step = loadState(opts.checkpointDir, vars, adam);
+    }
+    if (opts.lossLog) {
+      // Rows past the checkpoint came from a run that was killed later; they are recomputed identically.
+      const kept = fs.existsSync(opts.lossLog) ? readJsonl<LossRecord>(opts.lossLog, { tolerateTruncatedTail: true }).filter((r) => r.step < step) : [];
+      writeJsonl(opts.lossLog, kept);
+    }
+    const resumedFrom = step;
+    const losses: LossRecord[] = [];
+    let skippedSteps = 0;
+    let badInARow = 0;
+    const bar = progress(opts.label ?? 'train', opts.steps);
+    bar.tick(step);
+    const save = () => {
+      if (!opts.checkpointDir) return;
+      saveState(opts.checkpointDir, vars, adam, { step, numVariables: vars.length, seed: opts.seed, steps: opts.steps, savedAt: new Date().toISOString() });
+    };
+    while (step < opts.steps) {
+      const batch = sampleBatch(sampler, opts.seed, step, opts.batchSize);
+      batch.forEach((e, i) => checkExample(e, `step ${step} example ${i}`));
+      const lr = learningRate(step, opts);
+      const targets = batch.reduce((n, e) => n + e.lossMask.slice(1).reduce((a, b) => a + (b ? 1 : 0), 0), 0);
+      const { loss, gradNorm } = adamStep(model, vars, adam, batch, { lr, beta1, beta2, eps, gradClip, weightDecay, t: step + 1 });
+      const ok = Number.isFinite(loss) && Number.isFinite(gradNorm);
+      const record: LossRecord = { step, loss, lr, gradNorm, targets, ...(!ok && { skipped: true }) };
+      if (!ok) {
+        skippedSteps++;
+        if (++badInARow >= (opts.maxBadSteps ?? 5)) {
+          throw new Error(`trainLm: ${badInARow} steps in a row had a non-finite loss or gradient (last at step ${step}, loss ${loss}); lower lr or check the data`);
+        }
+      } else badInARow = 0;
+      losses.push(record);
+      if (opts.lossLog) appendJsonl(opts.lossLog, [record]);
+      step++;
+      bar.tick(1, step % logEvery === 0 || step === opts.steps ? { loss, lr } : undefined);
+      if (opts.checkpointEvery && step % opts.checkpointEvery === 0 && step < opts.steps) save();
+      if (opts.stopAfterStep !== undefined && step >= opts.stopAfterStep && step < opts.steps) {
+        save();
+        bar.done();
+        return { losses, resumedFrom, step, skippedSteps, seconds: (Date.now() - started) / 1000 };
+      }
+      if (step % logEvery === 0) await new Promise((r) => setImmediate(r)); // let timers and I/O run
+    }
+    save();
+    bar.done();
+    return { losses, resumedFrom, step, skippedSteps, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    for (const t of [...adam.m, ...adam.v]) t.dispose();
+  }
+}
+
+interface StepSettings {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  gradClip: number;
+  weightDecay: number;
+  /** 1-based Adam step (bias correction). */
+  t: number;
+}
+
+/** Forward, backward, clip, AdamW update. Returns the loss and the gradient norm before clipping. */
+function adamStep(model: TrainableLm, vars: tf.Variable[], adam: AdamState, batch: LmExample[], s: StepSettings): { loss: number; gradNorm: number } {
+  const ids = batch.map((e) => e.ids);
+  const masks = batch.map((e) => e.lossMask);
+  const { value, grads } = tf.variableGrads(() => model.lossOnTargets(ids, masks), vars);
+  const gradList = vars.map((v) => grads[v.name]);
+  try {
+    const loss = value.dataSync()[0];
+    const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm };
+    const clipScale = s.gradClip > 0 && gradNorm > s.gradClip ? s.gradClip / (gradNorm + 1e-6) : 1;
+    const correction1 = 1 - s.beta1 ** s.t;
+    const correction2 = 1 - s.beta2 ** s.t;
+    tf.tidy(() => {
+      vars.forEach((variable, i) => {
+        const g = clipScale === 1 ? gradList[i] : tf.mul(gradList[i], clipScale);
+        const m = tf.add(tf.mul(adam.m[i], s.beta1), tf.mul(g, 1 - s.beta1));
+        const v = tf.add(tf.mul(adam.v[i], s.beta2), tf.mul(tf.square(g), 1 - s.beta2));
+        adam.m[i].assign(m);
+        adam.v[i].assign(v);
+        let update = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), s.eps));
+        if (s.weightDecay > 0 && variable.rank >= 2) update = tf.add(update, tf.mul(variable, s.weightDecay));
+        variable.assign(tf.sub(variable, tf.mul(update, s.lr)));
+      });
+    });
+    return { loss, gradNorm };
+  } finally {
+    value.dispose();
+    for (const g of Object.values(grads)) g.dispose();
+  }
+}
