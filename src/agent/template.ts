@@ -10,6 +10,9 @@
  * `extract_solution` needs at least two matches and scores a silent trajectory as "Beijing"
  * (see `extractAnswer` in ./actions).
  */
+import { preprocessQuestion } from '../data/qa';
+
+export { preprocessQuestion };
 
 /** The template text before the question (Python's `\`-continued lines joined with single spaces). */
 export const POLICY_PROMPT_PREFIX =
@@ -20,17 +23,6 @@ export const POLICY_PROMPT_PREFIX =
   'You can search as many times as your want. ' +
   'If you find no further external knowledge needed, you can directly provide the answer inside <answer> and </answer>, ' +
   'without detailed illustrations. For example, <answer> Beijing </answer>. Question: ';
-
-/**
- * Question preprocessing of the Search-R1 data scripts and ZeroSearch `inference.py`:
- * `question.strip()`, then append `?` unless it already ends with one.
- */
-export function preprocessQuestion(question: string): string {
-  if (typeof question !== 'string') throw new Error(`question: expected a string, got ${typeof question}`);
-  const q = question.trim();
-  if (q.length === 0) throw new Error('question: expected a non-empty string after trimming whitespace');
-  return q.endsWith('?') ? q : `${q}?`;
-}
 
 /**
  * The full user message for one question: `make_prefix` output, ending in a newline.

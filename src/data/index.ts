@@ -1,4 +1,4 @@
-// preprocessQuestion is public through src/agent (same rule); data keeps its own copy because data must not import agent.
+// preprocessQuestion is exported publicly through src/agent (the policy template uses it).
 export { loadQaJsonl, toQaRow } from './qa';
 export type { QaRow, LoadQaOptions } from './qa';
 export {

@@ -23,8 +23,9 @@ export interface LoadQaOptions {
 
 /** Search-R1 / ZeroSearch question preprocessing (spec §2.1): strip, then end with "?". */
 export function preprocessQuestion(question: string): string {
+  if (typeof question !== 'string') throw new Error(`question: expected a string, got ${typeof question}`);
   const q = question.trim();
-  if (!q) throw new Error('preprocessQuestion: the question is empty');
+  if (!q) throw new Error('question: expected a non-empty string after trimming whitespace');
   return q.endsWith('?') ? q : `${q}?`;
 }
 
