@@ -17,6 +17,8 @@ const commandModules: Array<{ register(p: Command): void }> = [
   require('./cli/compare'),
   require('./cli/logits'),
   require('./cli/score'),
+  require('./cli/search'),
+  require('./cli/serve-retriever'),
   require('./cli/world'),
 ];
 for (const m of commandModules) m.register(program);

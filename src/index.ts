@@ -8,6 +8,7 @@ export * from './model';
 export * from './text';
 export * from './data';
 export * from './world';
+export * from './search';
 export * from './agent';
 export * from './rl';
 export * from './report';

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Bm25Engine } from './bm25';
 import { corpusHash, readCorpus } from './corpus';
 import { PlainBm25 } from './plain-bm25.testutil';
-import { makeTokenizer, sStem } from './tokenize';
+import { makeTermTokenizer, sStem } from './tokenize';
 import { Doc, NO_INFORMATION_DOC, parseContents, renderDocs, toContents, wrapObservation } from './types';
 
 const CORPUS: Doc[] = [
@@ -21,7 +21,7 @@ const QUERIES = ['capital river', 'London bridge', 'Paris cafe', 'highest mounta
 const mkdtemp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'zs-bm25-'));
 
 test('BM25 scores and ranking equal an independent textbook BM25 (k1 0.9, b 0.4)', async () => {
-  const tokenize = makeTokenizer();
+  const tokenize = makeTermTokenizer();
   const engine = Bm25Engine.fromDocs(CORPUS);
   const plain = new PlainBm25(CORPUS.map((d) => tokenize(d.text)), 0.9, 0.4);
   const results = await engine.search(QUERIES, { topk: 10 });
@@ -41,7 +41,7 @@ test('a titled document is indexed as "title\ntext", one field, like Pyserini co
     { id: '2', title: 'Thames', text: 'A river in England that flows through London and Oxford.' },
     { id: '3', title: 'Oxford', text: 'A university city. Oxford is north-west of London.' },
   ];
-  const tokenize = makeTokenizer();
+  const tokenize = makeTermTokenizer();
   const plain = new PlainBm25(docs.map((d) => tokenize(`${d.title}\n${d.text}`)));
   const engine = Bm25Engine.fromDocs(docs);
   for (const q of ['London river', 'Oxford university', 'Thames']) {
@@ -61,10 +61,10 @@ test('k1 and b are options and change scores', async () => {
 });
 
 test('tokenizer: unicode split, lowercase, accent folding, stopwords, S-stemmer', () => {
-  assert.deepEqual(makeTokenizer()("Beyoncé's 1994–95 TOUR of Zürich"), ['beyonce', 's', '1994', '95', 'tour', 'zurich']);
-  assert.deepEqual(makeTokenizer({ stopwords: null, foldAccents: false })('The Café'), ['the', 'café']);
-  assert.deepEqual(makeTokenizer()('films cities boxes glass bus'), ['film', 'city', 'boxe', 'glass', 'bus']);
-  assert.deepEqual(makeTokenizer({ stem: 'none' })('films'), ['films']);
+  assert.deepEqual(makeTermTokenizer()("Beyoncé's 1994–95 TOUR of Zürich"), ['beyonce', 's', '1994', '95', 'tour', 'zurich']);
+  assert.deepEqual(makeTermTokenizer({ stopwords: null, foldAccents: false })('The Café'), ['the', 'café']);
+  assert.deepEqual(makeTermTokenizer()('films cities boxes glass bus'), ['film', 'city', 'boxe', 'glass', 'bus']);
+  assert.deepEqual(makeTermTokenizer({ stem: 'none' })('films'), ['films']);
   assert.deepEqual(['ties', 'plays', 'goes', 'is', 'news'].map(sStem), ['ty', 'play', 'goes', 'is', 'new']);
 });
 

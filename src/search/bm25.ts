@@ -15,10 +15,10 @@ import * as path from 'path';
 import { readJson, writeFileAtomic } from '../util';
 import { corpusHash, readCorpus } from './corpus';
 import { FieldIndex, FieldIndexJson } from './inverted-index';
-import { describeTokenizer, makeTokenizer, Tokenizer, TokenizerOptions } from './tokenize';
+import { describeTermTokenizer, makeTermTokenizer, TermTokenizer, TermTokenizerOptions } from './tokenize';
 import { checkTopk, Doc, SearchEngine, SearchOptions } from './types';
 
-export interface Bm25Options extends TokenizerOptions {
+export interface Bm25Options extends TermTokenizerOptions {
   /** Term-frequency saturation. Default 0.9 (Pyserini). */
   k1?: number;
   /** Length normalisation. Default 0.4 (Pyserini). */
@@ -41,7 +41,7 @@ interface SavedIndex {
 
 export class Bm25Engine implements SearchEngine {
   readonly name: string;
-  private readonly tokenize: Tokenizer;
+  private readonly tokenize: TermTokenizer;
   private readonly k1: number;
   private readonly b: number;
 
@@ -56,14 +56,14 @@ export class Bm25Engine implements SearchEngine {
     if (!(this.k1 >= 0) || !(this.b >= 0 && this.b <= 1)) {
       throw new Error(`BM25 options: need k1 ≥ 0 and 0 ≤ b ≤ 1, got k1=${opts.k1}, b=${opts.b}`);
     }
-    this.tokenize = makeTokenizer(opts);
+    this.tokenize = makeTermTokenizer(opts);
     this.name = `bm25:${corpusHash}`;
   }
 
   /** Index documents held in memory (the micro world's corpus, a test corpus). */
   static fromDocs(docs: readonly Doc[], opts: Bm25Options = {}): Bm25Engine {
     if (docs.length === 0) throw new Error('BM25: cannot index an empty corpus');
-    const tokenize = makeTokenizer(opts);
+    const tokenize = makeTermTokenizer(opts);
     const index = FieldIndex.build(docs.map((d) => tokenize(d.title ? `${d.title}\n${d.text}` : d.text)));
     return new Bm25Engine(docs, index, corpusHash(docs), opts);
   }
@@ -77,7 +77,7 @@ export class Bm25Engine implements SearchEngine {
     const { indexDir, ...bm25 } = opts;
     if (indexDir && fs.existsSync(path.join(indexDir, INDEX_FILE))) {
       const saved = readSavedIndex(indexDir);
-      if (saved.corpusHash === corpusHash(docs) && saved.tokenizer === describeTokenizer(bm25)) {
+      if (saved.corpusHash === corpusHash(docs) && saved.tokenizer === describeTermTokenizer(bm25)) {
         return Bm25Engine.fromSaved(saved, bm25, indexDir);
       }
     }
@@ -92,7 +92,7 @@ export class Bm25Engine implements SearchEngine {
       format: 'zerosearch-bm25',
       version: FORMAT_VERSION,
       corpusHash: this.corpusHash,
-      tokenizer: describeTokenizer(this.opts),
+      tokenizer: describeTermTokenizer(this.opts),
       docs: [...this.docs],
       index: this.index.toJSON(),
     };
@@ -111,7 +111,7 @@ export class Bm25Engine implements SearchEngine {
         `${path.join(dir, INDEX_FILE)}: stale index (built from corpus ${saved.corpusHash}, expected ${expectCorpusHash}); rebuild it`,
       );
     }
-    if (saved.tokenizer !== describeTokenizer(bm25)) {
+    if (saved.tokenizer !== describeTermTokenizer(bm25)) {
       throw new Error(`${path.join(dir, INDEX_FILE)}: index was built with other tokenizer options (${saved.tokenizer})`);
     }
     return Bm25Engine.fromSaved(saved, bm25, dir);

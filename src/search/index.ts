@@ -14,8 +14,8 @@ export {
   wrapObservation,
 } from './types';
 export type { Doc, SearchEngine, SearchOptions } from './types';
-export { ENGLISH_STOPWORDS, makeTokenizer, sStem } from './tokenize';
-export type { Tokenizer, TokenizerOptions } from './tokenize';
+export { ENGLISH_STOPWORDS, makeTermTokenizer, sStem } from './tokenize';
+export type { TermTokenizer, TermTokenizerOptions } from './tokenize';
 export { corpusHash, corpusRowToDoc, readCorpus } from './corpus';
 export { Bm25Engine } from './bm25';
 export type { Bm25Options } from './bm25';
@@ -29,3 +29,5 @@ export { parseSerpApiResponse, SerpApiEngine } from './serpapi';
 export type { SerpApiOptions } from './serpapi';
 export { CachedEngine } from './cache';
 export type { CacheMode, CacheOptions } from './cache';
+export { openSearchEngine } from './open';
+export type { EngineSpec } from './open';

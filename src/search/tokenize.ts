@@ -21,7 +21,7 @@ export const ENGLISH_STOPWORDS: ReadonlySet<string> = new Set([
   'will', 'with',
 ]);
 
-export interface TokenizerOptions {
+export interface TermTokenizerOptions {
   /** Words to drop after lowercasing; `null` keeps every word. Default: ENGLISH_STOPWORDS. */
   stopwords?: ReadonlySet<string> | null;
   /** Fold accents (é → e). Default true. */
@@ -51,9 +51,9 @@ export function sStem(word: string): string {
 }
 
 /** A function from text to terms, built once from options (cheap to call per document). */
-export type Tokenizer = (text: string) => string[];
+export type TermTokenizer = (text: string) => string[];
 
-export function makeTokenizer(opts: TokenizerOptions = {}): Tokenizer {
+export function makeTermTokenizer(opts: TermTokenizerOptions = {}): TermTokenizer {
   const stopwords = opts.stopwords === undefined ? ENGLISH_STOPWORDS : opts.stopwords;
   const foldAccents = opts.foldAccents ?? true;
   const stem = opts.stem ?? 's';
@@ -70,7 +70,7 @@ export function makeTokenizer(opts: TokenizerOptions = {}): Tokenizer {
 }
 
 /** A stable description of the options, stored with a saved index so a reload with other options is caught. */
-export function describeTokenizer(opts: TokenizerOptions = {}): string {
+export function describeTermTokenizer(opts: TermTokenizerOptions = {}): string {
   const stopwords = opts.stopwords === undefined ? ENGLISH_STOPWORDS : opts.stopwords;
   const stopPart = stopwords ? `stop${stopwords.size}:${[...stopwords].sort().join(',')}` : 'nostop';
   return `fold=${opts.foldAccents ?? true};stem=${opts.stem ?? 's'};${stopPart}`;
