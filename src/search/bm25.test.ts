@@ -56,6 +56,10 @@ test('k1 and b are options and change scores', async () => {
   const [a] = await Bm25Engine.fromDocs(CORPUS).search(['London'], { topk: 1 });
   const [b] = await Bm25Engine.fromDocs(CORPUS, { k1: 1.2, b: 0.75 }).search(['London'], { topk: 1 });
   assert.notEqual(a[0].score, b[0].score);
+  const names = [{}, { k1: 0.9, b: 0.4 }, { k1: 1.2 }, { stem: 'none' as const }].map((o) => Bm25Engine.fromDocs(CORPUS, o).name);
+  assert.match(names[0], /^bm25:[0-9a-f]{16}:k1=0\.9:b=0\.4$/);
+  assert.equal(names[1], names[0], 'explicit defaults name the same engine');
+  assert.equal(new Set(names).size, 3, 'options that change results change the name (it keys caches)');
   assert.throws(() => Bm25Engine.fromDocs(CORPUS, { b: 2 }), /0 ≤ b ≤ 1/);
   await assert.rejects(Bm25Engine.fromDocs(CORPUS).search(['x'], { topk: 0 }), /topk must be a positive integer/);
 });

@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readJson, writeFileAtomic } from '../util';
+import { hashString, readJson, writeFileAtomic } from '../util';
 import { corpusHash, readCorpus } from './corpus';
 import { FieldIndex, FieldIndexJson } from './inverted-index';
 import { describeTermTokenizer, makeTermTokenizer, TermTokenizer, TermTokenizerOptions } from './tokenize';
@@ -57,7 +57,9 @@ export class Bm25Engine implements SearchEngine {
       throw new Error(`BM25 options: need k1 ≥ 0 and 0 ≤ b ≤ 1, got k1=${opts.k1}, b=${opts.b}`);
     }
     this.tokenize = makeTermTokenizer(opts);
-    this.name = `bm25:${corpusHash}`;
+    // The name keys record/replay caches, so it names everything that changes results.
+    const tokenizer = describeTermTokenizer(opts) === describeTermTokenizer() ? '' : `:tok=${hashString(describeTermTokenizer(opts)).toString(16)}`;
+    this.name = `bm25:${corpusHash}:k1=${this.k1}:b=${this.b}${tokenizer}`;
   }
 
   /** Index documents held in memory (the micro world's corpus, a test corpus). */

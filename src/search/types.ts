@@ -22,7 +22,8 @@ export interface SearchOptions {
  * fewer than `topk` documents (BM25 when few documents share a term with the query).
  */
 export interface SearchEngine {
-  /** Identifies the engine in caches and logs (e.g. `bm25:<corpus hash>`, `serpapi:google`). */
+  /** Identifies the engine in caches and logs (e.g. `bm25:<corpus hash>:k1=0.9:b=0.4`, `serpapi:google`);
+   * it should change whenever the same query would get different documents. */
   readonly name?: string;
   search(queries: string[], opts: SearchOptions): Promise<Doc[][]>;
 }
