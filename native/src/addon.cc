@@ -224,6 +224,51 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// rope(x, cos, sin, out, rows, heads, hd, transpose)
+Napi::Value Rope(const Napi::CallbackInfo& info) {
+  const int64_t rows = num(info[4]), heads = num(info[5]), hd = num(info[6]);
+  if (!need(info, hd % 2 == 0 && int64_t(len(info[0])) == rows * heads * hd && int64_t(len(info[3])) == rows * heads * hd &&
+                      int64_t(len(info[1])) == rows * hd && int64_t(len(info[2])) == rows * hd, "rope"))
+    return info.Env().Undefined();
+  zs::rope(f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), rows, heads, hd, info[7].As<Napi::Boolean>());
+  return info.Env().Undefined();
+}
+
+zs::AttentionDims attentionDims(const Napi::Value& v) {
+  auto o = v.As<Napi::Object>();
+  auto n = [&](const char* key) { return o.Get(key).As<Napi::Number>().Int64Value(); };
+  return {n("B"), n("H"), n("Hkv"), n("T"), n("S"), n("hd"), n("maskBatch"), o.Get("scale").As<Napi::Number>().FloatValue()};
+}
+
+bool attentionSizesOk(const zs::AttentionDims& d, size_t q, size_t k, size_t v) {
+  return d.Hkv > 0 && d.H % d.Hkv == 0 && int64_t(q) == d.B * d.H * d.T * d.hd && int64_t(k) == d.B * d.Hkv * d.S * d.hd &&
+         int64_t(v) == int64_t(k);
+}
+
+// attention(q, k, v, mask|null, out, probs, dims)
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  auto d = attentionDims(info[6]);
+  const bool hasMask = !info[3].IsNull();
+  bool ok = attentionSizesOk(d, len(info[0]), len(info[1]), len(info[2])) && int64_t(len(info[4])) == d.B * d.H * d.T * d.hd &&
+            int64_t(len(info[5])) == d.B * d.H * d.T * d.S;
+  if (hasMask) ok = ok && (d.maskBatch == 1 || d.maskBatch == d.B) && int64_t(len(info[3])) == d.maskBatch * d.T * d.S;
+  if (!need(info, ok, "attention")) return info.Env().Undefined();
+  zs::attention(f32(info[0]), f32(info[1]), f32(info[2]), hasMask ? f32(info[3]) : nullptr, f32(info[4]), f32(info[5]), d);
+  return info.Env().Undefined();
+}
+
+// attentionGrad(q, k, v, probs, dout, dq, dk, dv, dims)
+Napi::Value AttentionGrad(const Napi::CallbackInfo& info) {
+  auto d = attentionDims(info[8]);
+  const bool ok = attentionSizesOk(d, len(info[0]), len(info[1]), len(info[2])) && int64_t(len(info[3])) == d.B * d.H * d.T * d.S &&
+                  len(info[4]) == len(info[0]) && len(info[5]) == len(info[0]) && len(info[6]) == len(info[1]) &&
+                  len(info[7]) == len(info[1]);
+  if (!need(info, ok, "attentionGrad")) return info.Env().Undefined();
+  zs::attention_grad(f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]), f32(info[5]), f32(info[6]),
+                     f32(info[7]), d);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Function::Callback> fns[] = {
       {"setThreads", SetThreads}, {"getThreads", GetThreads}, {"blasConfig", BlasConfig}, {"matmul", MatMul},
@@ -231,6 +276,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"gather", Gather}, {"segmentSum", SegmentSum}, {"rmsNorm", RmsNorm}, {"rmsNormGrad", RmsNormGrad},
       {"swiglu", Swiglu}, {"swigluGrad", SwigluGrad}, {"softmaxXent", SoftmaxXent}, {"softmaxXentGrad", SoftmaxXentGrad},
       {"adam", Adam}, {"slice", Slice}, {"pad", Pad}, {"concat", Concat},
+      {"rope", Rope}, {"attention", Attention}, {"attentionGrad", AttentionGrad},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;

@@ -103,4 +103,24 @@ void adam_update(float* p, float* m, float* v, const float* g, int64_t n, float 
   }
 }
 
+void rope(const float* x, const float* cos, const float* sin, float* out, int64_t rows, int64_t heads, int64_t hd,
+          bool transpose) {
+  const int64_t h2 = hd / 2;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* c = cos + r * hd;
+    const float* s = sin + r * hd;
+    for (int64_t h = 0; h < heads; h++) {
+      const float* xi = x + (r * heads + h) * hd;
+      float* oi = out + (r * heads + h) * hd;
+      if (!transpose) {  // rotate_half(x) = [−x₂, x₁]
+        for (int64_t j = 0; j < h2; j++) oi[j] = xi[j] * c[j] - xi[j + h2] * s[j];
+        for (int64_t j = h2; j < hd; j++) oi[j] = xi[j] * c[j] + xi[j - h2] * s[j];
+      } else {  // adjoint: dx₁ = g₁·cos₁ + g₂·sin₂, dx₂ = g₂·cos₂ − g₁·sin₁
+        for (int64_t j = 0; j < h2; j++) oi[j] = xi[j] * c[j] + xi[j + h2] * s[j + h2];
+        for (int64_t j = h2; j < hd; j++) oi[j] = xi[j] * c[j] - xi[j - h2] * s[j - h2];
+      }
+    }
+  }
+}
+
 }  // namespace zs

@@ -58,4 +58,19 @@ void softmax_xent_grad(const float* probs, const int32_t* labels, const float* d
 // In-place Adam on one parameter; biasCorr1 = 1−β₁ᵗ, biasCorr2 = 1−β₂ᵗ.
 void adam_update(float* p, float* m, float* v, const float* g, int64_t n, float lr, float b1, float b2, float eps,
                  float biasCorr1, float biasCorr2);
+// x [rows, heads, hd] rotated by RoPE's rotate-half rule with cos/sin [rows, hd]:
+// out = x·cos + rotate_half(x)·sin; `transpose` applies the adjoint map (the gradient).
+void rope(const float* x, const float* cos, const float* sin, float* out, int64_t rows, int64_t heads, int64_t hd,
+          bool transpose);
+
+// ---- attention.cc ----
+struct AttentionDims {
+  int64_t B, H, Hkv, T, S, hd, maskBatch;  // mask is [maskBatch, T, S] (maskBatch 1 or B), or absent
+  float scale;
+};
+// q [B,H,T,hd], k/v [B,Hkv,S,hd] → out [B,H,T,hd]; probs [B,H,T,S] kept for the gradient.
+void attention(const float* q, const float* k, const float* v, const float* mask, float* out, float* probs,
+               const AttentionDims& d);
+void attention_grad(const float* q, const float* k, const float* v, const float* probs, const float* dout, float* dq,
+                    float* dk, float* dv, const AttentionDims& d);
 }  // namespace zs

@@ -16,6 +16,9 @@ type F32 = Float32Array;
 type I32 = Int32Array;
 type Word = Float32Array | Int32Array;
 
+/** Shapes for the fused attention kernels; the mask is [maskBatch, T, S] (maskBatch 1 or B). */
+export interface AttentionDims { B: number; H: number; Hkv: number; T: number; S: number; hd: number; maskBatch: number; scale: number }
+
 export interface NativeAddon {
   setThreads(n: number): void;
   getThreads(): number;
@@ -41,6 +44,9 @@ export interface NativeAddon {
   /** Returns the first row whose label is out of range, or -1. */
   softmaxXent(logits: F32, labels: I32, loss: F32, probs: F32): number;
   softmaxXentGrad(probs: F32, labels: I32, dloss: F32, dlogits: F32): void;
+  rope(x: F32, cos: F32, sin: F32, out: F32, rows: number, heads: number, hd: number, transpose: boolean): void;
+  attention(q: F32, k: F32, v: F32, mask: F32 | null, out: F32, probs: F32, dims: AttentionDims): void;
+  attentionGrad(q: F32, k: F32, v: F32, probs: F32, dout: F32, dq: F32, dk: F32, dv: F32, dims: AttentionDims): void;
   adam(p: F32, m: F32, v: F32, g: F32, lr: number, beta1: number, beta2: number, eps: number,
     biasCorr1: number, biasCorr2: number): void;
 }

@@ -21,6 +21,22 @@ export function valuesOf(backend: NativeBackendCPU, t: Info): tf.backend_util.Ba
   return backend.data.get(t.dataId).values as tf.backend_util.BackendValues;
 }
 
+/**
+ * A float32 tensor's values as a Float32Array. tfjs-cpu's Cast to float32 from int32 or bool keeps
+ * the source array (Int32Array / Uint8Array) under the new dtype, so those are converted here.
+ */
+export function floatValues(backend: NativeBackendCPU, t: Info): Float32Array {
+  const values = valuesOf(backend, t);
+  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+}
+
+/** float32 → Float32Array, int32 → Int32Array (for kernels that only move 4-byte words). */
+function wordValues(backend: NativeBackendCPU, t: Info): Float32Array | Int32Array {
+  if (t.dtype === 'float32') return floatValues(backend, t);
+  const values = valuesOf(backend, t);
+  return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
+}
+
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The cpu kernel of that name, made safe for pooled buffers (see NativeBackendCPU.unshareOutputs). */
@@ -61,7 +77,7 @@ function matMul(addon: NativeAddon, b: NativeBackendCPU, A: Info, B: Info, trans
   if (!sameBatch && size(batchShape) !== Math.max(aBatch, bBatch)) return null;
   const batch = Math.max(aBatch, bBatch);
   const out = b.allocFloat32(batch * m * n);
-  addon.matmul(valuesOf(b, A) as Float32Array, valuesOf(b, B) as Float32Array, out, batch, aBatch, bBatch, m, n, k, transA, transB);
+  addon.matmul(floatValues(b, A), floatValues(b, B), out, batch, aBatch, bBatch, m, n, k, transA, transB);
   return b.makeTensorInfo([...batchShape, m, n], 'float32', out);
 }
 
@@ -70,7 +86,7 @@ function binary(addon: NativeAddon, b: NativeBackendCPU, op: number, A: Info, B:
   const shape = tf.backend_util.assertAndGetBroadcastShape(A.shape, B.shape);
   const n = size(shape);
   const out = b.allocFloat32(n);
-  addon.binary(op, valuesOf(b, A) as Float32Array, A.shape, valuesOf(b, B) as Float32Array, B.shape, out, n);
+  addon.binary(op, floatValues(b, A), A.shape, floatValues(b, B), B.shape, out, n);
   return b.makeTensorInfo(shape, 'float32', out);
 }
 
@@ -105,7 +121,7 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
       const x = inputs.x;
       if (x.dtype !== 'float32') return null;
       const out = b.allocFloat32(size(x.shape));
-      addon.unary(op, valuesOf(b, x) as Float32Array, out);
+      addon.unary(op, floatValues(b, x), out);
       return b.makeTensorInfo(x.shape, 'float32', out);
     });
   }
@@ -113,12 +129,13 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     register(addon, name, ({ inputs, attrs }, b) => {
       const x = inputs.x;
       if (x.dtype !== 'float32') return null;
-      const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
-      const axes = tf.util.parseAxisParam(axis, x.shape);
+      // tfjs names Max's axes `reductionIndices`; Sum, Mean and Min call them `axis`.
+      const { axis, reductionIndices, keepDims } = attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
+      const axes = tf.util.parseAxisParam((name === 'Max' ? reductionIndices : axis) as number[], x.shape); // null: all axes
       const view = reductionView(x.shape, axes);
       if (!view || view[1] === 0) return null;
       const out = b.allocFloat32(view[0] * view[2]);
-      addon.reduce(op, valuesOf(b, x) as Float32Array, out, view[0], view[1], view[2]);
+      addon.reduce(op, floatValues(b, x), out, view[0], view[1], view[2]);
       const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
       return b.makeTensorInfo(shape, 'float32', out);
     });
@@ -130,14 +147,14 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     if (x.dtype !== 'float32' || (dim !== -1 && dim !== rank - 1) || rank === 0) return null;
     const cols = x.shape[rank - 1];
     const out = b.allocFloat32(size(x.shape));
-    addon.softmax(valuesOf(b, x) as Float32Array, out, size(x.shape) / Math.max(cols, 1), cols);
+    addon.softmax(floatValues(b, x), out, size(x.shape) / Math.max(cols, 1), cols);
     return b.makeTensorInfo(x.shape, 'float32', out);
   });
   register(addon, 'Transpose', ({ inputs, attrs }, b) => {
     const x = inputs.x;
     const perm = (attrs as unknown as { perm: number[] }).perm;
     if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0) return null;
-    const values = valuesOf(b, x) as Float32Array | Int32Array;
+    const values = wordValues(b, x);
     const out = x.dtype === 'float32' ? b.allocFloat32(values.length) : new Int32Array(values.length);
     addon.transpose(values, out, x.shape, perm);
     return b.makeTensorInfo(perm.map((p) => x.shape[p]), x.dtype, out);
@@ -148,9 +165,9 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     if ((x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32' || batchDims !== 0) return null;
     const ax = tf.util.parseAxisParam(axis, x.shape)[0];
     const outer = size(x.shape.slice(0, ax)), axisDim = x.shape[ax], inner = size(x.shape.slice(ax + 1));
-    const idx = valuesOf(b, indices) as Int32Array;
+    const idx = (wordValues(b, indices) as Int32Array);
     const out = x.dtype === 'float32' ? b.allocFloat32(outer * idx.length * inner) : new Int32Array(outer * idx.length * inner);
-    const bad = addon.gather(valuesOf(b, x) as Float32Array | Int32Array, idx, out, outer, axisDim, inner);
+    const bad = addon.gather(wordValues(b, x), idx, out, outer, axisDim, inner);
     if (bad >= 0) throw new Error(`GatherV2: the index value ${idx[bad]} is not in [0, ${axisDim - 1}]`);
     return b.makeTensorInfo([...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype, out);
   });
@@ -160,7 +177,7 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     if (x.dtype !== 'float32' || segmentIds.dtype !== 'int32') return null;
     const rowShape = x.shape.slice(segmentIds.shape.length);
     const out = b.allocFloat32(numSegments * size(rowShape));
-    addon.segmentSum(valuesOf(b, x) as Float32Array, valuesOf(b, segmentIds) as Int32Array, out, size(rowShape), numSegments);
+    addon.segmentSum(floatValues(b, x), (wordValues(b, segmentIds) as Int32Array), out, size(rowShape), numSegments);
     return b.makeTensorInfo([numSegments, ...rowShape], 'float32', out);
   });
 }
@@ -173,7 +190,7 @@ function allocWord(b: NativeBackendCPU, dtype: tf.DataType, n: number): Float32A
 
 function sliceInfo(addon: NativeAddon, b: NativeBackendCPU, x: Info, begin: number[], sizes: number[]): Info {
   const out = allocWord(b, x.dtype, size(sizes));
-  addon.slice(valuesOf(b, x) as Float32Array, out, x.shape, begin, sizes);
+  addon.slice(wordValues(b, x), out, x.shape, begin, sizes);
   return b.makeTensorInfo(sizes, x.dtype, out);
 }
 
@@ -214,7 +231,7 @@ function registerLayoutKernels(addon: NativeAddon): void {
     const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
     const bits = x.dtype === 'float32' ? new Uint32Array(new Float32Array([constantValue]).buffer)[0] : constantValue >>> 0;
     const out = allocWord(b, x.dtype, size(outShape));
-    addon.pad(valuesOf(b, x) as Float32Array, out, x.shape, paddings.map((p) => p[0]), outShape, bits);
+    addon.pad(wordValues(b, x), out, x.shape, paddings.map((p) => p[0]), outShape, bits);
     return b.makeTensorInfo(outShape, x.dtype, out);
   });
   register(addon, 'Concat', ({ inputs, attrs }, b) => {
@@ -227,7 +244,7 @@ function registerLayoutKernels(addon: NativeAddon): void {
     const outer = size(outShape.slice(0, ax));
     const out = allocWord(b, dtype, size(outShape));
     if (parts.length > 0) {
-      addon.concat(parts.map((t) => valuesOf(b, t) as Float32Array), parts.map((t) => size(t.shape.slice(ax))), out, outer);
+      addon.concat(parts.map((t) => wordValues(b, t)), parts.map((t) => size(t.shape.slice(ax))), out, outer);
     }
     return b.makeTensorInfo(outShape, dtype, out);
   });

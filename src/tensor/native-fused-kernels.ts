@@ -4,8 +4,8 @@
  * kernel returns what its gradient kernel needs (rstd, softmax probabilities) as extra outputs.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { NativeAddon } from './native-addon';
-import { NATIVE_BACKEND, valuesOf } from './native-backend';
+import { AttentionDims, NativeAddon } from './native-addon';
+import { NATIVE_BACKEND, floatValues, valuesOf } from './native-backend';
 import { NativeBackendCPU } from './native-memory';
 
 type Info = tf.TensorInfo;
@@ -24,7 +24,8 @@ function requireFloat(name: string, ...infos: Info[]): void {
 }
 
 export function registerFusedKernels(addon: NativeAddon): void {
-  const f32 = (b: NativeBackendCPU, t: Info) => valuesOf(b, t) as F32;
+  const f32 = floatValues;
+  const i32 = (b: NativeBackendCPU, t: Info) => { const v = valuesOf(b, t); return v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>); };
 
   registerFused('ZsRmsNorm', ({ x, weight }, attrs, b) => {
     requireFloat('rmsNorm', x, weight);
@@ -57,7 +58,7 @@ export function registerFusedKernels(addon: NativeAddon): void {
   registerFused('ZsSoftmaxXent', ({ logits, labels }, _attrs, b) => {
     requireFloat('softmaxCrossEntropy', logits);
     const probs = b.allocFloat32(f32(b, logits).length);
-    const labelValues = valuesOf(b, labels) as Int32Array;
+    const labelValues = i32(b, labels);
     const loss = b.allocFloat32(labelValues.length);
     const bad = addon.softmaxXent(f32(b, logits), labelValues, loss, probs);
     if (bad >= 0) throw new Error(`softmaxCrossEntropy: label ${labelValues[bad]} at row ${bad} is not in [0, ${logits.shape[logits.shape.length - 1] - 1}]`);
@@ -65,7 +66,37 @@ export function registerFusedKernels(addon: NativeAddon): void {
   });
   registerFused('ZsSoftmaxXentGrad', ({ probs, labels, dloss }, _attrs, b) => {
     const dlogits = b.allocFloat32(f32(b, probs).length);
-    addon.softmaxXentGrad(f32(b, probs), valuesOf(b, labels) as Int32Array, f32(b, dloss), dlogits);
+    addon.softmaxXentGrad(f32(b, probs), i32(b, labels), f32(b, dloss), dlogits);
     return [b.makeTensorInfo(probs.shape, 'float32', dlogits)];
+  });
+
+  registerFused('ZsRope', ({ x, cos, sin }, attrs, b) => {
+    requireFloat('rotaryEmbedding', x, cos, sin);
+    const [rows, heads, hd] = x.shape;
+    const out = b.allocFloat32(rows * heads * hd);
+    addon.rope(f32(b, x), f32(b, cos), f32(b, sin), out, rows, heads, hd, attrs.transpose === true);
+    return [b.makeTensorInfo(x.shape, 'float32', out)];
+  });
+
+  const attentionDims = (q: Info, k: Info, mask: Info | undefined, scale: number): AttentionDims => {
+    const [B, H, T, hd] = q.shape;
+    const [, Hkv, S] = k.shape;
+    return { B, H, Hkv, T, S, hd, maskBatch: mask ? mask.shape[0] : 1, scale };
+  };
+  registerFused('ZsAttention', ({ q, k, v, mask }, attrs, b) => {
+    requireFloat('maskedAttention', q, k, v, ...(mask ? [mask] : []));
+    const dims = attentionDims(q, k, mask, attrs.scale as number);
+    const out = b.allocFloat32(dims.B * dims.H * dims.T * dims.hd);
+    const probs = b.allocFloat32(dims.B * dims.H * dims.T * dims.S);
+    addon.attention(f32(b, q), f32(b, k), f32(b, v), mask ? f32(b, mask) : null, out, probs, dims);
+    return [b.makeTensorInfo(q.shape, 'float32', out), b.makeTensorInfo([dims.B, dims.H, dims.T, dims.S], 'float32', probs)];
+  });
+  registerFused('ZsAttentionGrad', ({ q, k, v, probs, dy }, attrs, b) => {
+    const dims = attentionDims(q, k, undefined, attrs.scale as number);
+    const dq = b.allocFloat32(f32(b, q).length);
+    const dk = b.allocFloat32(f32(b, k).length);
+    const dv = b.allocFloat32(f32(b, v).length);
+    addon.attentionGrad(f32(b, q), f32(b, k), f32(b, v), f32(b, probs), f32(b, dy), dq, dk, dv, dims);
+    return [b.makeTensorInfo(q.shape, 'float32', dq), b.makeTensorInfo(k.shape, 'float32', dk), b.makeTensorInfo(v.shape, 'float32', dv)];
   });
 }

@@ -12,7 +12,7 @@ const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {
 
 /** RMSNorm over the last axis: x · rsqrt(mean(x²) + eps) · weight. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
-  if (!onNative()) return tf.tidy(() => x.mul(tf.rsqrt(x.square().mean(-1, true).add(eps))).mul(weight));
+  if (!onNative()) return tf.tidy(() => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), weight));
   const f = tf.customGrad((xIn, wIn, save) => {
     const [y, rstd] = run('ZsRmsNorm', { x: xIn as tf.Tensor, weight: wIn as tf.Tensor }, { eps });
     (save as tf.GradSaveFunc)([xIn as tf.Tensor, wIn as tf.Tensor, rstd]);
@@ -29,7 +29,7 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor
 
 /** SwiGLU's gating: silu(gate) · up = gate · sigmoid(gate) · up. */
 export function swiglu(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
-  if (!onNative()) return tf.tidy(() => gate.mul(tf.sigmoid(gate)).mul(up));
+  if (!onNative()) return tf.tidy(() => tf.mul(tf.mul(gate, tf.sigmoid(gate)), up));
   const f = tf.customGrad((g, u, save) => {
     const [y] = run('ZsSwiglu', { gate: g as tf.Tensor, up: u as tf.Tensor });
     (save as tf.GradSaveFunc)([g as tf.Tensor, u as tf.Tensor]);
@@ -52,15 +52,74 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Te
     throw new Error(`softmaxCrossEntropy: labels shape [${labels.shape}] must equal logits shape without its last axis [${logits.shape.slice(0, -1)}]`);
   }
   if (!onNative()) {
-    return tf.tidy(() => tf.logSumExp(logits, -1).sub(logits.mul(tf.oneHot(labels, vocab)).sum(-1)));
+    return tf.tidy(() => tf.sub(tf.logSumExp(logits, -1), tf.sum(tf.mul(logits, tf.oneHot(labels, vocab)), -1)));
   }
+  // Tensors a gradient needs must go through `save`: anything else made inside a differentiated
+  // function is disposed before the backward pass runs.
   const f = tf.customGrad((l, save) => {
     const [loss, probs] = run('ZsSoftmaxXent', { logits: l as tf.Tensor, labels });
-    (save as tf.GradSaveFunc)([probs]);
+    (save as tf.GradSaveFunc)([probs, labels]);
     return {
       value: loss,
-      gradFunc: (dloss, saved) => run('ZsSoftmaxXentGrad', { probs: saved[0], labels, dloss: dloss as tf.Tensor })[0],
+      gradFunc: (dloss, saved) => run('ZsSoftmaxXentGrad', { probs: saved[0], labels: saved[1], dloss: dloss as tf.Tensor })[0],
     };
   });
   return f(logits);
+}
+
+/** RoPE's "rotate half" rule: x·cos + rotate_half(x)·sin, x [rows, heads, hd], tables [rows, 1, hd]. No gradient for the tables. */
+export function rotaryEmbedding(x: tf.Tensor3D, cos: tf.Tensor3D, sin: tf.Tensor3D): tf.Tensor3D {
+  if (!onNative()) {
+    return tf.tidy(() => {
+      const [x1, x2] = tf.split(x, 2, -1);
+      return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], -1), sin)) as tf.Tensor3D;
+    });
+  }
+  const f = tf.customGrad((xIn, save) => {
+    (save as tf.GradSaveFunc)([cos, sin]);
+    return {
+      value: run('ZsRope', { x: xIn as tf.Tensor, cos, sin }, { transpose: false })[0],
+      gradFunc: (dy, saved) => run('ZsRope', { x: dy as tf.Tensor, cos: saved[0], sin: saved[1] }, { transpose: true })[0],
+    };
+  });
+  return f(x) as tf.Tensor3D;
+}
+
+/**
+ * Softmax attention with grouped-query heads: q [B, H, T, hd], k and v [B, Hkv, S, hd] (Hkv divides H;
+ * query head h reads kv head floor(h / (H/Hkv))), and an additive mask of shape [B|1, 1, 1, T, S] or
+ * [B|1, T, S] (no gradient). Returns [B, H, T, hd].
+ */
+export function maskedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor4D {
+  const [B, H, T, hd] = q.shape;
+  const [, Hkv, S] = k.shape;
+  const maskBatch = mask.shape[0];
+  if (mask.size !== maskBatch * T * S || (maskBatch !== 1 && maskBatch !== B)) {
+    throw new Error(`maskedAttention: mask shape [${mask.shape}] must hold [${B} or 1, T=${T}, S=${S}] values`);
+  }
+  const scale = 1 / Math.sqrt(hd);
+  if (!onNative()) {
+    return tf.tidy(() => {
+      const group = H / Hkv;
+      const scores = tf.mul(tf.matMul(tf.reshape(q, [B, Hkv, group * T, hd]), k, false, true), scale);
+      const masked = tf.add(tf.reshape(scores, [B, Hkv, group, T, S]), tf.reshape(mask, [maskBatch, 1, 1, T, S]));
+      const probs = tf.reshape(tf.softmax(masked, -1), [B, Hkv, group * T, S]);
+      return tf.reshape(tf.matMul(probs, v), [B, H, T, hd]) as tf.Tensor4D;
+    });
+  }
+  const mask3 = tf.reshape(mask, [maskBatch, T, S]);
+  const f = tf.customGrad((qIn, kIn, vIn, save) => {
+    const [out, probs] = run('ZsAttention', { q: qIn as tf.Tensor, k: kIn as tf.Tensor, v: vIn as tf.Tensor, mask: mask3 }, { scale });
+    (save as tf.GradSaveFunc)([qIn as tf.Tensor, kIn as tf.Tensor, vIn as tf.Tensor, probs]);
+    return {
+      value: out,
+      gradFunc: (dy, saved) => {
+        const [qs, ks, vs, ps] = saved;
+        return run('ZsAttentionGrad', { q: qs, k: ks, v: vs, probs: ps, dy: dy as tf.Tensor }, { scale });
+      },
+    };
+  });
+  const result = f(q, k, v) as tf.Tensor4D;
+  mask3.dispose();
+  return result;
 }
