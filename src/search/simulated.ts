@@ -1,0 +1,248 @@
+/**
+ * The simulated search engine (spec §4): a language model writes the documents.
+ *
+ * Each query is one ZeroSearch "search call": it draws noisy with probability p (the curriculum's p_i) and
+ * useful otherwise, once, and that draw covers all its documents. The prompt is the fine-tuned simulator's
+ * (`sft`, §4.2, which includes the question and its gold answer) or the prompt-only simulator's (`prompt`,
+ * §4.3). The text is parsed into `Doc i:` documents and cut at `Doc k+1`; malformed output is repaired
+ * and reported per query (`searchDetailed`), never dropped silently.
+ *
+ * Two generators: `LocalGenerator` (the kit's transformer, batched across queries, in process) and
+ * `RemoteGenerator` (any OpenAI-compatible `/v1/chat/completions` server: sglang, vLLM, or
+ * `zerosearch serve-simulator`), with timeouts, retries and bounded concurrency.
+ */
+import { generate, stopOnStrings, Transformer } from '../model';
+import type { Tokenizer } from '../text';
+import { Rng } from '../util';
+import { parseSimulatorOutput } from '../simulator/parse';
+import { DocQuality, SimulatorQuery, promptOnlyPrompt, sftPrompt } from '../simulator/prompts';
+import { OnFailure, RetryOptions, requestJson, SearchHttpError } from './http';
+import { checkTopk, Doc, NO_INFORMATION_DOC, SearchEngine, SearchOptions } from './types';
+
+export interface CompletionOptions {
+  temperature: number;
+  maxTokens: number;
+  seed: number;
+  /** Stop once the text contains this string (the `Doc k+1` cut). */
+  stop?: string;
+}
+
+/** Something that continues prompts: the in-process model or an OpenAI-compatible server. */
+export interface TextGenerator {
+  readonly name: string;
+  /** One completion per prompt; a failed prompt is an Error in its slot (so finished ones are kept). */
+  complete(prompts: string[], opts: CompletionOptions): Promise<Array<string | Error>>;
+}
+
+/** The kit's transformer + tokenizer, generating `batchSize` prompts at a time. */
+export class LocalGenerator implements TextGenerator {
+  readonly name: string;
+  constructor(readonly model: Transformer, readonly tokenizer: Tokenizer, readonly opts: { batchSize?: number; name?: string } = {}) {
+    this.name = opts.name ?? 'local';
+  }
+
+  /** Token ids of a prompt; chat-template tokenizers could wrap it here (word models take it raw). */
+  encodePrompt(prompt: string): number[] {
+    const ids = this.tokenizer.encode(prompt);
+    if (ids.length === 0) throw new Error('LocalGenerator: prompt encodes to no tokens');
+    return ids;
+  }
+
+  async complete(prompts: string[], opts: CompletionOptions): Promise<Array<string | Error>> {
+    const out: string[] = [];
+    const batchSize = this.opts.batchSize ?? 16;
+    const decode = (ids: number[]) => this.tokenizer.decode(ids, { skipSpecialTokens: true });
+    const stopWhen = opts.stop ? stopOnStrings((ids) => decode(ids).toLowerCase(), [opts.stop.toLowerCase()]) : undefined;
+    for (let start = 0; start < prompts.length; start += batchSize) {
+      const batch = prompts.slice(start, start + batchSize).map((p) => this.encodePrompt(p));
+      const room = this.model.config.maxPositions - Math.max(...batch.map((b) => b.length));
+      const result = generate(this.model, batch, {
+        maxNewTokens: Math.max(0, Math.min(opts.maxTokens, room)),
+        temperature: opts.temperature,
+        seed: opts.seed + start,
+        eosId: this.tokenizer.eosId,
+        stopWhen,
+      });
+      out.push(...result.tokens.map((ids) => decode(ids)));
+      await new Promise((r) => setImmediate(r)); // let servers and timers breathe between batches
+    }
+    return out;
+  }
+}
+
+export interface RemoteGeneratorOptions extends RetryOptions {
+  /** Server root, e.g. http://127.0.0.1:6001 (ZeroSearch's port); `/v1/chat/completions` is appended. */
+  baseUrl: string;
+  apiKey?: string;
+  /** Model name sent in requests (ZeroSearch sends ''). */
+  model?: string;
+  /** Requests in flight at once (ZeroSearch's search pool has 10 workers). Default 8. */
+  concurrency?: number;
+}
+
+/** Map with at most `limit` calls in flight; results in input order. */
+export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+/** One chat completion from an OpenAI-compatible server (system '' + user prompt, as ZeroSearch sends). */
+export async function chatCompletion(opts: RemoteGeneratorOptions, prompt: string, c: { temperature: number; maxTokens: number; seed?: number }): Promise<string> {
+  const base = opts.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
+  return requestJson(
+    {
+      url: `${base}/v1/chat/completions`,
+      label: `chat completion at ${base}`,
+      method: 'POST',
+      headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {},
+      body: {
+        model: opts.model ?? '',
+        messages: [{ role: 'system', content: '' }, { role: 'user', content: prompt }],
+        max_tokens: c.maxTokens,
+        temperature: c.temperature,
+        ...(c.seed !== undefined && { seed: c.seed }),
+      },
+    },
+    opts,
+    (json) => {
+      const content = (json as { choices?: Array<{ message?: { content?: unknown } }> })?.choices?.[0]?.message?.content;
+      if (typeof content !== 'string') throw new Error('expected {"choices": [{"message": {"content": string}}]}');
+      return content;
+    },
+  );
+}
+
+export class RemoteGenerator implements TextGenerator {
+  readonly name: string;
+  constructor(readonly opts: RemoteGeneratorOptions) {
+    if (!/^https?:\/\//.test(opts.baseUrl ?? '')) throw new Error(`RemoteGenerator: baseUrl must start with http:// or https://, got ${JSON.stringify(opts.baseUrl)}`);
+    this.name = `openai:${opts.baseUrl}`;
+  }
+
+  complete(prompts: string[], opts: CompletionOptions): Promise<Array<string | Error>> {
+    return mapWithConcurrency(prompts, this.opts.concurrency ?? 8, async (prompt, i) => {
+      try {
+        return await chatCompletion(this.opts, prompt, { temperature: opts.temperature, maxTokens: opts.maxTokens, seed: opts.seed + i });
+      } catch (err) {
+        return err as Error;
+      }
+    });
+  }
+}
+
+export interface SimulatedEngineOptions {
+  generator: TextGenerator;
+  /** `sft` (§4.2, the fine-tuned simulator) or `prompt` (§4.3, the untuned prompt-only simulator). Default sft. */
+  promptStyle?: 'sft' | 'prompt';
+  /** Probability that a query gets noisy documents (overridden per call). Default 0. */
+  noiseProbability?: number;
+  /** ZeroSearch samples the simulator at 0.8. */
+  temperature?: number;
+  /** Generation budget per query (ZeroSearch: 600 tokens). Default 60 per document. */
+  maxTokens?: number;
+  seed?: number;
+  /** 'throw' (default): a generator failure rejects the call; 'empty': that query gets "No information available". */
+  onFailure?: OnFailure;
+}
+
+export interface SimulatedSearchOptions extends SearchOptions {
+  /** p for this call (the trainer's curriculum value); default: the engine's current p. */
+  noiseProbability?: number;
+  /** The question and gold answer behind each query (the §4.2 prompt needs them). Missing: the query stands in for the question, answer "unknown". */
+  context?: ReadonlyArray<{ question: string; answer: string } | undefined>;
+  /** Force the quality of every query of this call (evaluation); skips the random draw. */
+  quality?: DocQuality;
+}
+
+export interface SimulatedResult {
+  docs: Doc[][];
+  /** Per query: whether it was served noisy documents (the RL rollout logs this). */
+  noisy: boolean[];
+  wellFormed: boolean[];
+  /** Per query: what the parser repaired, or why the query failed. */
+  problems: string[][];
+  raw: string[];
+}
+
+export class SimulatedSearchEngine implements SearchEngine {
+  readonly name: string;
+  private noise: number;
+  private readonly rng: Rng;
+  /** The most recent call's details (use `searchDetailed` when calls overlap). */
+  lastCall: SimulatedResult | null = null;
+
+  constructor(readonly opts: SimulatedEngineOptions) {
+    this.noise = 0;
+    this.setNoiseProbability(opts.noiseProbability ?? 0);
+    this.rng = new Rng(`${opts.seed ?? 0}:simulated-search`);
+    this.name = `simulated:${opts.promptStyle ?? 'sft'}:${opts.generator.name}`;
+  }
+
+  setNoiseProbability(p: number): void {
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`SimulatedSearchEngine: noise probability must be in [0, 1], got ${p}`);
+    this.noise = p;
+  }
+
+  get noiseProbability(): number {
+    return this.noise;
+  }
+
+  async search(queries: string[], opts: SimulatedSearchOptions): Promise<Doc[][]> {
+    return (await this.searchDetailed(queries, opts)).docs;
+  }
+
+  async searchDetailed(queries: string[], opts: SimulatedSearchOptions): Promise<SimulatedResult> {
+    checkTopk(opts.topk);
+    const p = opts.noiseProbability ?? this.noise;
+    if (!(p >= 0 && p <= 1)) throw new Error(`SimulatedSearchEngine: noiseProbability must be in [0, 1], got ${p}`);
+    if (opts.context && opts.context.length !== queries.length) {
+      throw new Error(`SimulatedSearchEngine: context has ${opts.context.length} entries for ${queries.length} queries`);
+    }
+    // ZeroSearch: `if random() > p: useful else noisy` — one draw per query, before generation.
+    const noisy = queries.map(() => (opts.quality ? opts.quality === 'noisy' : this.rng.next() < p));
+    const build = this.opts.promptStyle === 'prompt' ? promptOnlyPrompt : sftPrompt;
+    const prompts = queries.map((query, i) => {
+      const ctx = opts.context?.[i];
+      const q: SimulatorQuery = { query, question: ctx?.question ?? query, answer: ctx?.answer ?? 'unknown' };
+      return build(q, noisy[i] ? 'noisy' : 'useful', opts.topk);
+    });
+    const outputs = await this.opts.generator.complete(prompts, {
+      temperature: this.opts.temperature ?? 0.8,
+      maxTokens: this.opts.maxTokens ?? 60 * opts.topk,
+      seed: this.rng.nextUint32(),
+      stop: `Doc ${opts.topk + 1}`,
+    });
+    const result: SimulatedResult = { docs: [], noisy, wellFormed: [], problems: [], raw: [] };
+    const failures: string[] = [];
+    outputs.forEach((out, i) => {
+      if (out instanceof Error) {
+        failures.push(`query ${JSON.stringify(queries[i])}: ${out.message}`);
+        result.docs.push([{ ...NO_INFORMATION_DOC }]);
+        result.wellFormed.push(false);
+        result.problems.push([`generation failed: ${out.message}`]);
+        result.raw.push('');
+        return;
+      }
+      const parsed = parseSimulatorOutput(out, opts.topk);
+      result.docs.push(parsed.docs);
+      result.wellFormed.push(parsed.wellFormed);
+      result.problems.push(parsed.problems);
+      result.raw.push(out);
+    });
+    if (failures.length && (this.opts.onFailure ?? 'throw') === 'throw') {
+      const err = new SearchHttpError(`simulated search: ${failures.length} of ${queries.length} queries failed; first: ${failures[0]}`, undefined, true);
+      (err as SearchHttpError & { partial?: SimulatedResult }).partial = result;
+      throw err;
+    }
+    this.lastCall = result;
+    return result;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * From labelled (query, document) pairs to simulator SFT examples.
+ *
+ * The paper trains on single judge-labelled real documents. Our simulator must write five documents per
+ * call, so each search call of the collection becomes at most one example per quality:
+ * - useful: the call's real top-k documents, re-ranked so the ones labelled useful come first — made only
+ *   when at least one document was labelled useful;
+ * - noisy: the call's documents labelled noisy that do not contain the query's answer, filled up to k with
+ *   documents about entities of the same kind as the query's entity that neither mention that entity nor
+ *   contain the answer ("related but noisy", as in §4.3's demo) — so a noisy target never answers.
+ * The two qualities are then balanced by seeded down-sampling (spec §4.4: positives and negatives balanced).
+ */
+import type { LmExample } from '../model';
+import type { Doc } from '../search';
+import type { Tokenizer } from '../text';
+import { Rng } from '../util';
+import { indexWorld, textContainsAnswer } from '../world';
+import type { World } from '../world';
+import type { CollectedPair } from './collect';
+import { DocQuality, renderTarget, sftPrompt } from './prompts';
+
+export interface SftExample {
+  query: string;
+  question: string;
+  answer: string;
+  quality: DocQuality;
+  docs: Array<{ title?: string; text: string }>;
+  /** Accepted answers of the query's own fact (what the quality report checks). */
+  queryAnswers: string[];
+  questionId: string;
+}
+
+export interface SftDataCounts {
+  pairs: number;
+  labelledUseful: number;
+  labelledNoisy: number;
+  calls: number;
+  examplesBeforeBalance: Record<DocQuality, number>;
+  examples: Record<DocQuality, number>;
+}
+
+const docText = (d: Doc) => `${d.title ?? ''} ${d.text}`;
+
+export function buildSftExamples(world: World, pairs: readonly CollectedPair[], labels: readonly boolean[], opts: { topk?: number; seed?: number } = {}): { examples: SftExample[]; counts: SftDataCounts } {
+  if (labels.length !== pairs.length) throw new Error(`buildSftExamples: ${labels.length} labels for ${pairs.length} pairs`);
+  const topk = opts.topk ?? 5;
+  const rng = new Rng(`${opts.seed ?? 0}:sft-data`);
+  const index = indexWorld(world);
+  const calls = new Map<string, number[]>();
+  pairs.forEach((p, i) => {
+    const key = `${p.questionId}\u0000${p.turn}`;
+    calls.set(key, [...(calls.get(key) ?? []), i]);
+  });
+  const made: Record<DocQuality, SftExample[]> = { useful: [], noisy: [] };
+  for (const members of calls.values()) {
+    const first = pairs[members[0]];
+    const base = { query: first.query, question: first.question, answer: first.answer, queryAnswers: first.intentAnswers, questionId: first.questionId };
+    const ranked = [...members].sort((a, b) => pairs[a].rank - pairs[b].rank);
+    const useful = ranked.filter((i) => labels[i]);
+    if (useful.length) {
+      const docs = [...useful, ...ranked.filter((i) => !labels[i])].slice(0, topk).map((i) => pairs[i].doc);
+      made.useful.push({ ...base, quality: 'useful', docs });
+    }
+    const answerFree = (d: Doc) => !textContainsAnswer(docText(d), first.intentAnswers);
+    const noisy = ranked.filter((i) => !labels[i]).map((i) => pairs[i].doc).filter(answerFree).slice(0, Math.ceil(topk / 2));
+    const kind = index.entity(first.intentEntityId).kind;
+    const fillers = rng.shuffle(
+      world.documents.filter((d) => index.entity(d.entityIds[0]).kind === kind && !d.entityIds.includes(first.intentEntityId) && answerFree(d) && !noisy.some((n) => n.id === d.id)),
+    );
+    const docs = [...noisy, ...fillers.slice(0, topk - noisy.length)].map((d) => ({ id: d.id, title: d.title, text: d.text }));
+    if (docs.length === topk) made.noisy.push({ ...base, quality: 'noisy', docs: rng.shuffle(docs) });
+  }
+  const before = { useful: made.useful.length, noisy: made.noisy.length };
+  const n = Math.min(before.useful, before.noisy);
+  const examples = rng.shuffle([...rng.shuffle(made.useful).slice(0, n), ...rng.shuffle(made.noisy).slice(0, n)]);
+  const labelledUseful = labels.filter(Boolean).length;
+  return {
+    examples,
+    counts: { pairs: pairs.length, labelledUseful, labelledNoisy: pairs.length - labelledUseful, calls: calls.size, examplesBeforeBalance: before, examples: { useful: n, noisy: n } },
+  };
+}
+
+/** Token ids of prompt + target + <eos>, with the loss on the target and <eos> only. */
+export function sftSequence(example: Pick<SftExample, 'query' | 'question' | 'answer' | 'quality' | 'docs'>, tokenizer: Tokenizer, topk = 5): LmExample {
+  const prompt = tokenizer.encode(sftPrompt(example, example.quality, topk));
+  const target = [...tokenizer.encode(renderTarget(example.docs)), tokenizer.eosId];
+  return { ids: [...prompt, ...target], lossMask: [...prompt.map(() => 0), ...target.map(() => 1)] };
+}
