@@ -7,6 +7,7 @@
  * backend's fast path (XNNPACK) is a plain 2-D matmul.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { maskedAttention, rmsNorm as fusedRmsNorm, rotaryEmbedding } from '../tensor/ops';
 import type { Llama3RopeScaling } from './config';
 
 /** Additive mask value for a forbidden key; finite, so a query with no allowed key gives a uniform (not NaN) row. */
@@ -14,10 +15,7 @@ export const MASKED = -1e9;
 
 /** y = x / sqrt(mean(x²) + eps) * weight, over the last axis. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
-  return tf.tidy(() => {
-    const variance = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight);
-  });
+  return fusedRmsNorm(x, weight, eps); // one fused kernel on the native backend (src/tensor/ops.ts)
 }
 
 /** RoPE inverse frequencies 1 / theta^(2i/d), with LLaMA-3's long-context rescaling when configured. */
@@ -66,15 +64,9 @@ export function ropeTables(positions: ArrayLike<number>, invFreq: Float64Array):
   return { cos: tf.tensor3d(cos, [positions.length, 1, dim]), sin: tf.tensor3d(sin, [positions.length, 1, dim]) };
 }
 
-/** HF's `rotate_half`: [x1, x2] → [-x2, x1] over the last axis. */
-function rotateHalf(x: tf.Tensor): tf.Tensor {
-  const [x1, x2] = tf.split(x, 2, -1);
-  return tf.concat([tf.neg(x2), x1], -1);
-}
-
-/** x·cos + rotate_half(x)·sin, with x `[rows, heads, headDim]` and tables `[rows, 1, headDim]`. */
+/** x·cos + rotate_half(x)·sin (HF's `rotate_half`: [x1, x2] → [-x2, x1]), x `[rows, heads, headDim]`, tables `[rows, 1, headDim]`. */
 export function applyRope(x: tf.Tensor3D, cos: tf.Tensor3D, sin: tf.Tensor3D): tf.Tensor3D {
-  return tf.tidy(() => tf.add(tf.mul(x, cos), tf.mul(rotateHalf(x), sin)) as tf.Tensor3D);
+  return rotaryEmbedding(x, cos, sin);
 }
 
 /**
@@ -85,14 +77,5 @@ export function applyRope(x: tf.Tensor3D, cos: tf.Tensor3D, sin: tf.Tensor3D): t
  * but without copying k and v. Returns [B, H, T, hd].
  */
 export function groupedQueryAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [B, H, T, hd] = q.shape;
-    const [, Hkv, S] = k.shape;
-    const group = H / Hkv;
-    const qGrouped = tf.reshape(q, [B, Hkv, group * T, hd]);
-    const scores = tf.mul(tf.matMul(qGrouped, k, false, true), 1 / Math.sqrt(hd));
-    const masked = tf.add(tf.reshape(scores, [B, Hkv, group, T, S]), mask);
-    const probs = tf.reshape(tf.softmax(masked, -1), [B, Hkv, group * T, S]);
-    return tf.reshape(tf.matMul(probs, v), [B, H, T, hd]) as tf.Tensor4D;
-  });
+  return maskedAttention(q, k, v, mask); // composed as described above, or one fused kernel on the native backend
 }

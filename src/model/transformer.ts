@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util';
 import { ModelConfig, ModelConfigInput, modelConfig } from './config';
+import { softmaxCrossEntropy, swiglu } from '../tensor/ops';
 import { KvCache } from './kv-cache';
 import { MASKED, applyRope, groupedQueryAttention, rmsNorm, ropeInverseFrequencies, ropeTables } from './layers';
 
@@ -141,10 +142,12 @@ export class Transformer {
     const B = rows.length;
     const N = B * (T - 1);
     const V = this.config.vocabSize;
+    const targets = new Int32Array(N);
     const targetIndex = new Int32Array(N);
     const valid = new Float32Array(N);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T - 1; t++) {
+        targets[b * (T - 1) + t] = rows[b][t + 1];
         targetIndex[b * (T - 1) + t] = (b * (T - 1) + t) * V + rows[b][t + 1];
         valid[b * (T - 1) + t] = t + 1 < lengths[b] ? 1 : 0;
       }
@@ -155,11 +158,16 @@ export class Transformer {
       // Drop each row's last position: it predicts nothing inside the batch.
       const d = this.config.hiddenSize;
       const h = tf.reshape(tf.slice(tf.reshape(hidden, [B, T, d]), [0, 0, 0], [B, T - 1, d]), [N, d]) as tf.Tensor2D;
-      const logp = tf.logSoftmax(this.logitsFromHidden(h));
+      const logits = this.logitsFromHidden(h);
       const validMask = tf.tensor1d(valid);
+      if (!opts.entropy) {
+        // log p(target) = −cross-entropy: one fused kernel on the native backend (src/tensor/ops.ts).
+        const picked = tf.neg(softmaxCrossEntropy(logits, tf.tensor1d(targets, 'int32')));
+        return { logProbs: tf.reshape(tf.mul(picked, validMask), [B, T - 1]) as tf.Tensor2D };
+      }
+      const logp = tf.logSoftmax(logits);
       const picked = tf.gather(tf.reshape(logp, [-1]), tf.tensor1d(targetIndex, 'int32'));
       const logProbs = tf.reshape(tf.mul(picked, validMask), [B, T - 1]) as tf.Tensor2D;
-      if (!opts.entropy) return { logProbs };
       const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1));
       return { logProbs, entropy: tf.reshape(tf.mul(ent, validMask), [B, T - 1]) as tf.Tensor2D };
     });
@@ -293,9 +301,8 @@ export class Transformer {
       const attn = tf.reshape(tf.transpose(groupedQueryAttention(q, k, v, mask), [0, 2, 1, 3]), [B * T, H * hd]) as tf.Tensor2D;
       x = tf.add(x, this.linear(attn, `${p}.self_attn.o_proj`));
       const h2 = rmsNorm(x, this.param(`${p}.post_attention_layernorm.weight`), eps) as tf.Tensor2D;
-      const gate = this.linear(h2, `${p}.mlp.gate_proj`);
-      const silu = tf.mul(gate, tf.sigmoid(gate)) as tf.Tensor2D;
-      x = tf.add(x, this.linear(tf.mul(silu, this.linear(h2, `${p}.mlp.up_proj`)), `${p}.mlp.down_proj`));
+      const gated = swiglu(this.linear(h2, `${p}.mlp.gate_proj`), this.linear(h2, `${p}.mlp.up_proj`)) as tf.Tensor2D;
+      x = tf.add(x, this.linear(gated, `${p}.mlp.down_proj`));
     }
     return { hidden: x, keys, values };
   }
