@@ -10,3 +10,8 @@ export {
   aggregateTokens, policyLoss, klPenalty, klLoss, entropyFromLogits, entropyLoss, valueLoss, combineLoss,
 } from './losses';
 export type { LossAggregation, KlKind, PolicyLossInput, CombineLossInput } from './losses';
+export { trainPolicy, DEFAULT_TRAINER_CONFIG, noiseSchedule, stepQuestionIndices, targetLossMask, assertFinite } from './trainer';
+export type { TrainerConfig, StepMetrics, TrainPolicyArgs, NoiseSpec } from './trainer';
+export { AdamW } from './adam';
+export type { AdamWOptions } from './adam';
+export { Critic } from './critic';

@@ -1,0 +1,222 @@
+/**
+ * The policy *base* model of the micro world: what RL starts from (DESIGN.md "policy base model").
+ *
+ * Recipe (stands in for "Qwen-2.5-3B-Base before RL": knows the language and the tag format, searches
+ * sometimes, badly, and does not know the test world):
+ * 1. Pretraining worlds: `pretrainWorlds` worlds generated with other seeds and `disagreeWith: testWorld`,
+ *    so none of them states any fact of the test world (same names and templates, other facts). Several
+ *    worlds that contradict each other make memorising facts useless and reading documents necessary
+ *    (DESIGN pitfall 3: one world gets memorised and then answered from memory on the test world).
+ * 2. Samples, drawn at random every batch (never length-bucketed, pitfall 1):
+ *    - with probability `documentFraction`: one document of a pretraining world, loss on every token;
+ *    - otherwise a scripted trajectory in the spec's template for a question of a pretraining world:
+ *      prompt + (`<think>…</think>\n<search> q </search>` + `<information>` BM25 top-k of *that* world)* +
+ *      `<think>…</think>\n<answer> a </answer>`, loss on the policy's tokens only (the rollout's mask):
+ *        · `direct` (answers without searching, a guess of the right type),
+ *        · `flawed` (queries the wrong entity, or stops after the first hop of a multi-hop question),
+ *        · `correct` (one search per hop with the canonical hop query, answer copied from the documents).
+ * 3. `trainLm` (AdamW, clipping, warm-up + cosine, random batches, exact resume).
+ * The vocabulary (`policyTokenizer`) covers the test world too: names are shared by all worlds, so that
+ * only adds the few words no pretraining world happened to use; their embeddings stay untrained.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Rng, readJson, writeJsonAtomic } from '../util';
+import { createModel, Transformer } from '../model/transformer';
+import type { ModelConfigInput } from '../model/config';
+import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
+import { trainLm, LmExample } from '../model/lm-trainer';
+import { WordTokenizer, loadWordTokenizer, saveWordTokenizer } from '../text/word-tokenizer';
+import type { Tokenizer } from '../text/tokenizer';
+import { Bm25Engine } from '../search/bm25';
+import { renderDocs, Doc } from '../search/types';
+import { generateWorld } from '../world/generate';
+import { worldTexts } from '../world/stats';
+import type { PresetName } from '../world/config';
+import type { Question, World } from '../world/types';
+import { INVALID_ACTION_MESSAGE, POLICY_PROMPT_PREFIX, policyPrompt } from './template';
+import { informationBlock } from './observation';
+
+export type ScriptStyle = 'direct' | 'flawed' | 'correct';
+
+export interface PolicyBaseConfig {
+  model: Omit<ModelConfigInput, 'vocabSize'>;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmup: number;
+  pretrainWorlds: number;
+  documentFraction: number;
+  /** Shares of the scripted styles (normalised). */
+  mix: Record<ScriptStyle, number>;
+  /** Documents per search in the scripted trajectories (use the same topk in RL). */
+  topk: number;
+}
+
+const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSize: 384, maxPositions: 1024, tieEmbeddings: true };
+
+/** Per world preset; `quick` follows the prototype (0.9M params, ~900 steps × 32, 30/30/40 mix). */
+export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
+  tiny: {
+    model: { hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 1024, tieEmbeddings: true },
+    steps: 30, batchSize: 8, lr: 3e-3, warmup: 5, pretrainWorlds: 2, documentFraction: 0.25,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 3,
+  },
+  quick: {
+    model: MODEL_SMALL, steps: 900, batchSize: 32, lr: 2e-3, warmup: 50, pretrainWorlds: 3, documentFraction: 0.25,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 3,
+  },
+  paper: {
+    model: { ...MODEL_SMALL, hiddenSize: 192, numLayers: 6, numHeads: 6, intermediateSize: 576 },
+    steps: 3000, batchSize: 32, lr: 1.5e-3, warmup: 100, pretrainWorlds: 4, documentFraction: 0.25,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 3,
+  },
+};
+
+/** Strings the policy reads or writes beyond the worlds' texts. */
+const EXTRA_TEXTS = [
+  POLICY_PROMPT_PREFIX, INVALID_ACTION_MESSAGE, 'No information available', 'Doc 1: Doc 2: Doc 3: Doc 4: Doc 5:',
+  'i need to search for . i know the answer . the answer is', '?',
+];
+
+/** The word vocabulary of the policy: every world's texts plus the template and environment strings. */
+export function policyTokenizer(worlds: readonly World[]): WordTokenizer {
+  return WordTokenizer.fromCorpus([...worlds.flatMap(worldTexts), ...EXTRA_TEXTS]);
+}
+
+/** `n` worlds for pretraining: same config as the test world, other seeds, contradicting it on every fact. */
+export function pretrainingWorlds(testWorld: World, n: number, seed: number): World[] {
+  return Array.from({ length: n }, (_, k) => {
+    const s = new Rng(seed).fork(`pretraining world ${k}`).int(1_000_000_000);
+    if (s === testWorld.seed) throw new Error(`pretrainingWorlds: seed ${s} collides with the test world`);
+    return generateWorld(testWorld.config, s, { disagreeWith: testWorld });
+  });
+}
+
+/** A scripted trajectory as segments; `policy` marks what the loss (and RL's mask) counts as policy-written. */
+export interface Segment {
+  text: string;
+  policy: boolean;
+}
+
+interface WorldScripts {
+  world: World;
+  questions: Question[];
+  /** BM25 top-k over the world's corpus for every hop query of its questions. */
+  docs: Map<string, Doc[]>;
+}
+
+function searchTurn(query: string, docs: Doc[]): Segment[] {
+  return [
+    { text: `<think> i need to search for ${query}. </think>\n<search> ${query} </search>`, policy: true },
+    { text: informationBlock(renderDocs(docs)), policy: false },
+  ];
+}
+
+function answerTurn(answer: string, searched: boolean): Segment {
+  const thought = searched ? `the answer is ${answer}.` : 'i know the answer.';
+  return { text: `<think> ${thought} </think>\n<answer> ${answer} </answer>`, policy: true };
+}
+
+/** One scripted trajectory of `style` for question `q` of a pretraining world. */
+export function scriptedTrajectory(ws: WorldScripts, q: Question, style: ScriptStyle, rng: Rng): Segment[] {
+  const prompt: Segment = { text: policyPrompt(q.question), policy: false };
+  const docsOf = (query: string) => {
+    const d = ws.docs.get(query);
+    if (!d) throw new Error(`scriptedTrajectory: no search results cached for ${JSON.stringify(query)}`);
+    return d;
+  };
+  // Another question of the same template: a same-type wrong answer, or a wrong-entity query.
+  const sameTemplate = ws.questions.filter((o) => o.template === q.template && o.id !== q.id);
+  const other = sameTemplate.length ? rng.choice(sameTemplate) : rng.choice(ws.questions);
+  if (style === 'direct') return [prompt, answerTurn(other.golden_answers[0], false)];
+  if (style === 'flawed') {
+    if (q.hops.length > 1 && rng.next() < 0.5) {
+      return [prompt, ...searchTurn(q.hops[0].query, docsOf(q.hops[0].query)), answerTurn(q.hops[0].answer, true)];
+    }
+    const wrong = other.hops[0];
+    return [prompt, ...searchTurn(wrong.query, docsOf(wrong.query)), answerTurn(wrong.answer, true)];
+  }
+  return [prompt, ...q.hops.flatMap((h) => searchTurn(h.query, docsOf(h.query))), answerTurn(q.golden_answers[0], true)];
+}
+
+/** Token ids and loss mask of segments (each encoded on its own, as the rollout does). */
+export function segmentsToExample(tokenizer: Tokenizer, segments: readonly Segment[]): LmExample {
+  const ids: number[] = [];
+  const lossMask: number[] = [];
+  for (const s of segments) {
+    const t = tokenizer.encode(s.text);
+    ids.push(...t);
+    lossMask.push(...t.map(() => (s.policy ? 1 : 0)));
+  }
+  return { ids, lossMask };
+}
+
+/** Cache BM25 results for every hop query of every question of `world`. */
+export async function worldScripts(world: World, topk: number): Promise<WorldScripts> {
+  const engine = Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+  const queries = [...new Set(world.questions.flatMap((q) => q.hops.map((h) => h.query)))];
+  const results = await engine.search(queries, { topk });
+  return { world, questions: world.questions, docs: new Map(queries.map((q, i) => [q, results[i]])) };
+}
+
+/** The pretraining sampler: documents and scripted trajectories from the pretraining worlds, drawn per example. */
+export function policyBaseSampler(tokenizer: Tokenizer, scripts: readonly WorldScripts[], cfg: Pick<PolicyBaseConfig, 'documentFraction' | 'mix'>) {
+  const styles = Object.keys(cfg.mix) as ScriptStyle[];
+  const total = styles.reduce((a, s) => a + cfg.mix[s], 0);
+  if (!(total > 0)) throw new Error('policy base mix: shares must sum to a positive number');
+  return (rng: Rng): LmExample => {
+    const ws = rng.choice(scripts);
+    if (rng.next() < cfg.documentFraction) {
+      const ids = tokenizer.encode(rng.choice(ws.world.documents).text);
+      return { ids, lossMask: ids.map(() => 1) };
+    }
+    let u = rng.next() * total;
+    const style = styles.find((s) => (u -= cfg.mix[s]) < 0) ?? styles[styles.length - 1];
+    return segmentsToExample(tokenizer, scriptedTrajectory(ws, rng.choice(ws.questions), style, rng));
+  };
+}
+
+export interface PolicyBase {
+  model: Transformer;
+  tokenizer: WordTokenizer;
+  /** Seeds of the pretraining worlds (none equals the test world's). */
+  pretrainSeeds: number[];
+  dir?: string;
+}
+
+/**
+ * Build (or load from `outDir` when it already holds a finished one) the policy base for `testWorld`.
+ * Stage caching: `outDir/policy-base.json` is written last and names the config it was built with.
+ */
+export async function buildPolicyBase(
+  testWorld: World,
+  opts: { preset?: PresetName; config?: Partial<PolicyBaseConfig>; seed?: number; outDir?: string; quiet?: boolean } = {},
+): Promise<PolicyBase> {
+  const cfg: PolicyBaseConfig = { ...POLICY_BASE_PRESETS[opts.preset ?? 'quick'], ...opts.config };
+  const seed = opts.seed ?? 0;
+  const key = JSON.stringify({ cfg, seed, world: testWorld.seed, config: testWorld.config });
+  const marker = opts.outDir && path.join(opts.outDir, 'policy-base.json');
+  if (marker && fs.existsSync(marker)) {
+    const saved = readJson<{ key: string; pretrainSeeds: number[] }>(marker);
+    if (saved.key === key) {
+      return { model: loadCheckpoint(path.join(opts.outDir!, 'model')), tokenizer: loadWordTokenizer(opts.outDir!), pretrainSeeds: saved.pretrainSeeds, dir: opts.outDir };
+    }
+    throw new Error(`${marker}: built with another config or world; use another outDir`);
+  }
+  const worlds = pretrainingWorlds(testWorld, cfg.pretrainWorlds, seed);
+  const tokenizer = policyTokenizer([...worlds, testWorld]);
+  const scripts = await Promise.all(worlds.map((w) => worldScripts(w, cfg.topk)));
+  const model = createModel({ ...cfg.model, vocabSize: tokenizer.vocabSize }, new Rng(seed).fork('policy base init').int(1_000_000_000));
+  await trainLm(model, policyBaseSampler(tokenizer, scripts, cfg), {
+    steps: cfg.steps, batchSize: cfg.batchSize, lr: cfg.lr, warmup: cfg.warmup, seed, label: 'policy base',
+    ...(opts.outDir && { checkpointDir: path.join(opts.outDir, 'train'), lossLog: path.join(opts.outDir, 'loss.jsonl'), checkpointEvery: 100 }),
+  });
+  const pretrainSeeds = worlds.map((w) => w.seed);
+  if (opts.outDir) {
+    saveCheckpoint(model, path.join(opts.outDir, 'model'));
+    saveWordTokenizer(tokenizer, opts.outDir);
+    writeJsonAtomic(marker!, { key, pretrainSeeds, config: cfg, seed, testWorldSeed: testWorld.seed });
+  }
+  return { model, tokenizer, pretrainSeeds, dir: opts.outDir };
+}

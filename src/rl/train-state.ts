@@ -1,0 +1,104 @@
+/**
+ * The trainer's checkpoint: everything needed to continue a run exactly as if it had never stopped.
+ * - `policy/` (and `critic/`): HF-layout model directories (`saveCheckpoint`), float32, so weights round-trip bit for bit;
+ * - `optimizer.safetensors`: the AdamW state (step count and moments, in variable order);
+ * - `state.json`: the step the checkpoint belongs to.
+ * Everything is written into `<dir>.tmp` first and renamed over `<dir>` at the end, so a kill while saving
+ * leaves the previous checkpoint intact.
+ * Randomness needs no state: every step derives its question sample and rollout seed from (seed, step).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { readJson, writeJsonAtomic } from '../util';
+import { saveCheckpoint, loadCheckpoint } from '../model/checkpoint';
+import { SafetensorsFile, writeSafetensors } from '../model/safetensors';
+import type { Transformer } from '../model/transformer';
+import type { AdamW } from './adam';
+
+export interface TrainState {
+  step: number;
+  /** Fingerprint of the run config; resuming with another config is an error. */
+  configKey: string;
+}
+
+/** Copy weights from a loaded model into `target` (same names and shapes), then free the loaded one. */
+export function assignWeights(target: Transformer, source: Transformer, what: string): void {
+  for (const [name, v] of target.params) {
+    const s = source.params.get(name);
+    if (!s || s.shape.join() !== v.shape.join()) throw new Error(`${what}: parameter ${name} missing or of another shape`);
+    v.assign(s);
+  }
+  source.dispose();
+}
+
+function saveOptimizer(opt: AdamW, file: string): void {
+  const entries = (['m', 'v'] as const).flatMap((k) => opt[k].map((t, i) => ({
+    name: `${k}.${i}`, shape: t.shape, data: () => t.dataSync() as Float32Array,
+  })));
+  writeSafetensors(file, entries, { metadata: { step: String(opt.step) } });
+}
+
+function loadOptimizer(opt: AdamW, file: string): void {
+  const f = new SafetensorsFile(file);
+  try {
+    for (const k of ['m', 'v'] as const) {
+      opt[k].forEach((t, i) => {
+        const entry = f.tensors.get(`${k}.${i}`);
+        if (!entry || entry.shape.join() !== t.shape.join()) throw new Error(`${file}: ${k}.${i} missing or of shape [${entry?.shape}], expected [${t.shape}]`);
+        tf.tidy(() => t.assign(tf.tensor(f.readFloat32(`${k}.${i}`), t.shape)));
+      });
+    }
+    opt.step = Number(f.metadata.step);
+  } finally {
+    f.close();
+  }
+}
+
+export interface Checkpointable {
+  policy: Transformer;
+  optimizer: AdamW;
+  critic?: { model: Transformer; extra: tf.Variable[]; optimizer: AdamW };
+}
+
+export async function saveTrainState(dir: string, parts: Checkpointable, state: TrainState): Promise<void> {
+  const tmp = `${dir}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  saveCheckpoint(parts.policy, path.join(tmp, 'policy'));
+  saveOptimizer(parts.optimizer, path.join(tmp, 'optimizer.safetensors'));
+  if (parts.critic) {
+    saveCheckpoint(parts.critic.model, path.join(tmp, 'critic'));
+    writeSafetensors(path.join(tmp, 'critic-head.safetensors'), parts.critic.extra.map((v, i) => ({
+      name: String(i), shape: v.shape, data: () => v.dataSync() as Float32Array,
+    })));
+    saveOptimizer(parts.critic.optimizer, path.join(tmp, 'critic-optimizer.safetensors'));
+  }
+  writeJsonAtomic(path.join(tmp, 'state.json'), state);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+}
+
+/** The saved state, or null when `dir` holds no complete checkpoint. */
+export function readTrainState(dir: string): TrainState | null {
+  const file = path.join(dir, 'state.json');
+  return fs.existsSync(file) ? readJson<TrainState>(file) : null;
+}
+
+export async function loadTrainState(dir: string, parts: Checkpointable): Promise<TrainState> {
+  const state = readTrainState(dir);
+  if (!state) throw new Error(`${dir}: no state.json (not a complete trainer checkpoint)`);
+  assignWeights(parts.policy, loadCheckpoint(path.join(dir, 'policy')), `${dir}/policy`);
+  loadOptimizer(parts.optimizer, path.join(dir, 'optimizer.safetensors'));
+  if (parts.critic) {
+    assignWeights(parts.critic.model, loadCheckpoint(path.join(dir, 'critic')), `${dir}/critic`);
+    const f = new SafetensorsFile(path.join(dir, 'critic-head.safetensors'));
+    try {
+      parts.critic.extra.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(f.readFloat32(String(i)), v.shape))));
+    } finally {
+      f.close();
+    }
+    loadOptimizer(parts.critic.optimizer, path.join(dir, 'critic-optimizer.safetensors'));
+  }
+  return state;
+}

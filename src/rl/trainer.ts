@@ -1,0 +1,360 @@
+/**
+ * The RL trainer (spec §8; veRL's `ray_trainer.fit` as ZeroSearch runs it), one step =
+ *   1. sample `questionsPerStep` training questions (seeded by step), repeat each `rolloutsPerQuestion` times;
+ *   2. roll out with the search engine of the run, passing the curriculum's noise probability p_i of this
+ *      step to the engine (`searchOptions.noiseProbability`; a real engine ignores it);
+ *   3. reward every trajectory (F1 of its final answer by default);
+ *   4. old log-probs (and reference log-probs / critic values when needed) in a no-grad pass;
+ *   5. advantages over the loss mask; `epochs` passes over shuffled mini-batches, each one Adam update on
+ *      the clipped policy loss ± KL − entropy (AdamW, ./adam), gradients clipped to a global norm, linear warm-up.
+ *
+ * Loss mask: 1 on tokens the policy wrote. `maskDocuments: false` is the paper's Table 7 ablation: every
+ * response token (documents and the invalid-action message too) gets the policy-gradient loss.
+ *
+ * KL: to a frozen copy of the starting policy. For `gae` (PPO) the KL sits in the reward (−β·KL per token,
+ * veRL `kl_ctrl`, k1 estimator), otherwise it is a loss term whose sign is `klSign` ('add' is correct;
+ * 'subtract-released-code-bug' reproduces ZeroSearch). Default β = 0: the micro-world prototype needed none.
+ *
+ * Exact resume: with `outDir` and `checkpointEvery`, the weights, the Adam state and the step are saved;
+ * started again on the same `outDir` with the same starting policy and config, the run continues from the
+ * last checkpoint and writes the same metrics an uninterrupted run writes (same backend). Nothing random
+ * carries state across steps: each step derives its questions and rollout seed from (seed, step).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { Transformer } from '../model/transformer';
+import type { Tokenizer } from '../text/tokenizer';
+import type { SearchEngine } from '../search/types';
+import { exactMatch } from '../text/metrics';
+import { Rng, appendJsonl, readJsonl, writeJsonAtomic, writeJsonl, progress } from '../util';
+import { rollout, rolloutStats, RolloutOptions, RolloutQuestion, Trajectory } from '../agent/rollout';
+import { AdvantageEstimator, computeAdvantages } from './advantages';
+import { KlKind, LossAggregation, combineLoss, entropyLoss, klLoss, policyLoss, valueLoss } from './losses';
+import { RewardFunction, rewardByName } from './rewards';
+import { NoiseSchedule, constantSchedule, exponentialSchedule } from './curriculum';
+import { Critic } from './critic';
+import { loadTrainState, readTrainState, saveTrainState } from './train-state';
+import { AdamW } from './adam';
+
+/** Curriculum of the simulator's noise: the paper's schedule, a constant p, or none (real engine / no noise). */
+export type NoiseSpec = { start: number; end: number; base?: number } | { constant: number } | null;
+
+export interface TrainerConfig {
+  steps: number;
+  questionsPerStep: number;
+  rolloutsPerQuestion: number;
+  /** Trajectories per optimizer update; 0 = the whole step's batch in one update. */
+  miniBatchSize: number;
+  epochs: number;
+  lr: number;
+  /** AdamW decoupled weight decay on matrices (veRL: 0.01). */
+  weightDecay: number;
+  warmupSteps: number;
+  gradClip: number;
+  estimator: AdvantageEstimator;
+  clipRatio: number;
+  klCoef: number;
+  klKind: KlKind;
+  klSign: 'add' | 'subtract-released-code-bug';
+  entropyCoef: number;
+  /** true = loss only on policy tokens (the paper); false = Table 7's "w/o mask". */
+  maskDocuments: boolean;
+  aggregation: LossAggregation;
+  gamma: number;
+  lambda: number;
+  /** PPO critic: learning rate and value-clip range. */
+  criticLr: number;
+  valueClip: number;
+  reward: 'f1' | 'em' | 'cover-em';
+  noise: NoiseSpec;
+  rollout: Omit<RolloutOptions, 'seed' | 'searchOptions'>;
+  seed: number;
+  /** Save a checkpoint every N steps (and at the end); 0 = never. Needs outDir. */
+  checkpointEvery: number;
+}
+
+/**
+ * Defaults = what worked in the micro-world prototype (DESIGN.md): 16 questions × 4 rollouts,
+ * temperature 1, group-baseline advantage (rloo: F1 minus the other rollouts' mean), token-mean loss over
+ * policy tokens, lr 1e-4, grad-clip 1, no KL, up to 3 searches. The paper's own choices are one field away
+ * (estimator 'reinforce', lr 1e-6, klCoef 0.001, entropyCoef 0.001, 64 × 5, maxTurns 5).
+ */
+export const DEFAULT_TRAINER_CONFIG: TrainerConfig = {
+  steps: 100, questionsPerStep: 16, rolloutsPerQuestion: 4, miniBatchSize: 0, epochs: 1,
+  lr: 1e-4, weightDecay: 0.01, warmupSteps: 0, gradClip: 1, estimator: 'rloo', clipRatio: 0.2,
+  klCoef: 0, klKind: 'low_var_kl', klSign: 'add', entropyCoef: 0, maskDocuments: true, aggregation: 'token-mean',
+  gamma: 1, lambda: 1, criticLr: 1e-5, valueClip: 0.5, reward: 'f1', noise: null,
+  rollout: { temperature: 1, topP: 1, maxTurns: 3, maxTurnTokens: 40, maxObsTokens: 400, maxContextTokens: 1024, topk: 3 },
+  seed: 0, checkpointEvery: 0,
+};
+
+export interface StepMetrics {
+  step: number;
+  reward: number;
+  em: number;
+  searchesPerTrajectory: number;
+  validActionRatio: number;
+  finishRatio: number;
+  responseLength: number;
+  policyTokens: number;
+  noiseProbability: number | null;
+  /** Share of this step's searches the engine reported noisy (null: the engine reports none). */
+  noisyFraction: number | null;
+  pgLoss: number;
+  kl: number;
+  entropy: number;
+  clipFraction: number;
+  approxKl: number;
+  gradNorm: number;
+  valueLoss: number | null;
+  lr: number;
+  time: { rollout: number; prepare: number; update: number; total: number };
+}
+
+export interface TrainPolicyArgs {
+  policy: Transformer;
+  tokenizer: Tokenizer;
+  questions: readonly RolloutQuestion[];
+  /** BM25 (Search-R1 setting), a simulator (ZeroSearch), or null (R1: no search). */
+  engine: SearchEngine | null;
+  config?: Partial<TrainerConfig>;
+  /** Metrics (metrics.jsonl), config.json and checkpoints go here; a checkpoint here is resumed. */
+  outDir?: string;
+  /** Frozen reference for the KL; default a copy of `policy` as passed in. */
+  reference?: Transformer;
+  onStep?: (m: StepMetrics, trajectories: Trajectory[]) => void;
+  quiet?: boolean;
+}
+
+export function noiseSchedule(spec: NoiseSpec): NoiseSchedule | null {
+  if (spec === null) return null;
+  if ('constant' in spec) return constantSchedule(spec.constant);
+  return exponentialSchedule(spec);
+}
+
+/** Which questions step `step` (1-based) trains on: consecutive slices of a reshuffled order per epoch. */
+export function stepQuestionIndices(n: number, perStep: number, seed: number, step: number): number[] {
+  const out: number[] = [];
+  let order: number[] = [];
+  let orderEpoch = -1;
+  for (let k = (step - 1) * perStep; out.length < perStep; k++) {
+    const epoch = Math.floor(k / n);
+    if (epoch !== orderEpoch) {
+      order = new Rng(seed).fork(`questions epoch ${epoch}`).shuffle(Array.from({ length: n }, (_, i) => i));
+      orderEpoch = epoch;
+    }
+    out.push(order[k % n]);
+  }
+  return out;
+}
+
+function checkConfig(c: TrainerConfig): void {
+  const positive = ['steps', 'questionsPerStep', 'rolloutsPerQuestion', 'epochs'] as const;
+  for (const k of positive) if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`trainer config: ${k} must be a positive integer, got ${c[k]}`);
+  for (const k of ['miniBatchSize', 'warmupSteps', 'checkpointEvery'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`trainer config: ${k} must be an integer ≥ 0, got ${c[k]}`);
+  }
+  for (const k of ['lr', 'gradClip', 'criticLr'] as const) if (!(c[k] > 0)) throw new Error(`trainer config: ${k} must be > 0, got ${c[k]}`);
+  for (const k of ['klCoef', 'entropyCoef', 'weightDecay'] as const) if (!(c[k] >= 0)) throw new Error(`trainer config: ${k} must be ≥ 0, got ${c[k]}`);
+  noiseSchedule(c.noise);
+  rewardByName(c.reward);
+}
+
+/** Throw naming the step and quantity when a number is NaN or infinite. */
+export function assertFinite(step: number, name: string, value: number): void {
+  if (!Number.isFinite(value)) throw new Error(`step ${step}: ${name} is ${value} (NaN/inf guard; training stopped)`);
+}
+
+/**
+ * The loss mask of a trajectory aligned with `tokenStats` targets (entry j is token j+1): its policy mask,
+ * or with `maskDocuments` false every response token (policy and environment), never the prompt.
+ */
+export function targetLossMask(t: Pick<Trajectory, 'ids' | 'mask' | 'promptLength'>, maskDocuments: boolean): number[] {
+  return t.ids.slice(1).map((_, j) => (maskDocuments ? t.mask[j + 1] : j + 1 >= t.promptLength ? 1 : 0));
+}
+
+function frozenCopy(model: Transformer): Transformer {
+  const params = new Map<string, tf.Variable>();
+  for (const [name, v] of model.params) params.set(name, tf.variable(v.clone(), false));
+  return new Transformer(model.config, params);
+}
+
+function padRows(rows: number[][], width: number): tf.Tensor2D {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, b) => out.set(r.slice(0, width), b * width));
+  return tf.tensor2d(out, [rows.length, width]);
+}
+
+/** Per-row arrays of a [B, W] tensor, row b cut to `lengths[b]`. */
+function unpad(t: tf.Tensor2D, lengths: number[]): number[][] {
+  const a = t.arraySync();
+  t.dispose();
+  return a.map((r, b) => r.slice(0, lengths[b]));
+}
+
+/** Gradients in `variables` order, scaled to a global norm ≤ maxNorm; also the norm before clipping. */
+function clipGrads(grads: tf.NamedTensorMap, variables: tf.Variable[], maxNorm: number): { clipped: tf.Tensor[]; norm: number } {
+  const list = variables.map((v) => {
+    const g = grads[v.name];
+    if (!g) throw new Error(`trainer: no gradient for variable ${v.name}`);
+    return g;
+  });
+  const norm = tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+  const scale = Math.min(1, maxNorm / (norm + 1e-6));
+  return { clipped: list.map((g) => tf.mul(g, scale)), norm };
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/** Train `policy` in place; returns every step's metrics (including steps done before a resume). */
+export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: StepMetrics[]; config: TrainerConfig }> {
+  const cfg: TrainerConfig = { ...DEFAULT_TRAINER_CONFIG, ...args.config, rollout: { ...DEFAULT_TRAINER_CONFIG.rollout, ...args.config?.rollout } };
+  checkConfig(cfg);
+  const { policy, tokenizer, engine } = args;
+  if (args.questions.length === 0) throw new Error('trainPolicy: questions is empty');
+  args.questions.forEach((q, i) => {
+    if (!Array.isArray(q.golden_answers) || q.golden_answers.length === 0) throw new Error(`questions[${i}].golden_answers: expected a non-empty array`);
+  });
+  const rewardFn: RewardFunction = rewardByName(cfg.reward);
+  const schedule = noiseSchedule(cfg.noise);
+  const { checkpointEvery, ...keyed } = cfg;
+  const configKey = JSON.stringify(keyed);
+  const usesKl = cfg.klCoef > 0;
+  const reference = usesKl ? args.reference ?? frozenCopy(policy) : null;
+  const optimizer = new AdamW(policy.trainableVariables(), { weightDecay: cfg.weightDecay });
+  const critic = cfg.estimator === 'gae' ? Critic.fromPolicy(policy) : null;
+  const criticOpt = critic ? new AdamW(critic.variables(), { weightDecay: cfg.weightDecay }) : null;
+  const parts = { policy, optimizer, critic: critic ? { model: critic.model, extra: [critic.head, critic.bias], optimizer: criticOpt! } : undefined };
+
+  // ---- resume ------------------------------------------------------------------------------------------
+  const out = args.outDir;
+  const ckptDir = out ? path.join(out, 'checkpoint') : '';
+  const metricsFile = out ? path.join(out, 'metrics.jsonl') : '';
+  let metrics: StepMetrics[] = [];
+  let startStep = 1;
+  if (out) {
+    fs.mkdirSync(out, { recursive: true });
+    const saved = readTrainState(ckptDir);
+    if (saved) {
+      if (saved.configKey !== configKey) throw new Error(`${ckptDir}: checkpoint was written with another config; use a new outDir`);
+      await loadTrainState(ckptDir, parts);
+      startStep = saved.step + 1;
+      metrics = (fs.existsSync(metricsFile) ? readJsonl<StepMetrics>(metricsFile, { tolerateTruncatedTail: true }) : []).filter((m) => m.step <= saved.step);
+      writeJsonl(metricsFile, metrics); // drop steps the killed run did after its last checkpoint
+    } else if (fs.existsSync(metricsFile)) fs.rmSync(metricsFile);
+    writeJsonAtomic(path.join(out, 'config.json'), cfg);
+  }
+
+  const bar = progress('rl', cfg.steps - startStep + 1, { quiet: args.quiet });
+  try {
+    for (let step = startStep; step <= cfg.steps; step++) {
+      const t0 = Date.now();
+      // ---- 1–2. rollouts ---------------------------------------------------------------------------
+      const p = schedule ? schedule(step, cfg.steps) : null;
+      const picked = stepQuestionIndices(args.questions.length, cfg.questionsPerStep, cfg.seed, step);
+      const batch = picked.flatMap((qi) => Array.from({ length: cfg.rolloutsPerQuestion }, () => args.questions[qi]));
+      const groupIds = picked.flatMap((qi, g) => Array.from({ length: cfg.rolloutsPerQuestion }, () => `${g}:${qi}`));
+      const trajs = await rollout(policy, tokenizer, batch, engine, {
+        ...cfg.rollout, seed: new Rng(cfg.seed).fork(`rollout ${step}`).nextUint32(),
+        ...(p !== null && { searchOptions: { noiseProbability: p } }),
+      });
+      const t1 = Date.now();
+      // ---- 3. rewards --------------------------------------------------------------------------------
+      const rewards = trajs.map((t) => rewardFn(t.response, t.golden_answers));
+      rewards.forEach((r, i) => assertFinite(step, `reward of trajectory ${i}`, r));
+      const em = mean(trajs.map((t) => (t.answer === null ? 0 : exactMatch(t.answer, t.golden_answers))));
+      // ---- 4. no-grad passes -------------------------------------------------------------------------
+      const ids = trajs.map((t) => t.ids);
+      const lengths = ids.map((r) => r.length - 1);
+      const lossMask = trajs.map((t) => targetLossMask(t, cfg.maskDocuments));
+      const mb = cfg.miniBatchSize > 0 ? cfg.miniBatchSize : trajs.length;
+      const chunks = Array.from({ length: Math.ceil(trajs.length / mb) }, (_, c) => ids.slice(c * mb, (c + 1) * mb));
+      const forEachChunk = (fn: (rows: number[][]) => tf.Tensor2D) =>
+        chunks.flatMap((rows, c) => unpad(tf.tidy(() => fn(rows)), lengths.slice(c * mb, c * mb + rows.length)));
+      const oldLogProbs = forEachChunk((rows) => policy.tokenLogProbs(rows));
+      const refLogProbs = reference ? forEachChunk((rows) => reference.tokenLogProbs(rows)) : null;
+      const oldValues = critic ? forEachChunk((rows) => critic.values(rows)) : null;
+      const tokenRewards = critic && refLogProbs
+        ? oldLogProbs.map((r, b) => r.map((lp, j) => -cfg.klCoef * (lp - refLogProbs[b][j])))
+        : undefined;
+      const { advantages, returns } = computeAdvantages({
+        estimator: cfg.estimator, rewards, mask: lossMask, groupIds,
+        values: oldValues ?? undefined, gamma: cfg.gamma, lambda: cfg.lambda, tokenRewards,
+      });
+      const t2 = Date.now();
+      // ---- 5. updates --------------------------------------------------------------------------------
+      const warm = cfg.warmupSteps > 0 ? Math.min(1, step / cfg.warmupSteps) : 1;
+      const lr = cfg.lr * warm;
+      const acc = { pg: [] as number[], kl: [] as number[], ent: [] as number[], clip: [] as number[], approxKl: [] as number[], norm: [] as number[], value: [] as number[] };
+      const shuffleRng = new Rng(cfg.seed).fork(`minibatches ${step}`);
+      for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+        const order = shuffleRng.shuffle(trajs.map((_, i) => i));
+        for (let s = 0; s < order.length; s += mb) {
+          const idx = order.slice(s, s + mb);
+          const mbIds = idx.map((i) => ids[i]);
+          const W = Math.max(...idx.map((i) => lengths[i]));
+          const take = (a: number[][]) => padRows(idx.map((i) => a[i]), W);
+          const mask = take(lossMask);
+          const old = take(oldLogProbs);
+          const adv = take(advantages);
+          const ref = refLogProbs && !critic ? take(refLogProbs) : null;
+          let kept: tf.Scalar[] = [];
+          const { value, grads } = tf.variableGrads(() => {
+            const stats = policy.tokenStats(mbIds, { entropy: true });
+            const pg = policyLoss({ logProbs: stats.logProbs, oldLogProbs: old, advantages: adv, mask, clipRatio: cfg.clipRatio, aggregation: cfg.aggregation });
+            const entropy = entropyLoss(stats.entropy!, mask, cfg.aggregation);
+            const kl = ref ? klLoss({ logProbs: stats.logProbs, refLogProbs: ref, mask, kind: cfg.klKind, aggregation: cfg.aggregation }) : tf.scalar(0);
+            kept = [pg.loss, kl, entropy, pg.clipFraction, pg.approxKl].map((x) => tf.keep(x));
+            return combineLoss({
+              pg: pg.loss, kl: ref ? kl : undefined, entropy: cfg.entropyCoef > 0 ? entropy : undefined,
+              klCoef: cfg.klCoef, entropyCoef: cfg.entropyCoef, klSign: cfg.klSign,
+            });
+          }, policy.trainableVariables());
+          const [pgV, klV, entV, clipV, akV] = kept.map((x) => x.dataSync()[0]);
+          assertFinite(step, 'policy loss', value.dataSync()[0]);
+          const { clipped, norm } = clipGrads(grads, policy.trainableVariables(), cfg.gradClip);
+          assertFinite(step, 'gradient norm', norm);
+          optimizer.apply(clipped, lr);
+          tf.dispose([value, ...kept, ...Object.values(grads), ...clipped, old, adv, ...(ref ? [ref] : [])]);
+          acc.pg.push(pgV); acc.kl.push(klV); acc.ent.push(entV); acc.clip.push(clipV); acc.approxKl.push(akV); acc.norm.push(norm);
+          if (critic && criticOpt && oldValues && returns) {
+            const oldV = take(oldValues);
+            const ret = take(returns);
+            const r = tf.variableGrads(() => valueLoss({ values: critic.values(mbIds), oldValues: oldV, returns: ret, mask, clipRange: cfg.valueClip, aggregation: cfg.aggregation }).loss, critic.variables());
+            const vl = r.value.dataSync()[0];
+            assertFinite(step, 'value loss', vl);
+            const c = clipGrads(r.grads, critic.variables(), cfg.gradClip);
+            criticOpt.apply(c.clipped, cfg.criticLr * warm);
+            tf.dispose([r.value, ...Object.values(r.grads), ...c.clipped, oldV, ret]);
+            acc.value.push(vl);
+          }
+          mask.dispose();
+        }
+      }
+      const t3 = Date.now();
+      const noisy = trajs.flatMap((t) => t.noisy).filter((x): x is boolean => x !== null);
+      const m: StepMetrics = {
+        step, reward: mean(rewards), em, ...rolloutStats(trajs), noiseProbability: p,
+        noisyFraction: noisy.length ? noisy.filter(Boolean).length / noisy.length : null,
+        pgLoss: mean(acc.pg), kl: mean(acc.kl), entropy: mean(acc.ent), clipFraction: mean(acc.clip), approxKl: mean(acc.approxKl),
+        gradNorm: mean(acc.norm), valueLoss: critic ? mean(acc.value) : null, lr,
+        time: { rollout: (t1 - t0) / 1000, prepare: (t2 - t1) / 1000, update: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
+      };
+      metrics.push(m);
+      if (out) appendJsonl(metricsFile, [m]);
+      if (out && checkpointEvery > 0 && (step % checkpointEvery === 0 || step === cfg.steps)) {
+        await saveTrainState(ckptDir, parts, { step, configKey });
+      }
+      bar.tick(1, { reward: m.reward, search: m.searchesPerTrajectory });
+      args.onStep?.(m, trajs);
+    }
+  } finally {
+    bar.done();
+    optimizer.dispose();
+    criticOpt?.dispose();
+    critic?.dispose();
+    if (reference && reference !== args.reference) reference.dispose();
+  }
+  return { metrics, config: cfg };
+}
