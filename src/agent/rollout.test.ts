@@ -7,7 +7,7 @@ import { KvCache } from '../model/kv-cache';
 import { WordTokenizer } from '../text/word-tokenizer';
 import { Rng } from '../util';
 import { Bm25Engine } from '../search/bm25';
-import type { Doc, SearchEngine, SearchOptions } from '../search/types';
+import type { Doc, SearchOptions } from '../search/types';
 import { POLICY_PROMPT_PREFIX, INVALID_ACTION_MESSAGE } from './template';
 import { rollout, rolloutStats, showMask, PolicyModel } from './rollout';
 
@@ -121,20 +121,24 @@ test('mask is 1 exactly on policy tokens and 0 on prompt and every inserted toke
 
 test('one batched engine call per turn, for the rows that searched', async () => {
   const calls: string[][] = [];
-  const engine: SearchEngine = {
+  // Shaped like SimulatedSearchEngine: searchDetailed reports which queries got noisy documents.
+  const engine = {
     name: 'recording',
-    async search(queries: string[], opts: SearchOptions & { p?: number }) {
+    async search(): Promise<Doc[][]> {
+      throw new Error('the rollout should call searchDetailed');
+    },
+    async searchDetailed(queries: string[], opts: SearchOptions & { p?: number; context?: Array<{ question: string; answer: string }> }) {
       calls.push(queries);
       assert.equal(opts.topk, 3);
       assert.equal(opts.p, 0.25);
-      const out = queries.map(() => [{ text: 'alpha was born in gamma.' }]);
-      return Object.assign(out, { noisy: queries.map((_, i) => i % 2 === 0) });
+      assert.deepEqual(opts.context, queries.map(() => ({ question: 'who is alpha', answer: 'gamma' })));
+      return { docs: queries.map(() => [{ text: 'alpha was born in gamma.' }]), noisy: queries.map((_, i) => i % 2 === 0) };
     },
   };
   const rng = new Rng(1);
   const plans: TurnKind[][] = [['search', 'search', 'answer'], ['search', 'answer'], ['answer'], ['invalid', 'search', 'answer']];
   const scripts = plans.map((p) => p.flatMap((k) => turnTokens(k, rng, 7)));
-  const trajs = await rollout(scriptedPolicy(scripts), tokenizer, plans.map(() => ({ question: 'who is alpha' })), engine,
+  const trajs = await rollout(scriptedPolicy(scripts), tokenizer, plans.map(() => ({ question: 'who is alpha', golden_answers: ['gamma'] })), engine,
     { temperature: 0, maxTurns: 3, maxTurnTokens: 7, topk: 3, searchOptions: { p: 0.25 } });
   assert.deepEqual(calls.map((c) => c.length), [2, 2]); // turn 1: rows 0, 1; turn 2: rows 0, 3
   assert.deepEqual(trajs.map((t) => t.noisy), [[true, true], [false], [], [false]]);

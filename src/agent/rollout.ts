@@ -112,18 +112,6 @@ interface Row {
 
 const STOP_STRINGS = ['</search>', '</answer>'];
 
-/** Per-query noisy flags, when the engine reports them (`noisy` on the result array or on each document). */
-function noisyFlags(results: Doc[][]): Array<boolean | null> {
-  const listFlags = (results as unknown as { noisy?: unknown }).noisy;
-  return results.map((docs, i) => {
-    if (Array.isArray(listFlags) && typeof listFlags[i] === 'boolean') return listFlags[i];
-    const own = (docs as unknown as { noisy?: unknown }).noisy;
-    if (typeof own === 'boolean') return own;
-    const first = docs[0] as (Doc & { noisy?: unknown }) | undefined;
-    return first && typeof first.noisy === 'boolean' ? first.noisy : null;
-  });
-}
-
 function checkOptions(o: Required<Omit<RolloutOptions, 'searchOptions' | 'prompt'>>): void {
   for (const k of ['maxTurns', 'maxTurnTokens', 'maxObsTokens', 'maxContextTokens', 'topk'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < (k === 'maxTurns' ? 0 : 1)) throw new Error(`rollout: ${k} must be a positive integer, got ${o[k]}`);
@@ -213,8 +201,7 @@ export async function rollout(
         else if (finalTurn && r.traj.finishReason !== 'length') r.traj.finishReason = 'max_turns';
         else if (action.kind === 'search' && r.traj.finishReason !== 'length') searchRows.push(r);
       }
-      const docs = await searchAll(engine, searchRows.map((r) => r.traj.turns[r.traj.turns.length - 1].action.content), o.topk, opts.searchOptions);
-      const flags = noisyFlags(docs);
+      const { docs, noisy: flags } = await searchAll(engine, searchRows, o.topk, opts.searchOptions);
       searchRows.forEach((r, i) => {
         const t = r.traj.turns[r.traj.turns.length - 1];
         r.traj.queries.push(t.action.content);
@@ -259,15 +246,34 @@ export async function rollout(
   return all.map((r) => r.traj);
 }
 
-/** One batched engine call (or NO_INFORMATION for every query when there is no engine). */
-async function searchAll(engine: SearchEngine | null, queries: string[], topk: number, extra?: Record<string, unknown>): Promise<Doc[][]> {
-  if (queries.length === 0) return [];
-  if (engine === null) return queries.map(() => [NO_INFORMATION_DOC]);
-  const results = await engine.search(queries, { ...extra, topk });
-  if (!Array.isArray(results) || results.length !== queries.length) {
-    throw new Error(`rollout: engine ${engine.name ?? ''} returned ${Array.isArray(results) ? results.length : typeof results} result lists for ${queries.length} queries`);
+/**
+ * An engine that also reports, per query, whether it served noisy documents (SimulatedSearchEngine's
+ * `searchDetailed`); the rollout records those flags.
+ */
+interface DetailedEngine extends SearchEngine {
+  searchDetailed(queries: string[], opts: Record<string, unknown> & { topk: number }): Promise<{ docs: Doc[][]; noisy: boolean[] }>;
+}
+
+function isDetailed(engine: SearchEngine): engine is DetailedEngine {
+  return typeof (engine as Partial<DetailedEngine>).searchDetailed === 'function';
+}
+
+/**
+ * One batched engine call (or NO_INFORMATION for every query when there is no engine). Each query carries
+ * its question and first gold answer as `context` (the fine-tuned simulator's prompt needs them, §4.2;
+ * other engines ignore it).
+ */
+async function searchAll(engine: SearchEngine | null, rows: Row[], topk: number, extra?: Record<string, unknown>): Promise<{ docs: Doc[][]; noisy: Array<boolean | null> }> {
+  const queries = rows.map((r) => r.traj.turns[r.traj.turns.length - 1].action.content);
+  if (queries.length === 0) return { docs: [], noisy: [] };
+  if (engine === null) return { docs: queries.map(() => [NO_INFORMATION_DOC]), noisy: queries.map(() => null) };
+  const context = rows.map((r) => ({ question: r.traj.question, answer: r.traj.golden_answers[0] ?? 'unknown' }));
+  const opts = { ...extra, context, topk };
+  const result = isDetailed(engine) ? await engine.searchDetailed(queries, opts) : { docs: await engine.search(queries, opts), noisy: null };
+  if (!Array.isArray(result.docs) || result.docs.length !== queries.length) {
+    throw new Error(`rollout: engine ${engine.name ?? ''} returned ${Array.isArray(result.docs) ? result.docs.length : typeof result.docs} result lists for ${queries.length} queries`);
   }
-  return results;
+  return { docs: result.docs, noisy: queries.map((_, i) => (result.noisy ? result.noisy[i] ?? null : null)) };
 }
 
 /** log softmax(row)[token] in float64. */
