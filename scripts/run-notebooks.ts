@@ -1,9 +1,11 @@
 /**
  * Executes notebooks headless: registers the tslab kernel under ./.jupyter (no system changes), then
- * runs `jupyter nbconvert --execute` on each notebook. Outputs go to .tmp/notebooks/ unless --inplace
+ * runs each notebook through nbclient (scripts/execute_notebook.py). Outputs go to .tmp/notebooks/ unless --inplace
  * (which refreshes the committed notebooks with their outputs).
  *
- *   npm run notebooks [-- --preset tiny] [-- --inplace] [-- notebooks/00-quickstart.ipynb ...]
+ *   npm run notebooks [-- --preset tiny] [-- --inplace] [-- --print] [-- notebooks/00-quickstart.ipynb ...]
+ *
+ * --print echoes what the cells printed, so a notebook doubles as a terminal demo (`npm run demo`).
  *
  * The preset reaches the notebooks as ZS_PRESET (notebooks read `process.env.ZS_PRESET ?? 'quick'`).
  */
@@ -13,7 +15,6 @@ import * as path from 'path';
 
 const root = path.resolve(__dirname, '..');
 const jupyterDir = path.join(root, '.jupyter');
-const JUPYTER = process.env.ZS_JUPYTER ?? '/usr/bin/jupyter';
 const PYTHON = process.env.ZS_PYTHON ?? '/usr/bin/python3';
 
 export function ensureKernel(): string {
@@ -32,25 +33,39 @@ export function runNotebook(notebook: string, opts: { preset?: string; inplace?:
   const jupyterPath = ensureKernel();
   const outDir = path.join(root, '.tmp', 'notebooks');
   fs.mkdirSync(outDir, { recursive: true });
-  const args = ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.timeout=${opts.timeoutS ?? 1200}`];
-  if (opts.inplace) args.push('--inplace');
-  else args.push('--output-dir', outDir);
-  args.push(notebook);
+  const output = path.join(outDir, path.basename(notebook));
   const start = Date.now();
   try {
-    execFileSync(JUPYTER, args, {
+    execFileSync(PYTHON, [path.join(__dirname, 'execute_notebook.py'), notebook, output, String(opts.timeoutS ?? 1200)], {
       cwd: root,
       stdio: 'pipe',
       env: { ...process.env, JUPYTER_PATH: jupyterPath, ZS_PRESET: opts.preset ?? process.env.ZS_PRESET ?? 'quick' },
     });
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
-    const stderr = e.stderr?.toString() ?? '';
-    // nbclient prints the failing cell and its error last; keep the tail that names them.
-    throw new Error(`${notebook} failed:\n${stderr.split('\n').slice(-40).join('\n') || e.message}`);
+    throw new Error(`${notebook} failed (executed copy: ${path.relative(root, output)}):\n${(e.stderr?.toString() ?? e.message).split('\n').slice(-40).join('\n')}`);
   }
-  const output = opts.inplace ? notebook : path.join(outDir, path.basename(notebook));
-  return { output, seconds: (Date.now() - start) / 1000 };
+  if (opts.inplace) fs.copyFileSync(output, notebook);
+  return { output: opts.inplace ? notebook : output, seconds: (Date.now() - start) / 1000 };
+}
+
+/** Text a notebook's cells printed (stdout streams and plain-text results), for terminal summaries. */
+export function notebookText(executed: string): string {
+  const nb = JSON.parse(fs.readFileSync(executed, 'utf8')) as { cells: Array<{ cell_type: string; source: string[] | string; outputs?: Array<Record<string, unknown>> }> };
+  const parts: string[] = [];
+  for (const cell of nb.cells) {
+    if (cell.cell_type === 'markdown') {
+      const heading = [cell.source].flat().join('').split('\n').find((l) => l.startsWith('#'));
+      if (heading) parts.push(`\n${heading}`);
+      continue;
+    }
+    for (const o of cell.outputs ?? []) {
+      if (o.output_type === 'stream' && o.name === 'stdout') parts.push([o.text].flat().join('').trimEnd());
+      const data = o.data as Record<string, unknown> | undefined;
+      if (data?.['text/plain'] && !data['text/html']) parts.push([data['text/plain']].flat().join('').trimEnd());
+    }
+  }
+  return parts.join('\n');
 }
 
 if (require.main === module) {
@@ -58,6 +73,7 @@ if (require.main === module) {
   const presetAt = argv.indexOf('--preset');
   const preset = presetAt >= 0 ? argv[presetAt + 1] : undefined;
   const inplace = argv.includes('--inplace');
+  const printOutputs = argv.includes('--print');
   const named = argv.filter((a, i) => a.endsWith('.ipynb') && argv[i - 1] !== '--preset');
   const notebooks = named.length
     ? named
@@ -66,6 +82,7 @@ if (require.main === module) {
   for (const nb of notebooks) {
     try {
       const { output, seconds } = runNotebook(nb, { preset, inplace });
+      if (printOutputs) console.log(notebookText(output));
       console.log(`ok   ${nb} (${seconds.toFixed(0)} s) → ${path.relative(root, output)}`);
     } catch (err) {
       failed++;

@@ -128,9 +128,11 @@ async function exportWith(page: Page, fig: PlotlyFigure, out: string, opts: Expo
   if (opts.png !== false) {
     const dataUrl = await page.evaluate(
       async ({ figJson, configJson, width, height, scale }) => {
-        // Runs in the page, where plotly.js set window.Plotly.
-        const Plotly = (window as unknown as { Plotly: any }).Plotly;
-        const gd = document.getElementById('figure') as HTMLElement;
+        // Runs in the page, where plotly.js set window.Plotly. Reached through globalThis so the file
+        // also compiles without the DOM typings (tslab compiles notebooks' imports with lib es only).
+        const page = globalThis as unknown as { Plotly: any; document: { getElementById(id: string): unknown } };
+        const Plotly = page.Plotly;
+        const gd = page.document.getElementById('figure');
         const fig = JSON.parse(figJson);
         await Plotly.newPlot(gd, fig.data, { ...fig.layout, width, height }, JSON.parse(configJson));
         const url: string = await Plotly.toImage(gd, { format: 'png', width, height, scale });
