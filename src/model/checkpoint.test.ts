@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -12,6 +12,7 @@ import { loadCheckpoint, loadHfModel, saveCheckpoint } from './checkpoint';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-checkpoint-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const ids = [3, 17, 42, 5, 0, 61, 8];
 
 before(async () => {

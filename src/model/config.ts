@@ -95,6 +95,9 @@ export function configFromHf(json: HfJson, source = 'config.json'): ModelConfig 
   }
   const act = json.hidden_act ?? 'silu';
   if (act !== 'silu') throw new Error(`${source}: hidden_act "${act}" is not supported (expected "silu")`);
+  if (json.use_sliding_window === true) {
+    throw new Error(`${source}: use_sliding_window = true is not supported (expected false: full causal attention)`);
+  }
   if (kind === 'llama' && (json.attention_bias === true || json.mlp_bias === true)) {
     throw new Error(`${source}: LLaMA attention_bias/mlp_bias = true is not supported (expected false)`);
   }

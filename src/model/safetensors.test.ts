@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -6,6 +6,7 @@ import * as path from 'path';
 import { SafetensorsFile, writeSafetensors } from './safetensors';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-safetensors-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Raw little-endian 16-bit words of the single tensor in `file`. */
 function rawHalves(file: string): number[] {
