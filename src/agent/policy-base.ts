@@ -191,7 +191,7 @@ export interface PolicyBase {
  */
 export async function buildPolicyBase(
   testWorld: World,
-  opts: { preset?: PresetName; config?: Partial<PolicyBaseConfig>; seed?: number; outDir?: string; quiet?: boolean } = {},
+  opts: { preset?: PresetName; config?: Partial<PolicyBaseConfig>; seed?: number; outDir?: string } = {},
 ): Promise<PolicyBase> {
   const cfg: PolicyBaseConfig = { ...POLICY_BASE_PRESETS[opts.preset ?? 'quick'], ...opts.config };
   const seed = opts.seed ?? 0;

@@ -1,0 +1,83 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { initBackend } from '../tensor';
+import { Rng } from '../util';
+import { generateWorld } from '../world/generate';
+import { indexWorld } from '../world/lookup';
+import type { World } from '../world/types';
+import { buildPolicyBase, policyBaseSampler, policyTokenizer, pretrainingWorlds, scriptedTrajectory, worldScripts } from './policy-base';
+import { parseAction } from './actions';
+
+const testWorld = generateWorld('tiny', 11);
+
+before(async () => {
+  await initBackend();
+});
+
+/** Every fact as "subject name | relation | object name" (what a model could memorise). */
+function factTriples(world: World): Set<string> {
+  const index = indexWorld(world);
+  return new Set(world.facts.map((f) => `${index.entity(f.subject).name}|${f.relation}|${f.object ? index.entity(f.object).name : f.value}`));
+}
+
+test('pretraining worlds never state a fact of the test world, and the sampler draws only from them', async () => {
+  const worlds = pretrainingWorlds(testWorld, 2, 0);
+  const testFacts = factTriples(testWorld);
+  for (const w of worlds) {
+    assert.notEqual(w.seed, testWorld.seed);
+    const shared = [...factTriples(w)].filter((t) => testFacts.has(t));
+    assert.deepEqual(shared, [], `world ${w.seed} repeats test-world facts`);
+  }
+  // Every document text the sampler can emit belongs to a pretraining world's corpus, none to the test world's only.
+  const tokenizer = policyTokenizer([...worlds, testWorld]);
+  const scripts = await Promise.all(worlds.map((w) => worldScripts(w, 3)));
+  const allowed = new Set(worlds.flatMap((w) => w.documents.map((d) => tokenizer.decode(tokenizer.encode(d.text)))));
+  const testOnly = testWorld.documents.map((d) => tokenizer.decode(tokenizer.encode(d.text))).filter((t) => !allowed.has(t));
+  assert.ok(testOnly.length > 0);
+  const sample = policyBaseSampler(tokenizer, scripts, { documentFraction: 0.5, mix: { direct: 1, flawed: 1, correct: 1 } });
+  const rng = new Rng(3);
+  for (let i = 0; i < 60; i++) {
+    const text = tokenizer.decode(sample(rng).ids);
+    for (const t of testOnly) assert.ok(!text.includes(t), 'a test-world-only document leaked into pretraining');
+  }
+});
+
+test('scripted trajectories: correct searches every hop and copies the answer; direct never searches; loss only on policy text', async () => {
+  const [w] = pretrainingWorlds(testWorld, 1, 5);
+  const ws = await worldScripts(w, 3);
+  const tokenizer = policyTokenizer([w, testWorld]);
+  const q = w.questions.find((x) => x.hops.length === 2)!;
+  const correct = scriptedTrajectory(ws, q, 'correct', new Rng(1));
+  const policyText = correct.filter((s) => s.policy).map((s) => s.text);
+  assert.deepEqual(policyText.slice(0, 2).map((t) => parseAction(t)), q.hops.map((h) => ({ kind: 'search', content: h.query })));
+  assert.deepEqual(parseAction(policyText[2]), { kind: 'answer', content: q.golden_answers[0] });
+  // The documents shown contain the hop answers (BM25 top-3 over the same world).
+  const docs = correct.filter((s) => !s.policy).slice(1).map((s) => s.text.toLowerCase());
+  q.hops.forEach((h, i) => assert.ok(docs[i].includes(h.answer.toLowerCase()), `hop ${i} answer in its documents`));
+  const direct = scriptedTrajectory(ws, q, 'direct', new Rng(1));
+  assert.equal(direct.length, 2);
+  assert.equal(parseAction(direct[1].text).kind, 'answer');
+  const flawed = scriptedTrajectory(ws, q, 'flawed', new Rng(2));
+  assert.notEqual(parseAction(flawed[flawed.length - 1].text).content, q.golden_answers[0]);
+  // Loss mask: exactly the policy segments' tokens.
+  const sample = policyBaseSampler(tokenizer, [ws], { documentFraction: 0, mix: { direct: 0, flawed: 0, correct: 1 } })(new Rng(4));
+  const targets = tokenizer.decode(sample.ids.filter((_, i) => sample.lossMask[i] === 1));
+  assert.ok(targets.includes('</search>') && targets.includes('</answer>'));
+  assert.ok(!targets.includes('<information>') && !targets.includes('answer the given question'));
+});
+
+test('buildPolicyBase trains, saves, and loads the cached stage', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-base-'));
+  const config = { steps: 2, batchSize: 2, model: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, tieEmbeddings: true } };
+  const a = await buildPolicyBase(testWorld, { preset: 'tiny', config, seed: 1, outDir: dir });
+  assert.ok(!a.pretrainSeeds.includes(testWorld.seed));
+  const b = await buildPolicyBase(testWorld, { preset: 'tiny', config, seed: 1, outDir: dir });
+  assert.deepEqual(b.model.params.get('model.embed_tokens.weight')!.dataSync(), a.model.params.get('model.embed_tokens.weight')!.dataSync());
+  assert.equal(b.tokenizer.vocabSize, a.tokenizer.vocabSize);
+  await assert.rejects(buildPolicyBase(testWorld, { preset: 'tiny', config: { ...config, steps: 3 }, seed: 1, outDir: dir }), /another config/);
+  a.model.dispose();
+  b.model.dispose();
+});
