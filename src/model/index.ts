@@ -11,3 +11,5 @@ export { loadHfModel, loadCheckpoint, saveCheckpoint } from './checkpoint';
 export type { SaveOptions } from './checkpoint';
 export { trainLm, learningRate, sampleBatch } from './lm-trainer';
 export type { LmExample, LmSampler, LmTrainOptions, LmTrainResult, LossRecord, TrainableLm } from './lm-trainer';
+export { LoraTransformer, mergeLora, saveLoraAdapter, DEFAULT_LORA } from './lora';
+export type { LoraConfig } from './lora';
