@@ -1,6 +1,7 @@
 /**
  * Backend choice. tfjs is the tensor layer; which engine runs the kernels is picked once at start-up:
- *   tfjs-node-gpu (CUDA) > tfjs-node (libtensorflow CPU) > native (this kit's BLAS addon) > wasm > cpu.
+ *   tfjs-node-gpu (CUDA) > webgpu (Dawn on Vulkan; only a hardware adapter, only where a GPU device file
+ *   exists) > tfjs-node (libtensorflow CPU) > native (this kit's BLAS addon) > wasm > cpu.
  * `ZS_BACKEND` forces one (`node-gpu`, `node`, `native`, `wasm`, `cpu`, `webgpu`); a forced backend that
  * cannot start is an error rather than a silent fallback, because benchmark numbers would lie.
  */
@@ -15,8 +16,11 @@ import { applyWasmPatches } from './wasm-patches';
 export type BackendChoice = 'node-gpu' | 'node' | 'native' | 'wasm' | 'cpu' | 'webgpu';
 export const BACKEND_CHOICES: BackendChoice[] = ['node-gpu', 'node', 'native', 'wasm', 'cpu', 'webgpu'];
 
-/** Optional backends register themselves when their module is loaded; each loader returns the tfjs backend name. */
-const loaders: Record<BackendChoice, () => Promise<string>> = {
+/**
+ * Optional backends register themselves when their module is loaded; each loader returns the tfjs backend name.
+ * `auto` is true when trying the automatic order, where webgpu takes no software adapter and waits less.
+ */
+const loaders: Record<BackendChoice, (auto: boolean) => Promise<string>> = {
   'node-gpu': async () => { require('@tensorflow/tfjs-node-gpu'); return 'tensorflow'; },
   node: async () => { require('@tensorflow/tfjs-node'); return 'tensorflow'; },
   native: async () => { const m = require('./native-backend'); return m.registerNativeBackend(); },
@@ -26,14 +30,17 @@ const loaders: Record<BackendChoice, () => Promise<string>> = {
     return 'wasm';
   },
   cpu: async () => 'cpu',
-  webgpu: async () => { const m = require('./webgpu-backend'); return m.registerWebGpuBackend(); },
+  webgpu: async (auto) => {
+    const m = require('./webgpu-backend');
+    return auto ? m.registerWebGpuBackendIfHardware() : m.registerWebGpuBackend();
+  },
 };
 
 let chosen: { choice: BackendChoice; name: string } | null = null;
 let pending: Promise<{ choice: BackendChoice; name: string }> | null = null;
 
-async function tryBackend(choice: BackendChoice): Promise<string> {
-  const name = await loaders[choice]();
+async function tryBackend(choice: BackendChoice, auto: boolean): Promise<string> {
+  const name = await loaders[choice](auto);
   const ok = await tf.setBackend(name);
   // The cpu backend greets Node users once with advice to install tfjs-node; we already chose.
   const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
@@ -59,11 +66,13 @@ export function initBackend(opts: { backend?: BackendChoice; log?: boolean } = {
       throw new Error(`ZS_BACKEND='${forced}' is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`);
     }
     // 'native' joins the automatic order once its kernel-by-kernel checks pass (see native-backend.test.ts).
-    const order: BackendChoice[] = forced ? [forced] : ['node-gpu', 'node', 'wasm', 'cpu'];
+    // webgpu is tried only where a GPU device file exists (a file check; Dawn is not loaded otherwise).
+    const gpu: BackendChoice[] = !forced && require('./webgpu-backend').gpuDevicePresent() ? ['webgpu'] : [];
+    const order: BackendChoice[] = forced ? [forced] : ['node-gpu', ...gpu, 'node', 'wasm', 'cpu'];
     const failures: string[] = [];
     for (const choice of order) {
       try {
-        const name = await tryBackend(choice);
+        const name = await tryBackend(choice, !forced);
         chosen = { choice, name };
         if (opts.log ?? process.env.ZS_QUIET !== '1') {
           process.stderr.write(`[zerosearch] tensor backend: ${choice} (tfjs '${name}')${failures.length ? `; skipped ${failures.map((f) => f.split(':')[0]).join(', ')}` : ''}\n`);
