@@ -44,13 +44,13 @@ export interface RunningRetriever {
   close(): Promise<void>;
 }
 
-class RequestError extends Error {
+export class RequestError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
   }
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, close = false): void {
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, close = false): void {
   if (res.headersSent) return;
   const data = JSON.stringify(body);
   res.writeHead(status, {
@@ -62,7 +62,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, close
 }
 
 /** Read the body up to `limit` bytes; past it, throw 413 (and let the rest drain unread). */
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) {
@@ -86,7 +86,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-function checkAuth(req: http.IncomingMessage, apiKey: string | undefined): void {
+export function checkAuth(req: http.IncomingMessage, apiKey: string | undefined): void {
   if (!apiKey) return;
   const header = req.headers.authorization ?? '';
   const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');

@@ -15,3 +15,5 @@ export { heldOutQueries, evaluateEngines, formatQualityTable } from './quality';
 export type { EvalQuery, QualityRow, EngineUnderTest } from './quality';
 export { buildSimulator, simulatorTokenizer, SIMULATOR_PRESETS } from './pipeline';
 export type { BuildSimulatorOptions, SimulatorBuild, SimulatorPreset, TrainStageConfig } from './pipeline';
+export { serveSimulator } from './server';
+export type { SimulatorServerOptions, RunningSimulatorServer } from './server';

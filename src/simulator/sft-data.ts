@@ -40,6 +40,7 @@ export interface SftDataCounts {
 }
 
 const docText = (d: Doc) => `${d.title ?? ''} ${d.text}`;
+const plain = (d: Doc) => ({ id: d.id, title: d.title, text: d.text });
 
 export function buildSftExamples(world: World, pairs: readonly CollectedPair[], labels: readonly boolean[], opts: { topk?: number; seed?: number } = {}): { examples: SftExample[]; counts: SftDataCounts } {
   if (labels.length !== pairs.length) throw new Error(`buildSftExamples: ${labels.length} labels for ${pairs.length} pairs`);
@@ -56,19 +57,21 @@ export function buildSftExamples(world: World, pairs: readonly CollectedPair[], 
     const first = pairs[members[0]];
     const base = { query: first.query, question: first.question, answer: first.answer, queryAnswers: first.intentAnswers, questionId: first.questionId };
     const ranked = [...members].sort((a, b) => pairs[a].rank - pairs[b].rank);
-    const useful = ranked.filter((i) => labels[i]);
-    if (useful.length) {
-      const docs = [...useful, ...ranked.filter((i) => !labels[i])].slice(0, topk).map((i) => pairs[i].doc);
-      made.useful.push({ ...base, quality: 'useful', docs });
-    }
     const answerFree = (d: Doc) => !textContainsAnswer(docText(d), first.intentAnswers);
-    const noisy = ranked.filter((i) => !labels[i]).map((i) => pairs[i].doc).filter(answerFree).slice(0, Math.ceil(topk / 2));
     const kind = index.entity(first.intentEntityId).kind;
     const fillers = rng.shuffle(
-      world.documents.filter((d) => index.entity(d.entityIds[0]).kind === kind && !d.entityIds.includes(first.intentEntityId) && answerFree(d) && !noisy.some((n) => n.id === d.id)),
+      world.documents.filter((d) => index.entity(d.entityIds[0]).kind === kind && !d.entityIds.includes(first.intentEntityId) && answerFree(d)),
     );
-    const docs = [...noisy, ...fillers.slice(0, topk - noisy.length)].map((d) => ({ id: d.id, title: d.title, text: d.text }));
-    if (docs.length === topk) made.noisy.push({ ...base, quality: 'noisy', docs: rng.shuffle(docs) });
+    const fill = (docs: Doc[]) => [...docs, ...fillers.filter((f) => !docs.some((d) => d.id === f.id)).slice(0, topk - docs.length)];
+    const useful = ranked.filter((i) => labels[i]);
+    if (useful.length) {
+      // BM25 can return fewer than k documents (a rare term); unrelated same-kind documents fill the rest.
+      const docs = fill([...useful, ...ranked.filter((i) => !labels[i])].slice(0, topk).map((i) => pairs[i].doc));
+      if (docs.length === topk) made.useful.push({ ...base, quality: 'useful', docs: docs.map(plain) });
+    }
+    const noisy = ranked.filter((i) => !labels[i]).map((i) => pairs[i].doc).filter(answerFree).slice(0, Math.ceil(topk / 2));
+    const docs = fill(noisy);
+    if (docs.length === topk) made.noisy.push({ ...base, quality: 'noisy', docs: rng.shuffle(docs.map(plain)) });
   }
   const before = { useful: made.useful.length, noisy: made.noisy.length };
   const n = Math.min(before.useful, before.noisy);
