@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { maskedAttention, rmsNorm as fusedRmsNorm, rotaryEmbedding } from '../tensor/ops';
+import { NATIVE_BACKEND } from '../tensor/native-backend';
 import type { Llama3RopeScaling } from './config';
 
 /** Additive mask value for a forbidden key; finite, so a query with no allowed key gives a uniform (not NaN) row. */
@@ -77,5 +78,28 @@ export function applyRope(x: tf.Tensor3D, cos: tf.Tensor3D, sin: tf.Tensor3D): t
  * but without copying k and v. Returns [B, H, T, hd].
  */
 export function groupedQueryAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor4D {
+  if (q.shape[2] <= FEW_QUERIES && tf.getBackend() !== NATIVE_BACKEND) return fewQueryAttention(q, k, v, mask);
   return maskedAttention(q, k, v, mask); // composed as described above, or one fused kernel on the native backend
+}
+
+/** Up to this many new positions per row, attention uses broadcast products instead of matmuls. */
+const FEW_QUERIES = 4;
+
+/**
+ * The same attention for decoding (a few queries per row): q·k and p·v as broadcast multiply-and-sum.
+ * On wasm and cpu a batched matmul runs one small product per (row, head), each paying a fixed setup
+ * cost (XNNPACK packs an operand per call) that dwarfs a 1×hd by hd×S product; elementwise kernels
+ * over the whole batch have no such cost. Work is the same B·H·T·S·hd multiply-adds either way.
+ */
+function fewQueryAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [B, H, T, hd] = q.shape;
+    const [, Hkv, S] = k.shape;
+    const group = H / Hkv;
+    const qGrouped = tf.reshape(q, [B, Hkv, group * T, 1, hd]);
+    const scores = tf.mul(tf.sum(tf.mul(qGrouped, tf.expandDims(k, 2)), -1), 1 / Math.sqrt(hd)); // [B, Hkv, group·T, S]
+    const masked = tf.add(tf.reshape(scores, [B, Hkv, group, T, S]), tf.reshape(mask, [mask.shape[0], 1, 1, T, S]));
+    const probs = tf.reshape(tf.softmax(masked, -1), [B, Hkv, group * T, S, 1]);
+    return tf.reshape(tf.sum(tf.mul(probs, tf.expandDims(v, 2)), 3), [B, H, T, hd]) as tf.Tensor4D;
+  });
 }
