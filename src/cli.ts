@@ -19,6 +19,8 @@ const commandModules: Array<{ register(p: Command): void }> = [
   require('./cli/score'),
   require('./cli/search'),
   require('./cli/serve-retriever'),
+  require('./cli/serve-simulator'),
+  require('./cli/simulator'),
   require('./cli/world'),
 ];
 for (const m of commandModules) m.register(program);

@@ -9,6 +9,7 @@ export * from './text';
 export * from './data';
 export * from './world';
 export * from './search';
+export * from './simulator';
 export * from './agent';
 export * from './rl';
 export * from './report';

@@ -12,6 +12,7 @@
  * `zerosearch serve-simulator`), with timeouts, retries and bounded concurrency.
  */
 import { generate, stopOnStrings, Transformer } from '../model';
+import { HfTokenizer } from '../text';
 import type { Tokenizer } from '../text';
 import { Rng } from '../util';
 import { parseSimulatorOutput } from '../simulator/parse';
@@ -41,9 +42,15 @@ export class LocalGenerator implements TextGenerator {
     this.name = opts.name ?? 'local';
   }
 
-  /** Token ids of a prompt; chat-template tokenizers could wrap it here (word models take it raw). */
+  /**
+   * Token ids of a prompt. A tokenizer with a chat template (Qwen2.5-Instruct) gets ZeroSearch's request
+   * shape, an empty system message and the prompt as the user turn; word-level models take it raw.
+   */
   encodePrompt(prompt: string): number[] {
-    const ids = this.tokenizer.encode(prompt);
+    const chat = this.tokenizer instanceof HfTokenizer && this.tokenizer.chatTemplate
+      ? this.tokenizer.applyChatTemplate([{ role: 'system', content: '' }, { role: 'user', content: prompt }])
+      : prompt;
+    const ids = this.tokenizer.encode(chat);
     if (ids.length === 0) throw new Error('LocalGenerator: prompt encodes to no tokens');
     return ids;
   }
