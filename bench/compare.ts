@@ -1,8 +1,9 @@
 /**
  * `npm run bench:compare`: the kit's bench and its PyTorch twin (bench/torch_bench.py) side by side on
- * this machine, for M1 and M2, and the ratio table ours / PyTorch. Each round runs ours, then PyTorch
- * with 1 and with 2 threads; every figure is the best over rounds (and, for PyTorch, over thread
- * counts), because a shared machine only ever makes runs slower. Saves results/bench/compare.json.
+ * this machine, for M1 and M2, and the ratio table ours / PyTorch. Each round runs both with 1 and
+ * with 2 BLAS threads (ours: ZS_NATIVE_THREADS); every figure is the best over rounds and thread
+ * counts, for both sides alike, because a shared machine only ever makes runs slower.
+ * Saves results/bench/compare.json.
  *
  *   npx tsx bench/compare.ts [--rounds 2] [--configs M1,M2] [--python /usr/bin/python3]
  */
@@ -25,10 +26,10 @@ function lastJsonLine(stdout: string, what: string): Result {
   return JSON.parse(line) as Result;
 }
 
-function runOurs(config: string): Result {
+function runOurs(config: string, threads: number): Result {
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
   const out = execFileSync(tsx, [path.join(root, 'src', 'cli.ts'), 'bench', '--config', config, '--no-profile'], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, ZS_QUIET: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root, encoding: 'utf8', env: { ...process.env, ZS_QUIET: '1', ZS_NATIVE_THREADS: String(threads) }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   return lastJsonLine(out, `zerosearch bench --config ${config}`);
 }
@@ -54,15 +55,17 @@ function main(): void {
     const torch: Result[] = [];
     for (let r = 0; r < rounds; r++) {
       process.stderr.write(`[compare] ${config} round ${r + 1}/${rounds}\n`);
-      ours.push(runOurs(config));
-      for (const threads of [1, 2]) torch.push(runTorch(python, config, threads));
+      for (const threads of [1, 2]) {
+        ours.push(runOurs(config, threads));
+        torch.push(runTorch(python, config, threads));
+      }
     }
     const [oT, oG, tT, tG] = [best(ours, 'train_tokens_per_s'), best(ours, 'generate_tokens_per_s'), best(torch, 'train_tokens_per_s'), best(torch, 'generate_tokens_per_s')];
     rows.push({
       config, params: oT.params, backend: oT.backend,
-      ours_train: oT.train_tokens_per_s, torch_train: Math.round(tT.train_tokens_per_s), torch_train_threads: tT.threads,
+      ours_train: oT.train_tokens_per_s, ours_train_threads: oT.threads, torch_train: Math.round(tT.train_tokens_per_s), torch_train_threads: tT.threads,
       train_ratio: +(oT.train_tokens_per_s / tT.train_tokens_per_s).toFixed(2),
-      ours_generate: oG.generate_tokens_per_s, torch_generate: Math.round(tG.generate_tokens_per_s), torch_generate_threads: tG.threads,
+      ours_generate: oG.generate_tokens_per_s, ours_generate_threads: oG.threads, torch_generate: Math.round(tG.generate_tokens_per_s), torch_generate_threads: tG.threads,
       generate_ratio: +(oG.generate_tokens_per_s / tG.generate_tokens_per_s).toFixed(2),
       runs: { ours, torch },
     });
@@ -71,7 +74,7 @@ function main(): void {
   const table = [
     '| config | params | backend | train tok/s ours | train tok/s PyTorch | ratio | generate tok/s ours | generate tok/s PyTorch | ratio |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.config} | ${r.params} | ${r.backend} | ${r.ours_train} | ${r.torch_train} (${r.torch_train_threads} thr) | ${r.train_ratio}× | ${r.ours_generate} | ${r.torch_generate} (${r.torch_generate_threads} thr) | ${r.generate_ratio}× |`),
+    ...rows.map((r) => `| ${r.config} | ${r.params} | ${r.backend} | ${r.ours_train} (${r.ours_train_threads} thr) | ${r.torch_train} (${r.torch_train_threads} thr) | ${r.train_ratio}× | ${r.ours_generate} (${r.ours_generate_threads} thr) | ${r.torch_generate} (${r.torch_generate_threads} thr) | ${r.generate_ratio}× |`),
   ];
   process.stdout.write(table.join('\n') + '\n');
 }

@@ -53,7 +53,10 @@ async function kernelBreakdown(f: () => tf.TensorContainer): Promise<{ total_ms:
     return [];
   });
   const byName = new Map<string, number>();
-  for (const k of info.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+  // customGrad wrappers appear as 'unnamed scope' and contain the fused kernels they call: skip them.
+  for (const k of info.kernels) {
+    if (k.name !== 'unnamed scope') byName.set(k.name, (byName.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+  }
   const sorted = [...byName.entries()].sort((a, b) => b[1] - a[1]);
   const total = sorted.reduce((s, [, ms]) => s + ms, 0);
   return { total_ms: +total.toFixed(2), kernels: Object.fromEntries(sorted.slice(0, 15).map(([n, ms]) => [n, +ms.toFixed(2)])) };

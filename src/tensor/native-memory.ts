@@ -17,22 +17,34 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 /** Upper bound on bytes parked in the pool; beyond it disposed buffers are left to the GC. */
 const POOL_BYTES = 1 << 30;
 
+/**
+ * Pool size classes: exact below 1024 elements, else the next of 2^k·{1, 1.25, 1.5, 1.75} (at most
+ * 25% slack), so a tensor that grows by a row per step (a KV cache) still finds a recycled buffer.
+ */
+function capacityFor(n: number): number {
+  if (n <= 1024) return n;
+  const base = 2 ** Math.floor(Math.log2(n));
+  for (const f of [1, 1.25, 1.5, 1.75]) if (base * f >= n) return base * f;
+  return base * 2;
+}
+
 export class NativeBackendCPU extends MathBackendCPU {
-  private readonly pool = new Map<number, Float32Array[]>();
+  /** Free buffers by capacity in elements. */
+  private readonly pool = new Map<number, ArrayBuffer[]>();
   private readonly pooled = new WeakSet<ArrayBufferLike>();
   private pooledBytes = 0;
 
-  /** A float32 buffer of `n` elements with arbitrary contents: the caller must overwrite all of it. */
+  /** A float32 array of `n` elements with arbitrary contents: the caller must overwrite all of it. */
   allocFloat32(n: number): Float32Array {
-    const free = this.pool.get(n);
-    const reused = free?.pop();
+    const capacity = capacityFor(n);
+    const reused = this.pool.get(capacity)?.pop();
     if (reused) {
       this.pooledBytes -= reused.byteLength;
-      return reused;
+      return new Float32Array(reused, 0, n);
     }
-    const fresh = new Float32Array(n);
-    this.pooled.add(fresh.buffer);
-    return fresh;
+    const fresh = new ArrayBuffer(capacity * 4);
+    this.pooled.add(fresh);
+    return new Float32Array(fresh, 0, n);
   }
 
   isPooled(values: unknown): boolean {
@@ -43,13 +55,14 @@ export class NativeBackendCPU extends MathBackendCPU {
     const entry = this.data.get(dataId);
     const values = entry?.values;
     const released = super.disposeData(dataId, force);
-    if (released && values instanceof Float32Array && this.pooled.has(values.buffer)
-      && values.byteOffset === 0 && values.length * 4 === values.buffer.byteLength
-      && this.pooledBytes + values.byteLength <= POOL_BYTES) {
-      const list = this.pool.get(values.length) ?? [];
-      list.push(values);
-      this.pool.set(values.length, list);
-      this.pooledBytes += values.byteLength;
+    if (released && values instanceof Float32Array && values.byteOffset === 0 && this.pooled.has(values.buffer)
+      && this.pooledBytes + values.buffer.byteLength <= POOL_BYTES) {
+      const buffer = values.buffer as ArrayBuffer;
+      const capacity = buffer.byteLength / 4;
+      const list = this.pool.get(capacity) ?? [];
+      list.push(buffer);
+      this.pool.set(capacity, list);
+      this.pooledBytes += buffer.byteLength;
     }
     return released;
   }
