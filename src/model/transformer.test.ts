@@ -159,3 +159,11 @@ test('bad inputs give clear errors', () => {
   assert.throws(() => model.lossOnTargets([[1, 2]], [[1, 0]]), /selects no target token/);
   model.dispose();
 });
+
+test('createModel and dispose leave no tensors behind', () => {
+  const before = tf.memory().numTensors;
+  const model = createModel(tiny, 15);
+  assert.equal(tf.memory().numTensors - before, model.params.size, 'one tensor per parameter');
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});

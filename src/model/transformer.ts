@@ -56,7 +56,9 @@ export function createModel(configInput: ModelConfigInput, seed: number): Transf
     const values = new Float32Array(size);
     if (name.endsWith('norm.weight')) values.fill(1);
     else if (!name.endsWith('.bias')) for (let i = 0; i < size; i++) values[i] = 0.02 * rng.normal();
-    params.set(name, tf.variable(tf.tensor(values, shape), true));
+    const initial = tf.tensor(values, shape);
+    params.set(name, tf.variable(initial, true)); // the variable keeps the data; drop the temporary handle
+    initial.dispose();
   }
   return new Transformer(config, params);
 }
