@@ -131,7 +131,7 @@ test('reductions, softmax and logSoftmax over contiguous and scattered axes', { 
   await check('logSoftmax', [{ shape: [4, 33] }], (x) => tf.logSoftmax(x));
 });
 
-test('data movement: transpose, gather, segment sum, slice, split, pad, concat (float and int)', { skip }, async () => {
+test('data movement: transpose, gather, segment sum, slice, split, pad, concat, tile (float and int)', { skip }, async () => {
   for (const [shape, perm] of [[[5, 7], [1, 0]], [[2, 3, 4], [2, 0, 1]], [[2, 3, 4, 5], [0, 2, 1, 3]], [[40, 70], [1, 0]], [[3, 4, 5, 6], [3, 1, 2, 0]]] as Array<[number[], number[]]>) {
     await check(`transpose [${shape}] by [${perm}]`, [{ shape }], (x) => tf.transpose(x, perm));
     await check(`int transpose [${shape}]`, [{ shape, dtype: 'int32' }], (x) => tf.transpose(x, perm), { grad: false });
@@ -145,6 +145,9 @@ test('data movement: transpose, gather, segment sum, slice, split, pad, concat (
   await check('pad', [{ shape: [2, 3] }], (x) => tf.pad(x, [[1, 0], [2, 3]], 1.5));
   await check('concat axis 1', [{ shape: [2, 3, 4] }, { shape: [2, 1, 4] }, { shape: [2, 0, 4] }], (a, b, c) => tf.concat([a, b, c], 1));
   await check('concat last axis', [{ shape: [2, 3] }, { shape: [2, 5] }], (a, b) => tf.concat([a, b], -1));
+  await check('tile', [{ shape: [2, 1, 3] }], (x) => tf.tile(x, [2, 4, 1]));
+  await check('tile last axis', [{ shape: [3, 1] }], (x) => tf.tile(x, [1, 5]));
+  await check('where broadcasts its condition', [{ shape: [3, 1] }, { shape: [3, 4] }, { shape: [3, 4] }], (c, a, b) => tf.where(tf.greater(c, 0), a, b), { grad: false });
   await check('int concat', [{ shape: [2, 3], dtype: 'int32' }, { shape: [1, 3], dtype: 'int32' }], (a, b) => tf.concat([a, b], 0), { grad: false });
   await tf.setBackend('native');
   assert.throws(() => tf.tidy(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], 'int32'))), /index value 3/);

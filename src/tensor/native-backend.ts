@@ -51,7 +51,7 @@ function cpuFallback(name: string): tf.KernelFunc {
   };
 }
 
-function register(addon: NativeAddon, name: string, impl: (args: KernelArgs, b: NativeBackendCPU) => Info | null): void {
+function register(name: string, impl: (args: KernelArgs, b: NativeBackendCPU) => Info | null): void {
   const fallback = cpuFallback(name);
   tf.registerKernel({
     kernelName: name,
@@ -100,11 +100,11 @@ function reductionView(shape: number[], axes: number[]): [number, number, number
 }
 
 function registerPrimitiveKernels(addon: NativeAddon): void {
-  register(addon, 'BatchMatMul', ({ inputs, attrs }, b) => {
+  register('BatchMatMul', ({ inputs, attrs }, b) => {
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
     return matMul(addon, b, inputs.a, inputs.b, transposeA, transposeB);
   });
-  register(addon, '_FusedMatMul', ({ inputs, attrs }, b) => {
+  register('_FusedMatMul', ({ inputs, attrs }, b) => {
     const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string };
     if (activation !== 'linear' || inputs.preluActivationWeights) return null;
     const product = matMul(addon, b, inputs.a, inputs.b, transposeA, transposeB);
@@ -114,10 +114,10 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     return withBias;
   });
   for (const [name, op] of Object.entries(BINARY_OPS)) {
-    register(addon, name, ({ inputs }, b) => binary(addon, b, op, inputs.a, inputs.b));
+    register(name, ({ inputs }, b) => binary(addon, b, op, inputs.a, inputs.b));
   }
   for (const [name, op] of Object.entries(UNARY_OPS)) {
-    register(addon, name, ({ inputs }, b) => {
+    register(name, ({ inputs }, b) => {
       const x = inputs.x;
       if (x.dtype !== 'float32') return null;
       const out = b.allocFloat32(size(x.shape));
@@ -126,7 +126,7 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     });
   }
   for (const [name, op] of Object.entries(REDUCE_OPS)) {
-    register(addon, name, ({ inputs, attrs }, b) => {
+    register(name, ({ inputs, attrs }, b) => {
       const x = inputs.x;
       if (x.dtype !== 'float32') return null;
       // tfjs names Max's axes `reductionIndices`; Sum, Mean and Min call them `axis`.
@@ -140,7 +140,7 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
       return b.makeTensorInfo(shape, 'float32', out);
     });
   }
-  register(addon, 'Softmax', ({ inputs, attrs }, b) => {
+  register('Softmax', ({ inputs, attrs }, b) => {
     const x = inputs.logits;
     const dim = (attrs as unknown as { dim: number }).dim;
     const rank = x.shape.length;
@@ -150,7 +150,7 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     addon.softmax(floatValues(b, x), out, size(x.shape) / Math.max(cols, 1), cols);
     return b.makeTensorInfo(x.shape, 'float32', out);
   });
-  register(addon, 'Transpose', ({ inputs, attrs }, b) => {
+  register('Transpose', ({ inputs, attrs }, b) => {
     const x = inputs.x;
     const perm = (attrs as unknown as { perm: number[] }).perm;
     if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0) return null;
@@ -159,7 +159,7 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     addon.transpose(values, out, x.shape, perm);
     return b.makeTensorInfo(perm.map((p) => x.shape[p]), x.dtype, out);
   });
-  register(addon, 'GatherV2', ({ inputs, attrs }, b) => {
+  register('GatherV2', ({ inputs, attrs }, b) => {
     const { x, indices } = inputs;
     const { axis, batchDims } = attrs as unknown as { axis: number; batchDims: number };
     if ((x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32' || batchDims !== 0) return null;
@@ -171,7 +171,7 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     if (bad >= 0) throw new Error(`GatherV2: the index value ${idx[bad]} is not in [0, ${axisDim - 1}]`);
     return b.makeTensorInfo([...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype, out);
   });
-  register(addon, 'UnsortedSegmentSum', ({ inputs, attrs }, b) => {
+  register('UnsortedSegmentSum', ({ inputs, attrs }, b) => {
     const { x, segmentIds } = inputs;
     const numSegments = (attrs as unknown as { numSegments: number }).numSegments;
     if (x.dtype !== 'float32' || segmentIds.dtype !== 'int32') return null;
@@ -196,7 +196,7 @@ function sliceInfo(addon: NativeAddon, b: NativeBackendCPU, x: Info, begin: numb
 
 /** Slice, SplitV, PadV2 (slice's gradient) and Concat: pure data movement, memcpy per contiguous run. */
 function registerLayoutKernels(addon: NativeAddon): void {
-  register(addon, 'Slice', ({ inputs, attrs }, b) => {
+  register('Slice', ({ inputs, attrs }, b) => {
     const x = inputs.x;
     if (!WORD_TYPES.includes(x.dtype) || x.shape.length === 0) return null;
     const { begin, size: sz } = attrs as unknown as { begin: number | number[]; size: number | number[] };
@@ -224,7 +224,7 @@ function registerLayoutKernels(addon: NativeAddon): void {
       });
     },
   });
-  register(addon, 'PadV2', ({ inputs, attrs }, b) => {
+  register('PadV2', ({ inputs, attrs }, b) => {
     const x = inputs.x;
     if (!WORD_TYPES.includes(x.dtype) || x.shape.length === 0) return null;
     const { paddings, constantValue } = attrs as unknown as { paddings: Array<[number, number]>; constantValue: number };
@@ -234,7 +234,7 @@ function registerLayoutKernels(addon: NativeAddon): void {
     addon.pad(wordValues(b, x), out, x.shape, paddings.map((p) => p[0]), outShape, bits);
     return b.makeTensorInfo(outShape, x.dtype, out);
   });
-  register(addon, 'Concat', ({ inputs, attrs }, b) => {
+  register('Concat', ({ inputs, attrs }, b) => {
     const all = Object.values(inputs);
     const dtype = all[0]?.dtype;
     if (!dtype || !WORD_TYPES.includes(dtype) || all.some((t) => t.dtype !== dtype) || all[0].shape.length === 0) return null;
@@ -247,6 +247,36 @@ function registerLayoutKernels(addon: NativeAddon): void {
       addon.concat(parts.map((t) => wordValues(b, t)), parts.map((t) => size(t.shape.slice(ax))), out, outer);
     }
     return b.makeTensorInfo(outShape, dtype, out);
+  });
+}
+
+/**
+ * Tile with whole-block copies (TypedArray.set / fill) instead of tfjs-cpu's per-element loop; it
+ * runs on every decoding step (tf.where broadcasts its condition with it). Any non-string dtype.
+ */
+function registerTile(): void {
+  register('Tile', ({ inputs, attrs }, b) => {
+    const x = inputs.x;
+    const reps = (attrs as unknown as { reps: number[] }).reps;
+    if (x.dtype === 'string' || x.dtype === 'complex64' || reps.length !== x.shape.length) return null;
+    let values = valuesOf(b, x) as Float32Array | Int32Array | Uint8Array;
+    const shape = [...x.shape];
+    for (let axis = shape.length - 1; axis >= 0; axis--) {
+      const r = reps[axis];
+      if (r === 1) continue;
+      const block = size(shape.slice(axis)), outer = size(shape.slice(0, axis));
+      const out = new (values.constructor as Float32ArrayConstructor)(outer * block * r);
+      for (let o = 0; o < outer; o++) {
+        for (let k = 0; k < r; k++) {
+          const at = (o * r + k) * block;
+          if (block === 1) { out.fill(values[o], at, at + r); break; }
+          out.set(values.subarray(o * block, (o + 1) * block), at);
+        }
+      }
+      values = out;
+      shape[axis] *= r;
+    }
+    return b.makeTensorInfo(shape, x.dtype, values === valuesOf(b, x) ? values.slice() : values);
   });
 }
 
@@ -268,11 +298,12 @@ export function registerNativeBackend(): string {
     tf.registerKernel({ ...kernel, backendName: NATIVE_BACKEND, kernelFunc: cpuFallback(kernel.kernelName) });
   }
   for (const name of [...Object.keys(BINARY_OPS), ...Object.keys(UNARY_OPS), ...Object.keys(REDUCE_OPS),
-    'BatchMatMul', '_FusedMatMul', 'Softmax', 'Transpose', 'GatherV2', 'UnsortedSegmentSum', 'Slice', 'SplitV', 'PadV2', 'Concat']) {
+    'BatchMatMul', '_FusedMatMul', 'Softmax', 'Transpose', 'GatherV2', 'UnsortedSegmentSum', 'Slice', 'SplitV', 'PadV2', 'Concat', 'Tile']) {
     tf.unregisterKernel(name, NATIVE_BACKEND);
   }
   registerPrimitiveKernels(addon);
   registerLayoutKernels(addon);
+  registerTile();
   registerFusedKernels(addon);
   registered = true;
   return NATIVE_BACKEND;
