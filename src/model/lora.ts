@@ -93,8 +93,8 @@ export function mergeLora(model: LoraTransformer): Transformer {
 /** PEFT layout: `adapter_config.json` and `adapter_model.safetensors` (lora_A [rank, in], lora_B [out, rank]). */
 export function saveLoraAdapter(model: LoraTransformer, dir: string, baseModel = ''): void {
   const tensors = [...model.adapters].flatMap(([layer, { a, b }]) => [
-    { name: `base_model.model.${layer}.lora_A.weight`, shape: [a.shape[1], a.shape[0]], data: () => tf.tidy(() => tf.transpose(a).dataSync() as Float32Array) },
-    { name: `base_model.model.${layer}.lora_B.weight`, shape: [b.shape[1], b.shape[0]], data: () => tf.tidy(() => tf.transpose(b).dataSync() as Float32Array) },
+    { name: `base_model.model.${layer}.lora_A.weight`, shape: [a.shape[1], a.shape[0]] as number[], data: () => tf.tidy(() => tf.transpose(a).dataSync() as Float32Array) },
+    { name: `base_model.model.${layer}.lora_B.weight`, shape: [b.shape[1], b.shape[0]] as number[], data: () => tf.tidy(() => tf.transpose(b).dataSync() as Float32Array) },
   ]);
   writeSafetensors(path.join(dir, 'adapter_model.safetensors'), tensors, { metadata: { format: 'pt' } });
   writeJsonAtomic(path.join(dir, 'adapter_config.json'), {
