@@ -72,9 +72,7 @@ async function read(id, offset, size) {
   let reply;
   try {
     const b = get(id);
-    if (process.env.WG_DEBUG) require('fs').writeSync(2, 'mapping\n');
     await b.mapAsync(GPUMapMode.READ, offset, size);
-    if (process.env.WG_DEBUG) require('fs').writeSync(2, 'mapped\n');
     const data = b.getMappedRange(offset, size).slice(0);
     b.unmap();
     reply = { data, errors: errors.splice(0) };
@@ -82,13 +80,12 @@ async function read(id, offset, size) {
     reply = { error: String(err && err.message ? err.message : err), errors: errors.splice(0) };
   }
   port.postMessage(reply, reply.data ? [reply.data] : []);
-  if (process.env.WG_DEBUG) require('fs').writeSync(2, 'posted\n');
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 }
 
 async function runBatch(batch) {
-  for (const [op, ...args] of batch) { if (process.env.WG_DEBUG) require('fs').writeSync(2, op + ' ' + JSON.stringify(args).slice(0, 200) + '\n');
+  for (const [op, ...args] of batch) {
     if (op === 'read') { await read(...args); continue; }
     try {
       ops[op](...args);
