@@ -65,10 +65,10 @@ export function initBackend(opts: { backend?: BackendChoice; log?: boolean } = {
     if (forced && !BACKEND_CHOICES.includes(forced)) {
       throw new Error(`ZS_BACKEND='${forced}' is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`);
     }
-    // 'native' joins the automatic order once its kernel-by-kernel checks pass (see native-backend.test.ts).
+    // 'native' (the OpenBLAS addon) is skipped, with a one-line reason, when it was not built.
     // webgpu is tried only where a GPU device file exists (a file check; Dawn is not loaded otherwise).
     const gpu: BackendChoice[] = !forced && require('./webgpu-backend').gpuDevicePresent() ? ['webgpu'] : [];
-    const order: BackendChoice[] = forced ? [forced] : ['node-gpu', ...gpu, 'node', 'wasm', 'cpu'];
+    const order: BackendChoice[] = forced ? [forced] : ['node-gpu', ...gpu, 'node', 'native', 'wasm', 'cpu'];
     const failures: string[] = [];
     for (const choice of order) {
       try {

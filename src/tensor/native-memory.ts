@@ -34,6 +34,12 @@ export class NativeBackendCPU extends MathBackendCPU {
   private readonly pooled = new WeakSet<ArrayBufferLike>();
   private pooledBytes = 0;
 
+  constructor() {
+    super();
+    // MathBackendCPU's first write prints "install tfjs-node to speed things up": not advice for this backend.
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
   /** A float32 array of `n` elements with arbitrary contents: the caller must overwrite all of it. */
   allocFloat32(n: number): Float32Array {
     const capacity = capacityFor(n);
