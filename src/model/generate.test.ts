@@ -51,13 +51,15 @@ test('extend with different chunk lengths per row (including empty) matches full
     step.forEach((chunk, b) => seen[b].push(...chunk));
     seen.forEach((row, b) => assertClose(rows[b], fullLastLogits(model, row), 1e-4, `row ${b} after ${JSON.stringify(step)}`));
     assert.deepEqual(cache.lengths, seen.map((r) => r.length));
+    assert.equal(cache.numSlots, Math.max(...cache.lengths), 'rows are packed: the cache is as wide as the longest row');
   }
-  // Dropping a row keeps the others intact.
-  cache.selectRows([2, 0]);
+  // Dropping a row keeps the others intact, and dropping the longest one narrows the cache.
+  cache.selectRows([1, 0]);
+  assert.equal(cache.numSlots, Math.max(seen[1].length, seen[0].length));
   const logits = model.extend(cache, [[7], [8, 9]]);
   const rows = logits.arraySync();
   logits.dispose();
-  assertClose(rows[0], fullLastLogits(model, [...seen[2], 7]), 1e-4, 'row 2 after selectRows');
+  assertClose(rows[0], fullLastLogits(model, [...seen[1], 7]), 1e-4, 'row 1 after selectRows');
   assertClose(rows[1], fullLastLogits(model, [...seen[0], 8, 9]), 1e-4, 'row 0 after selectRows');
   cache.dispose();
   assert.equal(tf.memory().numTensors, before, 'extend/selectRows/dispose must not leak tensors');

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util';
 import { ModelConfig, ModelConfigInput, modelConfig } from './config';
 import { softmaxCrossEntropy, swiglu } from '../tensor/ops';
-import { KvCache } from './kv-cache';
+import { KvCache, appendPlan, appendSlots } from './kv-cache';
 import { MASKED, applyRope, groupedQueryAttention, rmsNorm, ropeInverseFrequencies, ropeTables } from './layers';
 
 /** Weights stored transposed relative to HF (`[in, out]` here, `[out, in]` in safetensors files). */
@@ -221,8 +221,8 @@ export class Transformer {
       if (!cache.lastLogits) throw new Error('extend: every chunk is empty and the cache holds no logits yet');
       return cache.lastLogits.clone();
     }
-    const past = cache.numSlots;
-    const S = past + C;
+    const before = cache.lengths.slice();
+    const plan = appendPlan(before, chunks.map((c) => c.length), cache.numSlots, C, this.config.numKvHeads);
     const ids: number[] = [];
     const positions = new Int32Array(B * C);
     const lastIndex = new Int32Array(B);
@@ -230,23 +230,27 @@ export class Transformer {
     chunks.forEach((chunk, b) => {
       for (let i = 0; i < C; i++) {
         ids.push(i < chunk.length ? chunk[i] : 0);
-        positions[b * C + i] = cache.lengths[b] + i; // padding slots get a position too; it is never used
-        cache.valid[b].push(i < chunk.length);
+        positions[b * C + i] = before[b] + i; // padding tokens get a position too; their outputs are never used
       }
       lastIndex[b] = b * C + Math.max(0, chunk.length - 1);
       hasNew[b] = chunk.length > 0 ? 1 : 0;
-      cache.lengths[b] += chunk.length;
     });
     const out = tf.tidy(() => {
-      const mask = buildMask(B, C, S, (b, i, s) => cache.valid[b][s] && s <= past + i);
-      const pastKv = cache.keys.length ? { keys: cache.keys, values: cache.values } : null;
-      const { hidden, keys, values } = this.run(ids, positions, B, C, mask, pastKv);
+      // New token i of row b sits in slot before[b] + i and sees the row's slots up to itself (packed cache).
+      const mask = buildMask(B, C, plan.width, (b, i, s) => s <= before[b] + i);
+      const grow = { width: plan.width, index: plan.index && tf.tensor1d(plan.index, 'int32') };
+      const past = cache.keys.length ? { keys: cache.keys, values: cache.values } : null;
+      const { hidden, keys, values } = this.run(ids, positions, B, C, mask, (l, k, v) => ({
+        k: appendSlots(past && past.keys[l], k, grow),
+        v: appendSlots(past && past.values[l], v, grow),
+      }));
       const fresh = this.logitsFromHidden(tf.gather(hidden, tf.tensor1d(lastIndex, 'int32')) as tf.Tensor2D);
       const previous = cache.lastLogits ?? tf.zerosLike(fresh);
       const logits = tf.where(tf.cast(tf.reshape(tf.tensor1d(hasNew), [B, 1]), 'bool'), fresh, previous) as tf.Tensor2D;
       return { logits, keys, values };
     });
     cache.update(out.keys, out.values, out.logits.clone());
+    chunks.forEach((chunk, b) => { cache.lengths[b] += chunk.length; });
     return out.logits;
   }
 
@@ -272,11 +276,14 @@ export class Transformer {
 
   /**
    * Run the embedding and all blocks on B rows of T new tokens (flattened, row-major). `positions` are the
-   * RoPE positions of the new tokens; `mask` is additive over [B|1, 1, 1, T, S] with S = past slots + T.
-   * Returns the final hidden states [B*T, d] (before the last norm) and each layer's full keys/values.
+   * RoPE positions of the new tokens. `withPast(layer, k, v)` turns the new tokens' keys/values into the
+   * layer's full ones (the cache grown by these tokens; without it they are just the new ones); `mask` is
+   * additive over [B|1, 1, 1, T, S], S = slots of those full keys. Returns the final hidden states [B*T, d]
+   * (before the last norm) and each layer's full keys/values.
    */
   private run(ids: number[], positions: Int32Array, B: number, T: number, mask: tf.Tensor,
-    past: { keys: tf.Tensor4D[]; values: tf.Tensor4D[] } | null): { hidden: tf.Tensor2D; keys: tf.Tensor4D[]; values: tf.Tensor4D[] } {
+    withPast: ((layer: number, k: tf.Tensor4D, v: tf.Tensor4D) => { k: tf.Tensor4D; v: tf.Tensor4D }) | null,
+  ): { hidden: tf.Tensor2D; keys: tf.Tensor4D[]; values: tf.Tensor4D[] } {
     const { numHeads: H, numKvHeads: Hkv, headDim: hd, rmsNormEps: eps } = this.config;
     const { cos, sin } = ropeTables(positions, this.invFreq);
     let x = tf.gather(this.param<tf.Rank.R2>('model.embed_tokens.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
@@ -294,10 +301,7 @@ export class Transformer {
       const q = toHeads(this.linear(h, `${p}.self_attn.q_proj`), H, true);
       let k = toHeads(this.linear(h, `${p}.self_attn.k_proj`), Hkv, true);
       let v = toHeads(this.linear(h, `${p}.self_attn.v_proj`), Hkv, false);
-      if (past) {
-        k = tf.concat([past.keys[l], k], 2);
-        v = tf.concat([past.values[l], v], 2);
-      }
+      if (withPast) ({ k, v } = withPast(l, k, v));
       keys.push(k);
       values.push(v);
       const attn = tf.reshape(tf.transpose(groupedQueryAttention(q, k, v, mask), [0, 2, 1, 3]), [B * T, H * hd]) as tf.Tensor2D;
