@@ -15,7 +15,9 @@ program
 const commandModules: Array<{ register(p: Command): void }> = [
   require('./cli/bench'),
   require('./cli/compare'),
+  require('./cli/eval'),
   require('./cli/logits'),
+  require('./cli/reproduce'),
   require('./cli/score'),
   require('./cli/search'),
   require('./cli/serve-retriever'),

@@ -12,4 +12,5 @@ export * from './search';
 export * from './simulator';
 export * from './agent';
 export * from './rl';
+export * from './eval';
 export * from './report';

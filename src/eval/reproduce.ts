@@ -1,0 +1,213 @@
+/**
+ * `zerosearch reproduce`: the whole micro-world reproduction behind one call, per seed
+ *
+ *   world → simulator (knowledge + SFT) → policy base → RL runs → evaluation (real engine) → tables → figures → summary.md
+ *
+ * Layout of `outDir`:
+ *   seed-<s>/world/               the micro world (exportWorld)
+ *   seed-<s>/simulator/           buildSimulator's stages (knowledge model, SFT data, SFT model)
+ *   seed-<s>/policy-base/         buildPolicyBase
+ *   seed-<s>/rl/<run>/            trainPolicyStage (metrics.jsonl, checkpoints, policy/)
+ *   seed-<s>/eval/<method>/       predictions.jsonl (per row, with trajectories) + report.json
+ *   seed-<s>/timings.json         wall time of each stage when it ran
+ *   tables/table3.json|csv …      mean ± std over the seeds
+ *   figures/*.png|html            ours vs the paper, training curves, curriculum, cost
+ *   summary.md                    which of the paper's findings hold here
+ *
+ * Caching: every stage checks for its finished output and is skipped when present; the builders of the
+ * other folders also resume interrupted training from their checkpoints and the evaluation resumes from
+ * its predictions file, so killing and rerunning the command continues where it stopped.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Transformer } from '../model/transformer';
+import type { Tokenizer } from '../text/tokenizer';
+import type { SearchEngine } from '../search/types';
+import { LocalGenerator, SimulatedSearchEngine } from '../search/simulated';
+import { readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from '../util';
+import { initBackend } from '../tensor';
+import { writeTable } from '../report/paperTables';
+import { exportWorld, generateWorld, loadWorld, World, WORLD_PRESETS } from '../world';
+import type { PresetName } from '../world/config';
+import { buildPolicyBase } from '../agent/policy-base';
+import { buildSimulator, SIMULATOR_PRESETS } from '../simulator/pipeline';
+import type { SimulatorPreset } from '../simulator/pipeline';
+import { rlConfig, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
+import type { StepMetrics, TrainerConfig } from '../rl/trainer';
+import { evaluatePolicy, EvalReport, EvalRow } from './evaluate';
+import { directPrompt, ragPrompts } from './baselines';
+import { BaselineName, REPRODUCE_PRESETS, ReproducePreset, RunSpec, TrainEngine } from './presets';
+import { buildTables, ReproduceTables, SeedResult } from './tables';
+import { writeFigures } from './figures';
+import { writeSummary } from './summary';
+
+export interface ReproduceOptions {
+  preset: PresetName;
+  seeds: number[];
+  outDir: string;
+  /** Override parts of the reproduce preset (tests use this to cut steps). */
+  overrides?: Partial<ReproducePreset>;
+  /** Export PNGs through Chromium (default true; HTML is always written). */
+  png?: boolean;
+  quiet?: boolean;
+}
+
+export interface ReproduceResult {
+  tables: ReproduceTables;
+  seeds: SeedResult[];
+  files: { tables: string[]; figures: string[]; summary: string };
+}
+
+/** Evaluation rows: the test split of every micro set, in set order (at most `limit` per set). */
+export function testRows(world: World, limit: number | null = null): EvalRow[] {
+  const perSet = new Map<string, number>();
+  return world.questions
+    .filter((q) => q.split === 'test')
+    .filter((q) => {
+      const n = perSet.get(q.data_source) ?? 0;
+      perSet.set(q.data_source, n + 1);
+      return limit === null || n < limit;
+    })
+    .map((q) => ({ id: q.id, question: q.question, golden_answers: q.golden_answers, data_source: q.data_source }));
+}
+
+type Timings = Record<string, { seconds: number; at: string }>;
+
+/** Runs `fn` and records its wall time under `name`, unless `done()` says the stage's output already exists. */
+async function stage<T>(dir: string, name: string, done: () => boolean, fn: () => Promise<T>, quiet?: boolean): Promise<T> {
+  const file = path.join(dir, 'timings.json');
+  const cached = done();
+  if (!quiet) process.stderr.write(`[reproduce] ${path.basename(dir)} · ${name}${cached ? ' (cached)' : ''}\n`);
+  const t0 = Date.now();
+  const out = await fn();
+  if (!cached) {
+    const timings: Timings = fs.existsSync(file) ? readJson<Timings>(file) : {};
+    timings[name] = { seconds: (Date.now() - t0) / 1000, at: new Date().toISOString() };
+    writeJsonAtomic(file, timings);
+  }
+  return out;
+}
+
+const exists = (...parts: string[]) => () => fs.existsSync(path.join(...parts));
+
+/** Half the width of the preset's simulator (Table 4's second simulator size). */
+function smallSimulator(preset: PresetName): SimulatorPreset {
+  const p = SIMULATOR_PRESETS[preset];
+  const hidden = Math.max(16, Math.round((p.model.hiddenSize ?? 64) / 2 / 8) * 8);
+  return { ...p, model: { ...p.model, hiddenSize: hidden, intermediateSize: Math.round((p.model.intermediateSize ?? 4 * hidden) / 2) } };
+}
+
+/** Everything of one seed; returns what the tables need. */
+export async function reproduceSeed(presetName: PresetName, seed: number, dir: string, preset: ReproducePreset, quiet?: boolean): Promise<SeedResult> {
+  fs.mkdirSync(dir, { recursive: true });
+  const worldDir = path.join(dir, 'world');
+  const world = await stage(dir, 'world', exists(worldDir, 'world.json'), async () => {
+    if (fs.existsSync(path.join(worldDir, 'world.json'))) return loadWorld(worldDir);
+    const w = generateWorld(WORLD_PRESETS[presetName], seed);
+    exportWorld(w, worldDir);
+    return w;
+  }, quiet);
+  const bm25 = worldEngine(world);
+
+  const simDir = path.join(dir, 'simulator');
+  const sim = await stage(dir, 'simulator', exists(simDir, preset.simulatorQuality ? 'simulator.json' : 'sft', 'config.json'),
+    () => buildSimulator(world, presetName, { seed, outDir: simDir, skipQuality: !preset.simulatorQuality }), quiet);
+  const needsSmall = preset.runs.some((r) => r.engine === 'simulator-sft-small');
+  const smallDir = path.join(dir, 'simulator-small');
+  const small = needsSmall
+    ? await stage(dir, 'simulator-small', exists(smallDir, 'sft', 'config.json'), () => buildSimulator(world, smallSimulator(presetName), { seed, outDir: smallDir, skipQuality: true }), quiet)
+    : null;
+
+  const baseDir = path.join(dir, 'policy-base');
+  const base = await stage(dir, 'policy-base', exists(baseDir, 'policy-base.json'), () => buildPolicyBase(world, { preset: presetName, seed, outDir: baseDir }), quiet);
+
+  const simulated = (model: Transformer, tokenizer: Tokenizer, style: 'sft' | 'prompt'): SearchEngine =>
+    new SimulatedSearchEngine({ generator: new LocalGenerator(model, tokenizer, { batchSize: 32 }), promptStyle: style, seed, maxTokens: 50 * SIMULATOR_PRESETS[presetName].topk });
+  const engines: Record<TrainEngine, () => SearchEngine | null> = {
+    bm25: () => bm25,
+    none: () => null,
+    'simulator-sft': () => simulated(sim.sft, sim.tokenizer, 'sft'),
+    'simulator-prompt': () => simulated(sim.base, sim.tokenizer, 'prompt'),
+    'simulator-sft-small': () => simulated(small!.sft, small!.tokenizer, 'sft'),
+  };
+
+  // RL runs (each cached by trainPolicyStage: done.json + policy/).
+  const questions = trainQuestions(world);
+  const runs: SeedResult['runs'] = {};
+  const policies: Record<string, Transformer> = {};
+  for (const spec of preset.runs) {
+    const config: TrainerConfig = rlConfig(presetName, { ...preset.rl, ...spec.config, seed });
+    const runDir = path.join(dir, 'rl', spec.name);
+    const stageOut = await stage(dir, `rl:${spec.name}`, exists(runDir, 'done.json'),
+      () => trainPolicyStage({ base: base.model, tokenizer: base.tokenizer, questions, engine: engines[spec.engine](), config, outDir: runDir, quiet }), quiet);
+    policies[spec.name] = stageOut.policy;
+    runs[spec.name] = runSummary(spec, stageOut.metrics, config);
+  }
+
+  // Evaluation: every policy with the real engine, greedy; baselines on the base policy.
+  const rows = testRows(world, preset.evalLimit);
+  const rollout = rlConfig(presetName, preset.rl).rollout;
+  const evals: SeedResult['evals'] = {};
+  const evaluate = async (method: string, run: () => Promise<EvalReport>) => {
+    const evalDir = path.join(dir, 'eval', method);
+    const reportFile = path.join(evalDir, 'report.json');
+    const report = await stage(dir, `eval:${method}`, () => fs.existsSync(reportFile), async () => {
+      if (fs.existsSync(reportFile)) return readJson<Omit<EvalReport, 'records'>>(reportFile);
+      fs.mkdirSync(evalDir, { recursive: true });
+      const { records: _records, ...summary } = await run();
+      writeJsonAtomic(reportFile, summary);
+      return summary;
+    }, quiet);
+    evals[method] = report;
+  };
+  const evalOpts = (method: string) => ({ predictionsFile: path.join(dir, 'eval', method, 'predictions.jsonl'), label: `eval ${method}`, quiet });
+  const baselineRuns: Record<BaselineName, () => Promise<EvalReport>> = {
+    direct: () => evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('direct'), rollout: { ...rollout, maxTurns: 0, prompt: directPrompt } }),
+    rag: async () => evaluatePolicy(base.model, base.tokenizer, rows, null, {
+      ...evalOpts('rag'), rollout: { ...rollout, maxTurns: 0, prompt: await ragPrompts(rows, bm25, preset.ragTopk) },
+    }),
+    base: () => evaluatePolicy(base.model, base.tokenizer, rows, bm25, { ...evalOpts('base'), rollout }),
+  };
+  for (const b of preset.baselines) await evaluate(b, baselineRuns[b]);
+  for (const spec of preset.runs) {
+    await evaluate(spec.name, () => evaluatePolicy(policies[spec.name], base.tokenizer, rows, bm25, { ...evalOpts(spec.name), rollout }));
+  }
+  const timings = readJson<Timings>(path.join(dir, 'timings.json'));
+  return { seed, preset: presetName, evals, runs, timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.seconds])) };
+}
+
+/** What the tables and figures need from an RL run. */
+function runSummary(spec: RunSpec, metrics: StepMetrics[], config: TrainerConfig): SeedResult['runs'][string] {
+  const perStep = config.questionsPerStep * config.rolloutsPerQuestion;
+  return {
+    engine: spec.engine,
+    steps: metrics.map((m) => ({ step: m.step, reward: m.reward, searches: m.searchesPerTrajectory, noiseProbability: m.noiseProbability })),
+    searchCalls: Math.round(metrics.reduce((a, m) => a + m.searchesPerTrajectory * perStep, 0)),
+    trainSeconds: metrics.reduce((a, m) => a + m.time.total, 0),
+    noise: config.noise,
+  };
+}
+
+/** Every seed, then the tables (mean ± std), figures and summary at the top of `outDir`. */
+export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult> {
+  const base = REPRODUCE_PRESETS[opts.preset];
+  if (!base) throw new Error(`reproduce: unknown preset ${JSON.stringify(opts.preset)} (expected ${Object.keys(REPRODUCE_PRESETS).join(', ')})`);
+  if (opts.seeds.length === 0 || !opts.seeds.every((s) => Number.isInteger(s))) throw new Error(`reproduce: seeds must be integers, got ${JSON.stringify(opts.seeds)}`);
+  const preset: ReproducePreset = { ...base, ...opts.overrides };
+  await initBackend();
+  const t0 = Date.now();
+  const seeds: SeedResult[] = [];
+  for (const seed of opts.seeds) seeds.push(await reproduceSeed(opts.preset, seed, path.join(opts.outDir, `seed-${seed}`), preset, opts.quiet));
+  const tables = buildTables(seeds);
+  const tableDir = path.join(opts.outDir, 'tables');
+  const tableFiles = Object.entries(tables).flatMap(([name, t]) => (t ? Object.values(writeTable(t, tableDir, name)) : []));
+  const figures = await writeFigures(tables, seeds, path.join(opts.outDir, 'figures'), { png: opts.png ?? true, quiet: opts.quiet });
+  const summary = path.join(opts.outDir, 'summary.md');
+  writeFileAtomic(summary, writeSummary(tables, seeds, { preset: opts.preset, seconds: (Date.now() - t0) / 1000 }));
+  return { tables, seeds, files: { tables: tableFiles, figures, summary } };
+}
+
+/** Per-step metrics of a finished or running RL run folder (for notebooks). */
+export function readRunMetrics(runDir: string): StepMetrics[] {
+  return readJsonl<StepMetrics>(path.join(runDir, 'metrics.jsonl'));
+}
