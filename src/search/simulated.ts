@@ -35,6 +35,17 @@ export interface TextGenerator {
   complete(prompts: string[], opts: CompletionOptions): Promise<Array<string | Error>>;
 }
 
+/**
+ * The text a model is fed for a simulator prompt. A tokenizer with a chat template (Qwen2.5-Instruct) gets
+ * ZeroSearch's request shape — an empty system message, the prompt as the user turn, the assistant turn
+ * opened; word-level models take the prompt raw. SFT uses the same function, so training and serving agree.
+ */
+export function simulatorInputText(tokenizer: Tokenizer, prompt: string): string {
+  return tokenizer instanceof HfTokenizer && tokenizer.chatTemplate
+    ? tokenizer.applyChatTemplate([{ role: 'system', content: '' }, { role: 'user', content: prompt }])
+    : prompt;
+}
+
 /** The kit's transformer + tokenizer, generating `batchSize` prompts at a time. */
 export class LocalGenerator implements TextGenerator {
   readonly name: string;
@@ -42,15 +53,8 @@ export class LocalGenerator implements TextGenerator {
     this.name = opts.name ?? 'local';
   }
 
-  /**
-   * Token ids of a prompt. A tokenizer with a chat template (Qwen2.5-Instruct) gets ZeroSearch's request
-   * shape, an empty system message and the prompt as the user turn; word-level models take it raw.
-   */
   encodePrompt(prompt: string): number[] {
-    const chat = this.tokenizer instanceof HfTokenizer && this.tokenizer.chatTemplate
-      ? this.tokenizer.applyChatTemplate([{ role: 'system', content: '' }, { role: 'user', content: prompt }])
-      : prompt;
-    const ids = this.tokenizer.encode(chat);
+    const ids = this.tokenizer.encode(simulatorInputText(this.tokenizer, prompt));
     if (ids.length === 0) throw new Error('LocalGenerator: prompt encodes to no tokens');
     return ids;
   }

@@ -17,3 +17,5 @@ export { buildSimulator, simulatorTokenizer, SIMULATOR_PRESETS } from './pipelin
 export type { BuildSimulatorOptions, SimulatorBuild, SimulatorPreset, TrainStageConfig } from './pipeline';
 export { serveSimulator } from './server';
 export type { SimulatorServerOptions, RunningSimulatorServer } from './server';
+export { finetuneSimulator } from './finetune';
+export type { FinetuneOptions } from './finetune';

@@ -77,7 +77,7 @@ export async function evaluateEngines(engines: EngineUnderTest[], queries: EvalQ
     const records = done.filter((r) => r.engine === name);
     for (let start = records.length; start < queries.length; start += batchSize) {
       const batch = queries.slice(start, start + batchSize);
-      const t0 = Date.now();
+      const t0 = performance.now();
       let docs: Doc[][];
       let wellFormed: boolean[];
       if (engine instanceof SimulatedSearchEngine) {
@@ -88,7 +88,7 @@ export async function evaluateEngines(engines: EngineUnderTest[], queries: EvalQ
         docs = await engine.search(batch.map((q) => q.query), { topk });
         wellFormed = docs.map((d) => d.length === topk);
       }
-      const seconds = (Date.now() - t0) / 1000;
+      const seconds = (performance.now() - t0) / 1000;
       const fresh = batch.map((q, j): QueryRecord => {
         const texts = docs[j].map((d) => (d.title ? `${d.title} ${d.text}` : d.text));
         return {

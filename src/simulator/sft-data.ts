@@ -12,6 +12,7 @@
  */
 import type { LmExample } from '../model';
 import type { Doc } from '../search';
+import { simulatorInputText } from '../search/simulated';
 import type { Tokenizer } from '../text';
 import { Rng } from '../util';
 import { indexWorld, textContainsAnswer } from '../world';
@@ -83,9 +84,12 @@ export function buildSftExamples(world: World, pairs: readonly CollectedPair[], 
   };
 }
 
-/** Token ids of prompt + target + <eos>, with the loss on the target and <eos> only. */
+/**
+ * Token ids of prompt + target + <eos>, with the loss on the target and <eos> only. The prompt is wrapped
+ * exactly as the simulated engine will feed it (chat template for HF instruct tokenizers).
+ */
 export function sftSequence(example: Pick<SftExample, 'query' | 'question' | 'answer' | 'quality' | 'docs'>, tokenizer: Tokenizer, topk = 5): LmExample {
-  const prompt = tokenizer.encode(sftPrompt(example, example.quality, topk));
+  const prompt = tokenizer.encode(simulatorInputText(tokenizer, sftPrompt(example, example.quality, topk)));
   const target = [...tokenizer.encode(renderTarget(example.docs)), tokenizer.eosId];
   return { ids: [...prompt, ...target], lossMask: [...prompt.map(() => 0), ...target.map(() => 1)] };
 }
