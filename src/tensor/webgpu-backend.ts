@@ -157,6 +157,9 @@ export async function registerWebGpuBackend(opts: { allowSoftware?: boolean; tim
   tf.registerBackend('webgpu', () => {
     const backend = new WebGPUBackend(device as BridgeDevice, adapter);
     (backend as unknown as { readSync: typeof readSyncThroughBridge }).readSync = readSyncThroughBridge;
+    // Without GPU timestamp queries (the bridge offers none) tfjs's webgpu timer reports 0 ms for every kernel;
+    // saying no timer exists makes tf.profile time each kernel to its result on the CPU instead.
+    backend.timerAvailable = () => false;
     return backend;
   });
   return 'webgpu';
