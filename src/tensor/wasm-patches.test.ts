@@ -34,6 +34,8 @@ test('patched wasm matmul agrees with cpu for transposes, batches and gradients'
     () => tf.matMul(tf.randomNormal([6, 7], 0, 1, 'float32', 3), tf.randomNormal([4, 7], 0, 1, 'float32', 4), false, true),
     () => tf.matMul(tf.randomNormal([7, 6], 0, 1, 'float32', 3), tf.randomNormal([7, 4], 0, 1, 'float32', 4), true, false),
     () => tf.matMul(a(), b()),
+    // Large enough per slice (128·64·128 MACs) to take the slice-by-slice XNNPACK path.
+    () => tf.matMul(tf.randomNormal([2, 128, 64], 0, 1, 'float32', 5), tf.randomNormal([2, 64, 128], 0, 1, 'float32', 6)),
     () => tf.matMul(a(), tf.transpose(b(), [0, 2, 1]), false, true),
     () => {
       const x = a();
