@@ -15,15 +15,14 @@ dest=vendor/lavapipe
 icd="$PWD/$dest/lvp_icd.json"
 say() { echo "setup-lavapipe: $*" >&2; }
 
-multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-lib="$dest/usr/lib/$multiarch/libvulkan_lvp.so"
+find_lib() { find "$dest/usr/lib" -name libvulkan_lvp.so 2>/dev/null | head -n 1; }
 
-if ! ldconfig -p | grep -q 'libvulkan\.so\.1 '; then
+if ! "$(command -v ldconfig || echo /sbin/ldconfig)" -p | grep -q 'libvulkan\.so\.1 '; then
   say "the Vulkan loader is missing: apt-get install libvulkan1"
   exit 1
 fi
 
-if [ ! -f "$lib" ]; then
+if [ -z "$(find_lib)" ]; then
   command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || { say "needs apt-get and dpkg-deb (Debian/Ubuntu)"; exit 1; }
   . /etc/os-release
   work=$(mktemp -d)
@@ -47,6 +46,8 @@ if [ ! -f "$lib" ]; then
   say "unpacked $(basename "$work"/mesa-vulkan-drivers_*.deb) into $dest"
 fi
 
+lib=$(find_lib)
+[ -n "$lib" ] || { say "the package held no libvulkan_lvp.so"; exit 1; }
 missing=$(ldd "$lib" | awk '/not found/ {print $1}')
 if [ -n "$missing" ]; then
   say "lavapipe needs libraries that are not installed:" $missing
@@ -57,6 +58,6 @@ fi
 # Debian's own ICD file names the library without a path (it expects the system library directory); this one
 # names ours, relative to the file itself.
 cat > "$icd" <<EOF
-{ "file_format_version": "1.0.0", "ICD": { "library_path": "./usr/lib/$multiarch/libvulkan_lvp.so", "api_version": "1.3.0" } }
+{ "file_format_version": "1.0.0", "ICD": { "library_path": "./${lib#"$dest"/}", "api_version": "1.3.0" } }
 EOF
 echo "$icd"
