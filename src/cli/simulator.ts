@@ -2,10 +2,13 @@
  * `zerosearch simulator train|eval`: the simulator pipeline of src/simulator (knowledge pretraining, SFT
  * data from BM25, labels, SFT) on a micro world, with stage caching in --out. `train` stops before the
  * quality report; `eval` runs whatever is missing and prints the quality table (simulator.json, simulator.md).
+ * `finetune` tunes a real HF checkpoint (e.g. Qwen2.5-Instruct) on SFT examples with LoRA and saves it merged.
  */
 import type { Command } from 'commander';
-import { buildSimulator, SIMULATOR_PRESETS } from '../simulator';
-import type { LabelName } from '../simulator';
+import { buildSimulator, finetuneSimulator, SIMULATOR_PRESETS } from '../simulator';
+import type { LabelName, SftExample } from '../simulator';
+import { DEFAULT_LORA } from '../model';
+import { readJsonl } from '../util';
 import { initBackend } from '../tensor';
 import { generateWorld, loadWorld } from '../world';
 import type { PresetName } from '../world';
@@ -57,4 +60,33 @@ export function register(program: Command): void {
       .option('--judge-model <name>', 'model name sent to the judge server')
       .action((opts: Options) => run(opts, skipQuality));
   }
+  sim
+    .command('finetune')
+    .description('LoRA SFT of a Hugging Face checkpoint on simulator SFT examples; saves the merged model (HF layout) and the adapter')
+    .requiredOption('--model <dir>', 'HF model folder (config.json, safetensors, tokenizer.json)')
+    .requiredOption('--examples <jsonl>', 'SFT examples, e.g. <simulator out>/sft-examples.jsonl')
+    .requiredOption('--out <dir>', 'output folder (merged/, adapter/, sft-loss.jsonl, train-state/)')
+    .option('--lora-rank <n>', 'LoRA rank (0 = full fine-tuning)', String(DEFAULT_LORA.rank))
+    .option('--lora-alpha <x>', 'LoRA alpha', String(DEFAULT_LORA.alpha))
+    .option('--lora-targets <list>', 'comma-separated projection names', DEFAULT_LORA.targetModules.join(','))
+    .option('--steps <n>', 'training steps (paper: 1000)', '1000')
+    .option('--batch-size <n>', 'sequences per step (paper: 2)', '2')
+    .option('--lr <x>', 'peak learning rate (paper: 1e-6 full fine-tuning; LoRA usually needs ~1e-4)', '1e-4')
+    .option('--seed <n>', 'seed', '1')
+    .action(async (o: { model: string; examples: string; out: string; loraRank: string; loraAlpha: string; loraTargets: string; steps: string; batchSize: string; lr: string; seed: string }) => {
+      const num = (flag: string, text: string, integer: boolean) => {
+        const n = Number(text);
+        if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag}: expected a non-negative ${integer ? 'integer' : 'number'}, got "${text}"`);
+        return n;
+      };
+      await initBackend();
+      const { result, dir } = await finetuneSimulator({
+        modelDir: o.model,
+        examples: readJsonl<SftExample>(o.examples),
+        outDir: o.out,
+        lora: { rank: num('--lora-rank', o.loraRank, true), alpha: num('--lora-alpha', o.loraAlpha, false), targetModules: o.loraTargets.split(',').map((t) => t.trim()).filter(Boolean) },
+        train: { steps: num('--steps', o.steps, true), batchSize: num('--batch-size', o.batchSize, true), lr: num('--lr', o.lr, false), warmup: 10, seed: num('--seed', o.seed, true) },
+      });
+      process.stdout.write(JSON.stringify({ merged: dir, steps: result.step, finalLoss: result.losses.at(-1)?.loss ?? null }) + '\n');
+    });
 }
