@@ -15,6 +15,7 @@ import type { LmExample, ModelConfigInput } from '../model';
 import { Bm25Engine } from '../search';
 import { LocalGenerator, SimulatedSearchEngine } from '../search/simulated';
 import type { RemoteGeneratorOptions } from '../search/simulated';
+import { currentBackend } from '../tensor';
 import { loadWordTokenizer, saveWordTokenizer, WordTokenizer } from '../text';
 import { readJson, readJsonl, writeFileAtomic, writeJsonAtomic, writeJsonl } from '../util';
 import { worldTexts } from '../world';
@@ -196,7 +197,7 @@ export async function buildSimulator(world: World, presetInput: SimulatorPreset 
     { topk: preset.topk, batchSize: preset.eval.batchSize, recordFile: file('quality-records.jsonl') },
   );
   const table = formatQualityTable(rows);
-  writeJsonAtomic(reportFile, { seed, preset: presetInput, queries: queries.length, temperature: 0.8, knowledge, sftData, rows, examples: shown });
+  writeJsonAtomic(reportFile, { seed, preset: presetInput, backend: currentBackend()?.choice ?? null, queries: queries.length, temperature: 0.8, knowledge, sftData, rows, examples: shown });
   writeFileAtomic(file('simulator.md'), `${table}\n`);
   return { ...build, quality: { rows, table } };
 }
