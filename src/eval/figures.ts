@@ -41,7 +41,7 @@ export function reproductionFigures(tables: ReproduceTables, seeds: readonly See
   const figs: Record<string, PlotlyFigure> = {};
   for (const name of Object.keys(PAPER_ROWS) as Array<keyof typeof PAPER_ROWS>) {
     const ours = tables[name] as ResultTable | undefined;
-    if (!ours || !published) continue;
+    if (!ours || !published?.[PAPER_ROWS[name].table]) continue;
     figs[name] = comparisonBars(ours, paperRowsFor(name, published), { title: `${name}: micro world (ours, solid) vs the paper (hatched)` });
   }
   const first = seeds[0];

@@ -20,6 +20,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawn } from 'child_process';
 import type { Transformer } from '../model/transformer';
 import type { Tokenizer } from '../text/tokenizer';
 import type { SearchEngine } from '../search/types';
@@ -50,6 +51,8 @@ export interface ReproduceOptions {
   /** Export PNGs through Chromium (default true; HTML is always written). */
   png?: boolean;
   quiet?: boolean;
+  /** Train the simulator in a child process beside the policy base (default true; 2 cores → ~2× on that stage). */
+  parallel?: boolean;
 }
 
 export interface ReproduceResult {
@@ -75,20 +78,37 @@ type Timings = Record<string, { seconds: number; at: string }>;
 
 /** Runs `fn` and records its wall time under `name`, unless `done()` says the stage's output already exists. */
 async function stage<T>(dir: string, name: string, done: () => boolean, fn: () => Promise<T>, quiet?: boolean): Promise<T> {
-  const file = path.join(dir, 'timings.json');
   const cached = done();
   if (!quiet) process.stderr.write(`[reproduce] ${path.basename(dir)} · ${name}${cached ? ' (cached)' : ''}\n`);
   const t0 = Date.now();
   const out = await fn();
-  if (!cached) {
-    const timings: Timings = fs.existsSync(file) ? readJson<Timings>(file) : {};
-    timings[name] = { seconds: (Date.now() - t0) / 1000, at: new Date().toISOString() };
-    writeJsonAtomic(file, timings);
-  }
+  if (!cached) recordTiming(dir, name, (Date.now() - t0) / 1000);
   return out;
 }
 
+function recordTiming(dir: string, name: string, seconds: number): void {
+  const file = path.join(dir, 'timings.json');
+  const timings: Timings = fs.existsSync(file) ? readJson<Timings>(file) : {};
+  timings[name] = { seconds, at: new Date().toISOString() };
+  writeJsonAtomic(file, timings);
+}
+
 const exists = (...parts: string[]) => () => fs.existsSync(path.join(...parts));
+
+/**
+ * `zerosearch simulator train|eval` on the world folder, in a child process (its progress goes to our
+ * stderr). Resolves with its wall seconds when it exits successfully.
+ */
+function simulatorProcess(preset: PresetName, seed: number, worldDir: string, outDir: string, quality: boolean): Promise<number> {
+  const t0 = Date.now();
+  const cli = path.resolve(__dirname, '..', 'cli.ts');
+  const args = ['--import', 'tsx', cli, 'simulator', quality ? 'eval' : 'train', '--preset', preset, '--seed', String(seed), '--world', worldDir, '--out', outDir];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve((Date.now() - t0) / 1000) : reject(new Error(`simulator process (${args.slice(2).join(' ')}) exited with ${signal ?? code}`))));
+  });
+}
 
 /** Half the width of the preset's simulator (Table 4's second simulator size). */
 function smallSimulator(preset: PresetName): SimulatorPreset {
@@ -98,7 +118,8 @@ function smallSimulator(preset: PresetName): SimulatorPreset {
 }
 
 /** Everything of one seed; returns what the tables need. */
-export async function reproduceSeed(presetName: PresetName, seed: number, dir: string, preset: ReproducePreset, quiet?: boolean): Promise<SeedResult> {
+export async function reproduceSeed(presetName: PresetName, seed: number, dir: string, preset: ReproducePreset, opts: { quiet?: boolean; parallel?: boolean } = {}): Promise<SeedResult> {
+  const { quiet, parallel = true } = opts;
   fs.mkdirSync(dir, { recursive: true });
   const worldDir = path.join(dir, 'world');
   const world = await stage(dir, 'world', exists(worldDir, 'world.json'), async () => {
@@ -109,17 +130,23 @@ export async function reproduceSeed(presetName: PresetName, seed: number, dir: s
   }, quiet);
   const bm25 = worldEngine(world);
 
+  // The simulator and the policy base are independent: on 2 cores the simulator trains in a child
+  // process while this one builds the policy base; afterwards buildSimulator only loads its stages.
   const simDir = path.join(dir, 'simulator');
-  const sim = await stage(dir, 'simulator', exists(simDir, preset.simulatorQuality ? 'simulator.json' : 'sft', 'config.json'),
-    () => buildSimulator(world, presetName, { seed, outDir: simDir, skipQuality: !preset.simulatorQuality }), quiet);
+  const simDone = exists(simDir, preset.simulatorQuality ? 'simulator.json' : 'sft', 'config.json');
+  const simChild = !simDone() && parallel ? simulatorProcess(presetName, seed, worldDir, simDir, preset.simulatorQuality) : null;
+  const baseDir = path.join(dir, 'policy-base');
+  const base = await stage(dir, 'policy-base', exists(baseDir, 'policy-base.json'), () => buildPolicyBase(world, { preset: presetName, seed, outDir: baseDir }), quiet);
+  const sim = await stage(dir, simChild ? 'simulator (after the policy base)' : 'simulator', simDone, async () => {
+    if (simChild) recordTiming(dir, 'simulator (child process)', await simChild);
+    return buildSimulator(world, presetName, { seed, outDir: simDir, skipQuality: !preset.simulatorQuality });
+  }, quiet);
   const needsSmall = preset.runs.some((r) => r.engine === 'simulator-sft-small');
   const smallDir = path.join(dir, 'simulator-small');
   const small = needsSmall
     ? await stage(dir, 'simulator-small', exists(smallDir, 'sft', 'config.json'), () => buildSimulator(world, smallSimulator(presetName), { seed, outDir: smallDir, skipQuality: true }), quiet)
     : null;
 
-  const baseDir = path.join(dir, 'policy-base');
-  const base = await stage(dir, 'policy-base', exists(baseDir, 'policy-base.json'), () => buildPolicyBase(world, { preset: presetName, seed, outDir: baseDir }), quiet);
 
   const simulated = (model: Transformer, tokenizer: Tokenizer, style: 'sft' | 'prompt'): SearchEngine =>
     new SimulatedSearchEngine({ generator: new LocalGenerator(model, tokenizer, { batchSize: 32 }), promptStyle: style, seed, maxTokens: 50 * SIMULATOR_PRESETS[presetName].topk });
@@ -197,7 +224,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult
   await initBackend();
   const t0 = Date.now();
   const seeds: SeedResult[] = [];
-  for (const seed of opts.seeds) seeds.push(await reproduceSeed(opts.preset, seed, path.join(opts.outDir, `seed-${seed}`), preset, opts.quiet));
+  for (const seed of opts.seeds) seeds.push(await reproduceSeed(opts.preset, seed, path.join(opts.outDir, `seed-${seed}`), preset, { quiet: opts.quiet, parallel: opts.parallel }));
   const tables = buildTables(seeds);
   const tableDir = path.join(opts.outDir, 'tables');
   const tableFiles = Object.entries(tables).flatMap(([name, t]) => (t ? Object.values(writeTable(t, tableDir, name)) : []));

@@ -27,13 +27,18 @@ export function averageEm(seeds: readonly SeedResult[], key: string): Avg | null
 const pct = (x: number) => (100 * x).toFixed(1);
 
 /** One finding: "A > B" with numbers, or why it cannot be checked. */
-function compare(seeds: readonly SeedResult[], claim: string, better: [string, string], worse: [string, string], paper: string): string {
+/**
+ * One finding: "A > B" (or, with `approx`, "A ≈ B or better") with numbers, or why it cannot be checked.
+ */
+function compare(seeds: readonly SeedResult[], claim: string, better: [string, string], worse: [string, string], paper: string, approx = false): string {
   const a = averageEm(seeds, better[1]);
   const b = averageEm(seeds, worse[1]);
   if (!a || !b) return `- **${claim}** — not checked: this preset did not run ${!a ? better[0] : worse[0]}. (Paper: ${paper}.)`;
   const diff = a.mean - b.mean;
   const se = Math.sqrt(a.se ** 2 + b.se ** 2);
-  const verdict = diff > 2 * se ? 'holds' : diff > 0 ? 'holds only weakly (within 2 standard errors)' : diff >= -2 * se ? 'does not hold clearly (the difference is within noise)' : 'does NOT hold';
+  const verdict = approx
+    ? (diff > 2 * se ? `holds (${better[0]} is better)` : diff >= -2 * se ? 'holds (equal within 2 standard errors)' : 'does NOT hold')
+    : (diff > 2 * se ? 'holds' : diff > 0 ? 'holds only weakly (within 2 standard errors)' : diff >= -2 * se ? 'does not hold clearly (the difference is within noise)' : 'does NOT hold');
   return `- **${claim}** — ${verdict}: ${better[0]} ${pct(a.mean)} vs ${worse[0]} ${pct(b.mean)} avg EM (difference ${diff >= 0 ? '+' : ''}${pct(diff)} ± ${pct(se)} s.e.). (Paper: ${paper}.)`;
 }
 
@@ -74,7 +79,7 @@ function tableBlock(name: string, t: ResultTable | undefined): string {
 /** The markdown text of summary.md. */
 export function writeSummary(tables: ReproduceTables, seeds: readonly SeedResult[], info: { preset: string; seconds: number }): string {
   const findings = [
-    compare(seeds, 'Simulated search ≈ real search (ZeroSearch vs Search-R1)', ['ZeroSearch', 'zerosearch'], ['Search-R1', 'search-r1'], 'ZeroSearch-base 34.47 vs Search-R1-base 32.81 avg EM, Qwen-2.5-3B'),
+    compare(seeds, 'Simulated search ≈ real search (ZeroSearch vs Search-R1)', ['ZeroSearch', 'zerosearch'], ['Search-R1', 'search-r1'], 'ZeroSearch-base 34.47 vs Search-R1-base 32.81 avg EM, Qwen-2.5-3B', true),
     compare(seeds, 'RL with search beats Direct Answer', ['ZeroSearch', 'zerosearch'], ['Direct Answer', 'direct'], 'ZeroSearch-base 34.47 vs Direct Answer 15.99 (3B-Instruct)'),
     compare(seeds, 'RL with search beats RAG', ['ZeroSearch', 'zerosearch'], ['RAG', 'rag'], 'ZeroSearch-base 34.47 vs RAG 24.99 (3B-Instruct)'),
     compare(seeds, 'RL improves on the base policy', ['ZeroSearch', 'zerosearch'], ['Base Model', 'base'], 'SFT-14B 34.47 vs Base Model 8.82, Table 4'),
