@@ -27,15 +27,22 @@ export function documentText(doc: WorldDocument): { title: string; text: string 
 
 /** A sampler of pretraining sequences: `docsPerSequence` random documents as `Doc i:` lines, then <eos>. */
 export function knowledgeSampler(world: World, tokenizer: Tokenizer, docsPerSequence = 3): (rng: Rng) => LmExample {
-  const encoded = new Map<string, number[]>();
+  // Lines are encoded once each (`Doc i: title text` for every position i) and joined with the newline
+  // token, which is what encoding the joined text gives under the word tokenizer.
+  const newline = tokenizer.encode('a\nb')[1];
+  const lines = new Map<string, number[]>();
+  const line = (doc: WorldDocument, i: number) => {
+    const key = `${i}:${doc.id}`;
+    if (!lines.has(key)) lines.set(key, tokenizer.encode(renderTarget([documentText(doc)]).replace(/^Doc 1:/, `Doc ${i + 1}:`)));
+    return lines.get(key)!;
+  };
   return (rng) => {
-    const docs = Array.from({ length: docsPerSequence }, () => rng.choice(world.documents));
-    const text = renderTarget(docs.map(documentText));
-    let ids = encoded.get(text);
-    if (!ids) {
-      ids = [...tokenizer.encode(text), tokenizer.eosId];
-      if (encoded.size < 50_000) encoded.set(text, ids);
+    const ids: number[] = [];
+    for (let i = 0; i < docsPerSequence; i++) {
+      if (i > 0) ids.push(newline);
+      ids.push(...line(rng.choice(world.documents), i));
     }
+    ids.push(tokenizer.eosId);
     return { ids, lossMask: ids.map(() => 1) };
   };
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Bm25Engine } from '../search';
 import { CompletionOptions, SimulatedSearchEngine, TextGenerator } from '../search/simulated';
 import { generateWorld, textContainsAnswer } from '../world';
-import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, sftSequence, simulatorTokenizer, parseSimulatorOutput, renderTarget, sftPrompt, factProbes } from './index';
+import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, sftSequence, simulatorTokenizer, parseSimulatorOutput, renderTarget, sftPrompt, factProbes, knowledgeSampler } from './index';
+import { Rng } from '../util';
 
 const world = generateWorld('tiny', 3);
 const bm25 = Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
@@ -112,4 +113,15 @@ test('fact probes cover seen and held-out phrasings', () => {
   const probes = factProbes(world, { maxFacts: 60 });
   assert.ok(probes.some((p) => p.seenPhrasing) && probes.some((p) => !p.seenPhrasing));
   for (const p of probes) assert.ok(p.prompt.startsWith('Doc 1: '));
+});
+
+test('knowledge sequences are Doc-numbered corpus lines, identical to encoding the rendered text', () => {
+  const tokenizer = simulatorTokenizer(world);
+  const sample = knowledgeSampler(world, tokenizer, 3);
+  const rng = new Rng(5);
+  const seq = sample(rng);
+  const again = new Rng(5);
+  const docs = [0, 1, 2].map(() => again.choice(world.documents));
+  assert.deepEqual(seq.ids, [...tokenizer.encode(renderTarget(docs)), tokenizer.eosId]);
+  assert.ok(seq.lossMask.every((m) => m === 1));
 });
