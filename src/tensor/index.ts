@@ -1,3 +1,5 @@
 export * as tf from '@tensorflow/tfjs-core';
 export { initBackend, currentBackend, BACKEND_CHOICES } from './backend';
 export type { BackendChoice } from './backend';
+export { webGpuAdapter, isSoftwareAdapter, describeAdapter } from './webgpu-backend';
+export type { AdapterInfo } from './webgpu-backend';
