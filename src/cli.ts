@@ -23,6 +23,7 @@ const commandModules: Array<{ register(p: Command): void }> = [
   require('./cli/serve-retriever'),
   require('./cli/serve-simulator'),
   require('./cli/simulator'),
+  require('./cli/train'),
   require('./cli/world'),
 ];
 for (const m of commandModules) m.register(program);

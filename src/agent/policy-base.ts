@@ -51,7 +51,16 @@ export interface PolicyBaseConfig {
   mix: Record<ScriptStyle, number>;
   /** Documents per search in the scripted trajectories (use the same topk in RL). */
   topk: number;
+  /** Observation tokens kept (the rollout's `maxObsTokens`; use the same value in RL). */
+  maxObsTokens: number;
 }
+
+/**
+ * 5 documents per search as in ZeroSearch, but only the first ~150 tokens of the observation are kept
+ * (≈ 3 micro-world documents, what the prototype used): sequences stay short enough for a CPU, and BM25's
+ * top 3 already holds the hop answer for well-formed hop queries.
+ */
+export const OBS_TOKENS = 150;
 
 const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSize: 384, maxPositions: 1024, tieEmbeddings: true };
 
@@ -60,16 +69,16 @@ export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
   tiny: {
     model: { hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 1024, tieEmbeddings: true },
     steps: 30, batchSize: 8, lr: 3e-3, warmup: 5, pretrainWorlds: 2, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 3,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
   quick: {
     model: MODEL_SMALL, steps: 900, batchSize: 32, lr: 2e-3, warmup: 50, pretrainWorlds: 3, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 3,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
   paper: {
     model: { ...MODEL_SMALL, hiddenSize: 192, numLayers: 6, numHeads: 6, intermediateSize: 576 },
     steps: 3000, batchSize: 32, lr: 1.5e-3, warmup: 100, pretrainWorlds: 4, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 3,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
 };
 
@@ -97,6 +106,8 @@ export function pretrainingWorlds(testWorld: World, n: number, seed: number): Wo
 export interface Segment {
   text: string;
   policy: boolean;
+  /** An inserted observation (cut to maxObsTokens like the rollout does). */
+  observation?: boolean;
 }
 
 interface WorldScripts {
@@ -109,7 +120,7 @@ interface WorldScripts {
 function searchTurn(query: string, docs: Doc[]): Segment[] {
   return [
     { text: `<think> i need to search for ${query}. </think>\n<search> ${query} </search>`, policy: true },
-    { text: informationBlock(renderDocs(docs)), policy: false },
+    { text: informationBlock(renderDocs(docs)), policy: false, observation: true },
   ];
 }
 
@@ -141,11 +152,11 @@ export function scriptedTrajectory(ws: WorldScripts, q: Question, style: ScriptS
 }
 
 /** Token ids and loss mask of segments (each encoded on its own, as the rollout does). */
-export function segmentsToExample(tokenizer: Tokenizer, segments: readonly Segment[]): LmExample {
+export function segmentsToExample(tokenizer: Tokenizer, segments: readonly Segment[], maxObsTokens = Infinity): LmExample {
   const ids: number[] = [];
   const lossMask: number[] = [];
   for (const s of segments) {
-    const t = tokenizer.encode(s.text);
+    const t = s.observation ? tokenizer.encode(s.text).slice(0, maxObsTokens) : tokenizer.encode(s.text);
     ids.push(...t);
     lossMask.push(...t.map(() => (s.policy ? 1 : 0)));
   }
@@ -161,7 +172,7 @@ export async function worldScripts(world: World, topk: number): Promise<WorldScr
 }
 
 /** The pretraining sampler: documents and scripted trajectories from the pretraining worlds, drawn per example. */
-export function policyBaseSampler(tokenizer: Tokenizer, scripts: readonly WorldScripts[], cfg: Pick<PolicyBaseConfig, 'documentFraction' | 'mix'>) {
+export function policyBaseSampler(tokenizer: Tokenizer, scripts: readonly WorldScripts[], cfg: Pick<PolicyBaseConfig, 'documentFraction' | 'mix'> & { maxObsTokens?: number }) {
   const styles = Object.keys(cfg.mix) as ScriptStyle[];
   const total = styles.reduce((a, s) => a + cfg.mix[s], 0);
   if (!(total > 0)) throw new Error('policy base mix: shares must sum to a positive number');
@@ -173,7 +184,7 @@ export function policyBaseSampler(tokenizer: Tokenizer, scripts: readonly WorldS
     }
     let u = rng.next() * total;
     const style = styles.find((s) => (u -= cfg.mix[s]) < 0) ?? styles[styles.length - 1];
-    return segmentsToExample(tokenizer, scriptedTrajectory(ws, rng.choice(ws.questions), style, rng));
+    return segmentsToExample(tokenizer, scriptedTrajectory(ws, rng.choice(ws.questions), style, rng), cfg.maxObsTokens);
   };
 }
 

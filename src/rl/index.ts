@@ -15,3 +15,5 @@ export type { TrainerConfig, StepMetrics, TrainPolicyArgs, NoiseSpec } from './t
 export { AdamW } from './adam';
 export type { AdamWOptions } from './adam';
 export { Critic } from './critic';
+export { RL_PRESETS, rlConfig, worldEngine, trainQuestions, copyModel, trainPolicyStage, evaluateEm } from './pipeline';
+export type { PolicyStage, EmReport } from './pipeline';

@@ -36,6 +36,7 @@ import { NoiseSchedule, constantSchedule, exponentialSchedule } from './curricul
 import { Critic } from './critic';
 import { loadTrainState, readTrainState, saveTrainState } from './train-state';
 import { AdamW } from './adam';
+import { OBS_TOKENS } from '../agent/policy-base';
 
 /** Curriculum of the simulator's noise: the paper's schedule, a constant p, or none (real engine / no noise). */
 export type NoiseSpec = { start: number; end: number; base?: number } | { constant: number } | null;
@@ -85,7 +86,7 @@ export const DEFAULT_TRAINER_CONFIG: TrainerConfig = {
   lr: 1e-4, weightDecay: 0.01, warmupSteps: 0, gradClip: 1, estimator: 'rloo', clipRatio: 0.2,
   klCoef: 0, klKind: 'low_var_kl', klSign: 'add', entropyCoef: 0, maskDocuments: true, aggregation: 'token-mean',
   gamma: 1, lambda: 1, criticLr: 1e-5, valueClip: 0.5, reward: 'f1', noise: null,
-  rollout: { temperature: 1, topP: 1, maxTurns: 3, maxTurnTokens: 40, maxObsTokens: 400, maxContextTokens: 1024, topk: 3 },
+  rollout: { temperature: 1, topP: 1, maxTurns: 3, maxTurnTokens: 40, maxObsTokens: OBS_TOKENS, maxContextTokens: 1024, topk: 5 },
   seed: 0, checkpointEvery: 0,
 };
 

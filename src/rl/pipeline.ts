@@ -1,0 +1,143 @@
+/**
+ * The RL stage of the micro-world pipeline, behind two functions the notebooks, the CLI and `reproduce` call:
+ * - `trainPolicyStage`: RL from the policy base with a given engine (BM25 = Search-R1 setting, the simulator
+ *   = ZeroSearch, none = R1), cached in `outDir` (a finished stage is loaded, an interrupted one resumes);
+ * - `evaluateEm`: greedy rollouts (temperature 0) with the *real* engine on question sets, EM per set and
+ *   their mean (the paper's "Avg.").
+ * Presets name the step and batch budget; every field can be overridden.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { Transformer } from '../model/transformer';
+import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
+import type { Tokenizer } from '../text/tokenizer';
+import { exactMatch } from '../text/metrics';
+import { Bm25Engine } from '../search/bm25';
+import type { SearchEngine } from '../search/types';
+import type { PresetName } from '../world/config';
+import type { World } from '../world/types';
+import { readJson, readJsonl, writeJsonAtomic } from '../util';
+import { rollout, RolloutOptions, RolloutQuestion, Trajectory } from '../agent/rollout';
+import { DEFAULT_TRAINER_CONFIG, StepMetrics, TrainerConfig, trainPolicy } from './trainer';
+
+/** Step and batch budgets per world preset (the rest of the config is DEFAULT_TRAINER_CONFIG). */
+export const RL_PRESETS: Record<PresetName, Partial<TrainerConfig>> = {
+  tiny: { steps: 3, questionsPerStep: 4, rolloutsPerQuestion: 2, rollout: { maxTurns: 2, maxTurnTokens: 24 } },
+  quick: { steps: 100, questionsPerStep: 16, rolloutsPerQuestion: 4 },
+  paper: { steps: 200, questionsPerStep: 32, rolloutsPerQuestion: 5 },
+};
+
+/** The config a preset plus overrides resolve to (nested `rollout` merged field by field). */
+export function rlConfig(preset: PresetName, overrides: Partial<TrainerConfig> = {}): TrainerConfig {
+  const base = RL_PRESETS[preset];
+  if (!base) throw new Error(`rl preset: unknown ${JSON.stringify(preset)} (expected ${Object.keys(RL_PRESETS).join(', ')})`);
+  return {
+    ...DEFAULT_TRAINER_CONFIG, ...base, ...overrides,
+    rollout: { ...DEFAULT_TRAINER_CONFIG.rollout, ...base.rollout, ...overrides.rollout },
+  };
+}
+
+/** The micro world's real search engine: BM25 over its corpus. */
+export function worldEngine(world: World): Bm25Engine {
+  return Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+}
+
+/** Training questions of a world (micro-nq + micro-hotpotqa train splits, as in the paper). */
+export function trainQuestions(world: World): RolloutQuestion[] {
+  return world.questions.filter((q) => q.split === 'train');
+}
+
+/** A trainable copy of a model (RL must not modify the cached base). */
+export function copyModel(model: Transformer): Transformer {
+  const params = new Map<string, tf.Variable>();
+  for (const [name, v] of model.params) params.set(name, tf.variable(v.clone(), true));
+  return new Transformer(model.config, params);
+}
+
+export interface PolicyStage {
+  policy: Transformer;
+  metrics: StepMetrics[];
+  config: TrainerConfig;
+  dir?: string;
+}
+
+/**
+ * RL from `base` on `questions` with `engine`. With `outDir`: metrics and checkpoints go there, a finished
+ * stage (policy/ + done.json with the same config) is loaded instead of retrained, and an interrupted one
+ * resumes exactly.
+ */
+export async function trainPolicyStage(args: {
+  base: Transformer;
+  tokenizer: Tokenizer;
+  questions: readonly RolloutQuestion[];
+  engine: SearchEngine | null;
+  config: TrainerConfig;
+  outDir?: string;
+  quiet?: boolean;
+  onStep?: (m: StepMetrics, trajectories: Trajectory[]) => void;
+}): Promise<PolicyStage> {
+  const { outDir } = args;
+  const done = outDir && path.join(outDir, 'done.json');
+  if (done && fs.existsSync(done)) {
+    const saved = readJson<{ config: TrainerConfig }>(done);
+    if (JSON.stringify(saved.config) !== JSON.stringify(args.config)) throw new Error(`${done}: stage was trained with another config; use another outDir`);
+    return { policy: loadCheckpoint(path.join(outDir, 'policy')), metrics: readJsonl<StepMetrics>(path.join(outDir, 'metrics.jsonl')), config: saved.config, dir: outDir };
+  }
+  const policy = copyModel(args.base);
+  const checkpointEvery = args.config.checkpointEvery || (outDir ? Math.max(1, Math.floor(args.config.steps / 10)) : 0);
+  const { metrics } = await trainPolicy({
+    policy, tokenizer: args.tokenizer, questions: args.questions, engine: args.engine,
+    config: { ...args.config, checkpointEvery }, outDir, quiet: args.quiet, onStep: args.onStep,
+  });
+  if (outDir) {
+    saveCheckpoint(policy, path.join(outDir, 'policy'));
+    writeJsonAtomic(done!, { config: args.config, steps: metrics.length });
+  }
+  return { policy, metrics, config: args.config, dir: outDir };
+}
+
+export interface EmReport {
+  /** Per question set (data_source): EM, number of questions, mean searches per question. */
+  bySet: Record<string, { em: number; n: number; searches: number }>;
+  /** EM per set as a fraction (what `emRow` of src/report takes). */
+  em: Record<string, number>;
+  /** Mean of the per-set EMs (the paper's Avg.). */
+  average: number;
+  trajectories: Trajectory[];
+}
+
+/**
+ * Greedy evaluation: one rollout per question at temperature 0 with `engine`, EM of the final answer
+ * (strict, normalised) per `data_source`. Questions without a data_source count as 'all'.
+ */
+export async function evaluateEm(
+  policy: Transformer,
+  tokenizer: Tokenizer,
+  questions: ReadonlyArray<RolloutQuestion & { data_source?: string }>,
+  engine: SearchEngine | null,
+  opts: Omit<RolloutOptions, 'temperature'> & { batchSize?: number } = {},
+): Promise<EmReport> {
+  const { batchSize = 32, ...rolloutOpts } = opts;
+  const merged = { ...DEFAULT_TRAINER_CONFIG.rollout, ...rolloutOpts, temperature: 0 };
+  const trajectories: Trajectory[] = [];
+  for (let s = 0; s < questions.length; s += batchSize) {
+    const part = await rollout(policy, tokenizer, questions.slice(s, s + batchSize), engine, merged);
+    trajectories.push(...part.map((t) => ({ ...t, index: t.index + s })));
+  }
+  const bySet: EmReport['bySet'] = {};
+  trajectories.forEach((t, i) => {
+    const set = questions[i].data_source ?? 'all';
+    const row = (bySet[set] ??= { em: 0, n: 0, searches: 0 });
+    row.em += t.answer === null ? 0 : exactMatch(t.answer, t.golden_answers);
+    row.searches += t.queries.length;
+    row.n++;
+  });
+  for (const row of Object.values(bySet)) {
+    row.em /= row.n;
+    row.searches /= row.n;
+  }
+  const sets = Object.values(bySet);
+  const em = Object.fromEntries(Object.entries(bySet).map(([set, r]) => [set, r.em]));
+  return { bySet, em, average: sets.length ? sets.reduce((a, r) => a + r.em, 0) / sets.length : 0, trajectories };
+}
