@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include "kernels.h"
+#include "vmath.h"
 
 namespace zs {
 
@@ -41,17 +42,12 @@ void rms_norm_grad(const float* x, const float* w, const float* rstd, const floa
 }
 
 void swiglu(const float* gate, const float* up, float* y, int64_t n) {
-  float* s = y;  // sigmoid computed in place, then scaled
-  for (int64_t i = 0; i < n; i++) s[i] = -gate[i];
-  exp_inplace(s, n);
-  for (int64_t i = 0; i < n; i++) y[i] = gate[i] / (1.0f + s[i]) * up[i];
+  for (int64_t i = 0; i < n; i++) y[i] = gate[i] / (1.0f + exp_approx(-gate[i])) * up[i];
 }
 
 void swiglu_grad(const float* gate, const float* up, const float* dy, float* dgate, float* dup, int64_t n) {
-  for (int64_t i = 0; i < n; i++) dgate[i] = -gate[i];
-  exp_inplace(dgate, n);
   for (int64_t i = 0; i < n; i++) {
-    const float g = gate[i], s = 1.0f / (1.0f + dgate[i]);
+    const float g = gate[i], s = 1.0f / (1.0f + exp_approx(-g));
     dup[i] = dy[i] * g * s;
     dgate[i] = dy[i] * up[i] * s * (1.0f + g * (1.0f - s));
   }
@@ -67,11 +63,12 @@ int64_t softmax_xent(const float* logits, const int32_t* labels, float* loss, fl
     float m = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : m)
     for (int64_t j = 0; j < v; j++) m = li[j] > m ? li[j] : m;
-    for (int64_t j = 0; j < v; j++) pi[j] = li[j] - m;
-    exp_inplace(pi, v);
     float s = 0.0f;
 #pragma omp simd reduction(+ : s)
-    for (int64_t j = 0; j < v; j++) s += pi[j];
+    for (int64_t j = 0; j < v; j++) {
+      pi[j] = exp_approx(li[j] - m);
+      s += pi[j];
+    }
     const float inv = 1.0f / s;
     for (int64_t j = 0; j < v; j++) pi[j] *= inv;
     loss[i] = std::log(s) + m - li[labels[i]];

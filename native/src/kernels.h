@@ -21,7 +21,6 @@ enum UnaryOp { kExp = 0, kLog, kNeg, kSqrt, kRsqrt, kSigmoid, kSquare, kReciproc
 void binary_broadcast(BinaryOp op, const float* a, const std::vector<int64_t>& aShape,
                       const float* b, const std::vector<int64_t>& bShape, float* out);
 void unary(UnaryOp op, const float* x, float* out, int64_t n);
-void exp_inplace(float* x, int64_t n);
 
 // ---- reduce.cc ----
 enum ReduceOp { kSum = 0, kMaxR, kMinR, kMean };

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 #include "kernels.h"
+#include "vmath.h"
 
 namespace zs {
 
@@ -74,9 +75,13 @@ void softmax_rows(const float* x, float* out, int64_t rows, int64_t cols) {
     const float* xi = x + i * cols;
     float* oi = out + i * cols;
     const float m = row_max(xi, cols);
-    for (int64_t j = 0; j < cols; j++) oi[j] = xi[j] - m;
-    exp_inplace(oi, cols);
-    const float inv = 1.0f / row_sum(oi, cols);
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t j = 0; j < cols; j++) {
+      oi[j] = exp_approx(xi[j] - m);
+      sum += oi[j];
+    }
+    const float inv = 1.0f / sum;
     for (int64_t j = 0; j < cols; j++) oi[j] *= inv;
   }
 }
