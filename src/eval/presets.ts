@@ -8,6 +8,8 @@
  */
 import type { PresetName } from '../world/config';
 import type { TrainerConfig } from '../rl/trainer';
+import type { PolicyBaseConfig } from '../agent/policy-base';
+import type { SimulatorPreset } from '../simulator/pipeline';
 
 /** Which engine an RL run trains with. */
 export type TrainEngine = 'bm25' | 'simulator-sft' | 'simulator-prompt' | 'simulator-sft-small' | 'none';
@@ -32,6 +34,9 @@ export interface ReproducePreset {
   ragTopk: number;
   /** Overrides of the RL preset for every run (steps, batch). */
   rl: Partial<TrainerConfig>;
+  /** Overrides of the policy base preset (POLICY_BASE_PRESETS) and of the simulator preset (SIMULATOR_PRESETS). */
+  policyBase?: Partial<PolicyBaseConfig>;
+  simulator?: Partial<SimulatorPreset>;
   /** Build the simulator's quality report (slow) and a second, smaller SFT simulator (Table 4 sizes). */
   simulatorQuality: boolean;
 }

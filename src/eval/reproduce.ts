@@ -96,23 +96,22 @@ function recordTiming(dir: string, name: string, seconds: number): void {
 const exists = (...parts: string[]) => () => fs.existsSync(path.join(...parts));
 
 /**
- * `zerosearch simulator train|eval` on the world folder, in a child process (its progress goes to our
+ * buildSimulator on the world folder, in a child process (./simulator-worker.ts) (its progress goes to our
  * stderr). Resolves with its wall seconds when it exits successfully.
  */
-function simulatorProcess(preset: PresetName, seed: number, worldDir: string, outDir: string, quality: boolean): Promise<number> {
+function simulatorProcess(worldDir: string, preset: SimulatorPreset, seed: number, outDir: string, skipQuality: boolean): Promise<number> {
   const t0 = Date.now();
-  const cli = path.resolve(__dirname, '..', 'cli.ts');
-  const args = ['--import', 'tsx', cli, 'simulator', quality ? 'eval' : 'train', '--preset', preset, '--seed', String(seed), '--world', worldDir, '--out', outDir];
+  const worker = path.join(__dirname, 'simulator-worker.ts');
+  const args = ['--import', 'tsx', worker, JSON.stringify({ worldDir, preset, seed, outDir, skipQuality })];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolve((Date.now() - t0) / 1000) : reject(new Error(`simulator process (${args.slice(2).join(' ')}) exited with ${signal ?? code}`))));
+    child.on('exit', (code, signal) => (code === 0 ? resolve((Date.now() - t0) / 1000) : reject(new Error(`simulator process for ${outDir} exited with ${signal ?? code}`))));
   });
 }
 
 /** Half the width of the preset's simulator (Table 4's second simulator size). */
-function smallSimulator(preset: PresetName): SimulatorPreset {
-  const p = SIMULATOR_PRESETS[preset];
+function smallSimulator(p: SimulatorPreset): SimulatorPreset {
   const hidden = Math.max(16, Math.round((p.model.hiddenSize ?? 64) / 2 / 8) * 8);
   return { ...p, model: { ...p.model, hiddenSize: hidden, intermediateSize: Math.round((p.model.intermediateSize ?? 4 * hidden) / 2) } };
 }
@@ -134,22 +133,24 @@ export async function reproduceSeed(presetName: PresetName, seed: number, dir: s
   // process while this one builds the policy base; afterwards buildSimulator only loads its stages.
   const simDir = path.join(dir, 'simulator');
   const simDone = exists(simDir, preset.simulatorQuality ? 'simulator.json' : 'sft', 'config.json');
-  const simChild = !simDone() && parallel ? simulatorProcess(presetName, seed, worldDir, simDir, preset.simulatorQuality) : null;
+  const simPreset: SimulatorPreset = { ...SIMULATOR_PRESETS[presetName], ...preset.simulator };
+  const simChild = !simDone() && parallel ? simulatorProcess(worldDir, simPreset, seed, simDir, !preset.simulatorQuality) : null;
   const baseDir = path.join(dir, 'policy-base');
-  const base = await stage(dir, 'policy-base', exists(baseDir, 'policy-base.json'), () => buildPolicyBase(world, { preset: presetName, seed, outDir: baseDir }), quiet);
+  const base = await stage(dir, 'policy-base', exists(baseDir, 'policy-base.json'),
+    () => buildPolicyBase(world, { preset: presetName, seed, outDir: baseDir, config: preset.policyBase }), quiet);
   const sim = await stage(dir, simChild ? 'simulator (after the policy base)' : 'simulator', simDone, async () => {
     if (simChild) recordTiming(dir, 'simulator (child process)', await simChild);
-    return buildSimulator(world, presetName, { seed, outDir: simDir, skipQuality: !preset.simulatorQuality });
+    return buildSimulator(world, simPreset, { seed, outDir: simDir, skipQuality: !preset.simulatorQuality });
   }, quiet);
   const needsSmall = preset.runs.some((r) => r.engine === 'simulator-sft-small');
   const smallDir = path.join(dir, 'simulator-small');
   const small = needsSmall
-    ? await stage(dir, 'simulator-small', exists(smallDir, 'sft', 'config.json'), () => buildSimulator(world, smallSimulator(presetName), { seed, outDir: smallDir, skipQuality: true }), quiet)
+    ? await stage(dir, 'simulator-small', exists(smallDir, 'sft', 'config.json'), () => buildSimulator(world, smallSimulator(simPreset), { seed, outDir: smallDir, skipQuality: true }), quiet)
     : null;
 
 
   const simulated = (model: Transformer, tokenizer: Tokenizer, style: 'sft' | 'prompt'): SearchEngine =>
-    new SimulatedSearchEngine({ generator: new LocalGenerator(model, tokenizer, { batchSize: 32 }), promptStyle: style, seed, maxTokens: 50 * SIMULATOR_PRESETS[presetName].topk });
+    new SimulatedSearchEngine({ generator: new LocalGenerator(model, tokenizer, { batchSize: 32 }), promptStyle: style, seed, maxTokens: 50 * simPreset.topk });
   const engines: Record<TrainEngine, () => SearchEngine | null> = {
     bm25: () => bm25,
     none: () => null,

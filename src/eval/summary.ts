@@ -34,6 +34,7 @@ function compare(seeds: readonly SeedResult[], claim: string, better: [string, s
   const a = averageEm(seeds, better[1]);
   const b = averageEm(seeds, worse[1]);
   if (!a || !b) return `- **${claim}** — not checked: this preset did not run ${!a ? better[0] : worse[0]}. (Paper: ${paper}.)`;
+  if (a.mean === 0 && b.mean === 0) return `- **${claim}** — cannot be judged: ${better[0]} and ${worse[0]} both score 0 EM. (Paper: ${paper}.)`;
   const diff = a.mean - b.mean;
   const se = Math.sqrt(a.se ** 2 + b.se ** 2);
   const verdict = approx

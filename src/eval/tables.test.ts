@@ -73,3 +73,8 @@ test('figures: our tables beside the paper rows, training curves and curriculum 
   assert.equal(figs.curriculum.data[0].name, 'zerosearch (ours)');
   assert.equal(reproductionFigures(buildTables(s), s, null).table3, undefined);
 });
+
+test('summary: two rows that both score 0 are reported as not judgeable, not as a finding that holds', () => {
+  const zero = [seed(1, { direct: 0, 'search-r1': 0, zerosearch: 0 })];
+  assert.match(writeSummary(buildTables(zero), zero, { preset: 'tiny', seconds: 1 }), /Simulated search ≈ real search.*cannot be judged: ZeroSearch and Search-R1 both score 0 EM/);
+});
