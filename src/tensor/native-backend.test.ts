@@ -172,6 +172,14 @@ test('fused ops equal their composed twins (values and gradients)', { skip }, as
     (q, k, v) => maskedAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, mask(2, 3, 5)));
   await check('maskedAttention GQA, shared mask', [{ shape: [2, 4, 3, 4] }, { shape: [2, 2, 3, 4] }, { shape: [2, 2, 3, 4] }],
     (q, k, v) => maskedAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, mask(1, 3, 3)));
+  // Several row blocks (the kernel skips key columns a whole block of rows cannot see), with
+  // left padding in row 1 so its first 3 queries see no key at all (a uniform distribution).
+  const padded = (B: number, T: number) => tf.tensor(Array.from({ length: B * T * T }, (_, i) => {
+    const s = i % T, t = Math.floor(i / T) % T, b = Math.floor(i / (T * T));
+    return s <= t && !(b === 1 && s < 3) ? 0 : -1e9;
+  }), [B, 1, 1, T, T]);
+  await check('maskedAttention, 40 causal positions with padding', [{ shape: [2, 2, 40, 8] }, { shape: [2, 2, 40, 8] }, { shape: [2, 2, 40, 8] }],
+    (q, k, v) => maskedAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, padded(2, 40)));
   await tf.setBackend('native');
   assert.throws(() => tf.tidy(() => softmaxCrossEntropy(tf.ones([2, 3]), tf.tensor1d([0, 3], 'int32'))), /label 3 at row 1/);
 });
