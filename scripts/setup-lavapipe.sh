@@ -15,9 +15,10 @@ dest=vendor/lavapipe
 icd="$PWD/$dest/lvp_icd.json"
 say() { echo "setup-lavapipe: $*" >&2; }
 
-find_lib() { find "$dest/usr/lib" -name libvulkan_lvp.so 2>/dev/null | head -n 1; }
+find_lib() { find "$dest/usr/lib" -name libvulkan_lvp.so -print -quit 2>/dev/null || true; }
 
-if ! "$(command -v ldconfig || echo /sbin/ldconfig)" -p | grep -q 'libvulkan\.so\.1 '; then
+# (grep without -q: with pipefail, -q's early exit would fail the pipeline through ldconfig's SIGPIPE)
+if ! "$(command -v ldconfig || echo /sbin/ldconfig)" -p | grep 'libvulkan\.so\.1 ' >/dev/null; then
   say "the Vulkan loader is missing: apt-get install libvulkan1"
   exit 1
 fi
