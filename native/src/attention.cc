@@ -21,7 +21,7 @@ inline void gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float
 // Rows are processed in blocks; a block only computes the key columns up to the last one any of
 // its rows may attend to. Past it every probability is exactly 0 (the additive mask is ≤ −1e4, so
 // exp underflows), so skipping those columns is exact — and halves the work of a causal mask.
-constexpr int64_t kRowBlock = 16;
+constexpr int64_t kRowBlock = 32;
 constexpr float kMaskedBelow = -1e4f;
 
 // Columns block rows [t0, t1) need under this mask; all S if some row has no allowed column
