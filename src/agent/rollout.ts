@@ -192,14 +192,16 @@ export async function rollout(
       // ---- the environment answers ----------------------------------------------------------------
       const searchRows: Row[] = [];
       for (const r of active) {
-        const text = cutAtAction(tokenizer.decode(r.turnTokens, { skipSpecialTokens: false }));
+        const text = cutAtAction(tokenizer.decode(r.turnTokens));
         const action = parseAction(text);
-        r.traj.turns.push({ text, action, observation: '' });
+        const turnRecord: Turn = { text, action, observation: '' };
+        r.traj.turns.push(turnRecord);
         if (action.kind === 'invalid') r.traj.invalidActions++;
         else r.traj.validActions++;
         if (action.kind === 'answer') r.traj.finishReason = 'answer';
-        else if (finalTurn && r.traj.finishReason !== 'length') r.traj.finishReason = 'max_turns';
-        else if (action.kind === 'search' && r.traj.finishReason !== 'length') searchRows.push(r);
+        else if (finalTurn || r.traj.finishReason === 'length') continue; // the action is not executed
+        else if (action.kind === 'search') searchRows.push(r);
+        else turnRecord.observation = observationFor(action).observation; // the invalid-action message
       }
       const { docs, noisy: flags } = await searchAll(engine, searchRows, o.topk, opts.searchOptions);
       searchRows.forEach((r, i) => {
@@ -209,11 +211,6 @@ export async function rollout(
         t.noisy = flags[i];
         t.observation = observationFor(t.action, renderDocs(docs[i])).observation;
       });
-      for (const r of active) {
-        const t = r.traj.turns[r.traj.turns.length - 1];
-        if (r.traj.finishReason === 'length' || r.traj.finishReason === 'answer' || finalTurn) continue;
-        if (t.action.kind === 'invalid') t.observation = observationFor(t.action).observation;
-      }
       // ---- insert observations; drop finished rows ------------------------------------------------
       const keep: number[] = [];
       pending = [];
