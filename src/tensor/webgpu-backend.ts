@@ -4,7 +4,8 @@
  * Both packages are optional dependencies.
  *
  * Dawn runs on a worker thread behind a small bridge (webgpu-bridge.ts) so that `dataSync()` works, which the
- * model and RL code use for losses, logits and checkpoints.
+ * model and RL code use for losses, logits and checkpoints. Two of tfjs's kernels are replaced
+ * (webgpu-kernels.ts): AddN for many inputs, and a deterministic gather gradient.
  *
  * A software adapter (Mesa's lavapipe/llvmpipe, SwiftShader) computes correctly but slower than the wasm
  * backend, so a run that asks for a GPU refuses one unless `ZS_WEBGPU_ALLOW_SOFTWARE=1` (the tests set it:
@@ -13,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdapterInfo, BridgeBuffer, BridgeDevice, installWebGpuGlobals, startGpuThread } from './webgpu-bridge';
+import { patchWebGpuKernels } from './webgpu-kernels';
 
 export type { AdapterInfo } from './webgpu-bridge';
 
@@ -93,40 +95,6 @@ function readSyncThroughBridge(this: WebGpuBackendInternals, dataId: object): tf
 }
 
 /**
- * tfjs-backend-webgpu's AddN binds every input as a storage buffer in one shader, so summing more tensors than
- * the device allows per shader stage (8 by default; the gradient norm sums one tensor per parameter) fails
- * validation. This wrapper sums wide lists in chunks that fit, then sums the partial sums.
- */
-function registerChunkedAddN(maxInputs: number): void {
-  const original = tf.getKernel(tf.AddN, 'webgpu');
-  if (!original) throw new Error('webgpu backend: tfjs-backend-webgpu registered no AddN kernel');
-  const addN = original.kernelFunc;
-  tf.unregisterKernel(tf.AddN, 'webgpu');
-  tf.registerKernel({
-    kernelName: tf.AddN,
-    backendName: 'webgpu',
-    kernelFunc: (args) => {
-      let level = args.inputs as unknown as tf.TensorInfo[];
-      const partials: tf.TensorInfo[] = [];
-      while (level.length > maxInputs) {
-        const next: tf.TensorInfo[] = [];
-        for (let i = 0; i < level.length; i += maxInputs) {
-          const chunk = level.slice(i, i + maxInputs);
-          if (chunk.length === 1) { next.push(chunk[0]); continue; }
-          const sum = addN({ ...args, inputs: chunk as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
-          partials.push(sum);
-          next.push(sum);
-        }
-        level = next;
-      }
-      const out = addN({ ...args, inputs: level as unknown as tf.NamedTensorInfoMap });
-      for (const p of partials) (args.backend as tf.KernelBackend).disposeData(p.dataId);
-      return out;
-    },
-  });
-}
-
-/**
  * Starts Dawn, reports the adapter once (stderr, unless ZS_QUIET=1), and registers tfjs backend 'webgpu' on
  * it. Refuses a software adapter unless `allowSoftware`. Returns the tfjs backend name.
  */
@@ -148,12 +116,14 @@ export async function registerWebGpuBackend(opts: { allowSoftware?: boolean; tim
   // setting navigator.gpu so that only ours (on the bridge) is registered. Its constructor then needs the flag.
   installWebGpuGlobals();
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { WebGPUBackend } = require('@tensorflow/tfjs-backend-webgpu') as { WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend };
+  const { WebGPUBackend, webgpu_util } = require('@tensorflow/tfjs-backend-webgpu') as {
+    WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend;
+    webgpu_util: Parameters<typeof patchWebGpuKernels>[1];
+  };
   const nav = (globalThis as unknown as { navigator?: Record<string, unknown> }).navigator;
   if (nav) Object.defineProperty(nav, 'gpu', { value: device, configurable: true });
   else (globalThis as Record<string, unknown>).navigator = { gpu: device };
-  // One storage buffer of each shader is the output.
-  registerChunkedAddN(device.limits.maxStorageBuffersPerShaderStage - 1);
+  patchWebGpuKernels(device.limits.maxStorageBuffersPerShaderStage, webgpu_util);
   tf.registerBackend('webgpu', () => {
     const backend = new WebGPUBackend(device as BridgeDevice, adapter);
     (backend as unknown as { readSync: typeof readSyncThroughBridge }).readSync = readSyncThroughBridge;
