@@ -111,9 +111,10 @@ test('every estimator runs a step (PPO with its critic) and reports finite numbe
   for (const estimator of ['reinforce', 'grpo', 'reinforce++', 'gae'] as const) {
     const model = tinyModel(4);
     const r = await trainPolicy({ policy: model, tokenizer, questions, engine: null, quiet: true,
-      config: { ...SMALL, steps: 1, estimator, klCoef: estimator === 'gae' ? 0.01 : 0.001 } });
+      config: { ...SMALL, steps: 1, miniBatchSize: 0, estimator, klCoef: estimator === 'gae' ? 0.01 : 0.001 } });
     const m = r.metrics[0];
     for (const k of ['reward', 'pgLoss', 'kl', 'entropy', 'gradNorm'] as const) assert.ok(Number.isFinite(m[k]), `${estimator} ${k}`);
+    assert.ok(Math.abs(m.kl!) < 1e-5, 'before any update the policy equals its reference');
     if (estimator === 'gae') assert.ok(Number.isFinite(m.valueLoss!));
     else assert.equal(m.valueLoss, null);
     model.dispose();

@@ -103,7 +103,8 @@ export interface StepMetrics {
   /** Share of this step's searches the engine reported noisy (null: the engine reports none). */
   noisyFraction: number | null;
   pgLoss: number;
-  kl: number;
+  /** KL to the reference over policy tokens (the loss's estimator; k1 for PPO's in-reward KL); null without a reference. */
+  kl: number | null;
   entropy: number;
   clipFraction: number;
   approxKl: number;
@@ -204,6 +205,14 @@ function clipGrads(grads: tf.NamedTensorMap, variables: tf.Variable[], maxNorm: 
   const norm = tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
   const scale = Math.min(1, maxNorm / (norm + 1e-6));
   return { clipped: list.map((g) => tf.mul(g, scale)), norm };
+}
+
+/** Mean of a − b over mask-1 entries (k1 KL of rollout-time log-probs). */
+function maskedMean(a: number[][], b: number[][], mask: number[][]): number {
+  let sum = 0;
+  let n = 0;
+  mask.forEach((row, i) => row.forEach((m, j) => { if (m === 1) { sum += a[i][j] - b[i][j]; n++; } }));
+  return n ? sum / n : 0;
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
@@ -338,7 +347,7 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
       const m: StepMetrics = {
         step, reward: mean(rewards), em, ...rolloutStats(trajs), noiseProbability: p,
         noisyFraction: noisy.length ? noisy.filter(Boolean).length / noisy.length : null,
-        pgLoss: mean(acc.pg), kl: mean(acc.kl), entropy: mean(acc.ent), clipFraction: mean(acc.clip), approxKl: mean(acc.approxKl),
+        pgLoss: mean(acc.pg), kl: !refLogProbs ? null : critic ? maskedMean(oldLogProbs, refLogProbs, lossMask) : mean(acc.kl), entropy: mean(acc.ent), clipFraction: mean(acc.clip), approxKl: mean(acc.approxKl),
         gradNorm: mean(acc.norm), valueLoss: critic ? mean(acc.value) : null, lr,
         time: { rollout: (t1 - t0) / 1000, prepare: (t2 - t1) / 1000, update: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
       };
