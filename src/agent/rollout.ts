@@ -58,7 +58,11 @@ export interface RolloutOptions {
   topk?: number;
   /** Extra options passed to every engine call (e.g. the simulator's noise probability of this step). */
   searchOptions?: Record<string, unknown>;
-  /** Prompt text of a question; default the Search-R1 base template. Wrap it in a chat template for instruct models. */
+  /**
+   * Prompt text of a question; default the Search-R1 base template (`policyPrompt`). For an instruct model
+   * (Qwen2.5-Instruct), apply its chat template to the single user message as the paper does:
+   * `prompt: (q) => hfTokenizer.applyChatTemplate(policyChat(q))`.
+   */
   prompt?: (question: string) => string;
 }
 
