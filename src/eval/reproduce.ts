@@ -104,7 +104,11 @@ function simulatorProcess(worldDir: string, preset: SimulatorPreset, seed: numbe
   const worker = path.join(__dirname, 'simulator-worker.ts');
   const args = ['--import', 'tsx', worker, JSON.stringify({ worldDir, preset, seed, outDir, skipQuality })];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
+  // Do not leave the child training if this process stops first.
+  const stop = () => child.kill();
+  process.once('exit', stop);
   return new Promise((resolve, reject) => {
+    child.on('exit', () => process.removeListener('exit', stop));
     child.on('error', reject);
     child.on('exit', (code, signal) => (code === 0 ? resolve((Date.now() - t0) / 1000) : reject(new Error(`simulator process for ${outDir} exited with ${signal ?? code}`))));
   });
@@ -197,8 +201,10 @@ export async function reproduceSeed(presetName: PresetName, seed: number, dir: s
     base: () => evaluatePolicy(base.model, base.tokenizer, rows, bm25, { ...evalOpts('base'), rollout }),
   };
   for (const b of preset.baselines) await evaluate(b, baselineRuns[b]);
+  // R1 (trained without search) is also evaluated without it, as in the paper; every other run with BM25.
   for (const spec of preset.runs) {
-    await evaluate(spec.name, () => evaluatePolicy(policies[spec.name], base.tokenizer, rows, bm25, { ...evalOpts(spec.name), rollout }));
+    const engine = spec.engine === 'none' ? null : bm25;
+    await evaluate(spec.name, () => evaluatePolicy(policies[spec.name], base.tokenizer, rows, engine, { ...evalOpts(spec.name), rollout }));
   }
   const timings = readJson<Timings>(path.join(dir, 'timings.json'));
   return { seed, preset: presetName, evals, runs, timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.seconds])) };
