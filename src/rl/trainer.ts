@@ -243,11 +243,20 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
   const metricsFile = out ? path.join(out, 'metrics.jsonl') : '';
   let metrics: StepMetrics[] = [];
   let startStep = 1;
+  const disposeAll = () => {
+    optimizer.dispose();
+    criticOpt?.dispose();
+    critic?.dispose();
+    if (reference && reference !== args.reference) reference.dispose();
+  };
   if (out) {
     fs.mkdirSync(out, { recursive: true });
     const saved = readTrainState(ckptDir);
+    if (saved && saved.configKey !== configKey) {
+      disposeAll();
+      throw new Error(`${ckptDir}: checkpoint was written with another config; use a new outDir`);
+    }
     if (saved) {
-      if (saved.configKey !== configKey) throw new Error(`${ckptDir}: checkpoint was written with another config; use a new outDir`);
       await loadTrainState(ckptDir, parts);
       startStep = saved.step + 1;
       metrics = (fs.existsSync(metricsFile) ? readJsonl<StepMetrics>(metricsFile, { tolerateTruncatedTail: true }) : []).filter((m) => m.step <= saved.step);
@@ -361,10 +370,7 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
     }
   } finally {
     bar.done();
-    optimizer.dispose();
-    criticOpt?.dispose();
-    critic?.dispose();
-    if (reference && reference !== args.reference) reference.dispose();
+    disposeAll();
   }
   return { metrics, config: cfg };
 }
