@@ -5,9 +5,12 @@
  * call, so each search call of the collection becomes at most one example per quality:
  * - useful: the call's real top-k documents, re-ranked so the ones labelled useful come first — made only
  *   when at least one document was labelled useful;
- * - noisy: the call's documents labelled noisy that do not contain the query's answer, filled up to k with
- *   documents about entities of the same kind as the query's entity that neither mention that entity nor
- *   contain the answer ("related but noisy", as in §4.3's demo) — so a noisy target never answers.
+ * - noisy: the call's documents labelled noisy that neither contain the query's answer nor mention the
+ *   query's entity, filled up to k with documents about other entities of the same kind under the same
+ *   two conditions (the prototype's rule, DESIGN "The micro world"). Keeping the entity out matters: with
+ *   entity-mentioning noisy targets, a small model learnt to write the entity's own document in noisy
+ *   mode too (measured on the quick preset: noisy outputs often answered), because the line that states the answer sits next
+ *   to the ones that do not.
  * The two qualities are then balanced by seeded down-sampling (spec §4.4: positives and negatives balanced).
  */
 import type { LmExample } from '../model';
@@ -70,7 +73,8 @@ export function buildSftExamples(world: World, pairs: readonly CollectedPair[], 
       const docs = fill([...useful, ...ranked.filter((i) => !labels[i])].slice(0, topk).map((i) => pairs[i].doc));
       if (docs.length === topk) made.useful.push({ ...base, quality: 'useful', docs: docs.map(plain) });
     }
-    const noisy = ranked.filter((i) => !labels[i]).map((i) => pairs[i].doc).filter(answerFree).slice(0, Math.ceil(topk / 2));
+    const unrelated = (d: Doc) => answerFree(d) && !(d.id && index.document(d.id).entityIds.includes(first.intentEntityId));
+    const noisy = ranked.filter((i) => !labels[i]).map((i) => pairs[i].doc).filter(unrelated).slice(0, Math.ceil(topk / 2));
     const docs = fill(noisy);
     if (docs.length === topk) made.noisy.push({ ...base, quality: 'noisy', docs: rng.shuffle(docs.map(plain)) });
   }

@@ -29,6 +29,11 @@ test('collection keeps every (query, doc) pair; oracle labels are balanced into 
   // Useful targets put an answering document first; noisy targets never contain the query's answer.
   for (const e of useful) assert.ok(textContainsAnswer(`${e.docs[0].title} ${e.docs[0].text}`, e.queryAnswers) || e.queryAnswers.length === 0);
   for (const e of noisy) assert.ok(!textContainsAnswer(e.docs.map((d) => `${d.title} ${d.text}`).join(' '), e.queryAnswers), `noisy target answers ${e.query}`);
+  const entityOf = new Map(pairs.map((p) => [`${p.questionId}:${p.query}`, p.intentEntityId]));
+  for (const e of noisy) {
+    const entity = entityOf.get(`${e.questionId}:${e.query}`)!;
+    for (const d of e.docs) assert.ok(!byId.get((d as { id: string }).id)!.entityIds.includes(entity), `noisy target mentions the query entity of ${e.query}`);
+  }
   const trajectory = await trajectoryLabeller(pairs);
   assert.deepEqual(trajectory, pairs.map((p) => p.trajectoryCorrect));
 });
