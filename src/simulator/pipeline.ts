@@ -197,7 +197,7 @@ export async function buildSimulator(world: World, presetInput: SimulatorPreset 
     { topk: preset.topk, batchSize: preset.eval.batchSize, recordFile: file('quality-records.jsonl') },
   );
   const table = formatQualityTable(rows);
-  writeJsonAtomic(reportFile, { seed, preset: presetInput, backend: currentBackend()?.choice ?? null, queries: queries.length, temperature: 0.8, knowledge, sftData, rows, examples: shown });
+  writeJsonAtomic(reportFile, { seed, preset: typeof presetInput === 'string' ? presetInput : 'custom', config: preset, backend: currentBackend()?.choice ?? null, queries: queries.length, temperature: 0.8, knowledge, sftData, rows, examples: shown });
   writeFileAtomic(file('simulator.md'), `${table}\n`);
   return { ...build, quality: { rows, table } };
 }

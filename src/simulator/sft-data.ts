@@ -28,7 +28,7 @@ export interface SftExample {
   question: string;
   answer: string;
   quality: DocQuality;
-  docs: Array<{ title?: string; text: string }>;
+  docs: Array<{ id?: string; title?: string; text: string }>;
   /** Accepted answers of the query's own fact (what the quality report checks). */
   queryAnswers: string[];
   questionId: string;

@@ -32,7 +32,7 @@ test('collection keeps every (query, doc) pair; oracle labels are balanced into 
   const entityOf = new Map(pairs.map((p) => [`${p.questionId}:${p.query}`, p.intentEntityId]));
   for (const e of noisy) {
     const entity = entityOf.get(`${e.questionId}:${e.query}`)!;
-    for (const d of e.docs) assert.ok(!byId.get((d as { id: string }).id)!.entityIds.includes(entity), `noisy target mentions the query entity of ${e.query}`);
+    for (const d of e.docs) assert.ok(!byId.get(d.id!)!.entityIds.includes(entity), `noisy target mentions the query entity of ${e.query}`);
   }
   const trajectory = await trajectoryLabeller(pairs);
   assert.deepEqual(trajectory, pairs.map((p) => p.trajectoryCorrect));
