@@ -19,6 +19,8 @@ const CORPUS: Doc[] = [
 ];
 const QUERIES = ['capital river', 'London bridge', 'Paris cafe', 'highest mountain', 'the capital of England', 'zzz unknown'];
 const mkdtemp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'zs-bm25-'));
+/** wink-bm25-text-search keeps each query term's share of a score to 9 decimals. */
+const SCORE_TOLERANCE = 1e-8;
 
 test('BM25 scores and ranking equal an independent textbook BM25 (k1 0.9, b 0.4)', async () => {
   const tokenize = makeTermTokenizer();
@@ -29,7 +31,7 @@ test('BM25 scores and ranking equal an independent textbook BM25 (k1 0.9, b 0.4)
     const want = [...plain.scores(tokenize(q))].sort((x, y) => y[1] - x[1] || x[0] - y[0]);
     const got = results[qi];
     assert.deepEqual(got.map((d) => d.id), want.map(([i]) => CORPUS[i].id), `ranking for "${q}"`);
-    got.forEach((d, i) => assert.ok(Math.abs(d.score! - want[i][1]) < 1e-9, `score of ${d.id} for "${q}"`));
+    got.forEach((d, i) => assert.ok(Math.abs(d.score! - want[i][1]) < SCORE_TOLERANCE, `score of ${d.id} for "${q}"`));
   });
   assert.deepEqual(results[5], [], 'a query sharing no term with the corpus finds nothing');
   assert.equal((await engine.search(['capital river'], { topk: 2 }))[0].length, 2);
@@ -48,8 +50,12 @@ test('a titled document is indexed as "title\ntext", one field, like Pyserini co
     const want = plain.scores(tokenize(q));
     const [got] = await engine.search([q], { topk: 3 });
     assert.equal(got.length, want.size);
-    for (const d of got) assert.ok(Math.abs(d.score! - want.get(Number(d.id) - 1)!) < 1e-9, `score of ${d.id} for "${q}"`);
+    for (const d of got) assert.ok(Math.abs(d.score! - want.get(Number(d.id) - 1)!) < SCORE_TOLERANCE, `score of ${d.id} for "${q}"`);
   }
+  // "london" is in every document: Lucene's idf (wink's with k = 1) keeps it positive, not zero or negative.
+  const [everywhere] = await engine.search(['London'], { topk: 3 });
+  assert.equal(everywhere.length, 3);
+  for (const d of everywhere) assert.ok(d.score! > 0 && Math.abs(d.score! - plain.scores(['london']).get(Number(d.id) - 1)!) < SCORE_TOLERANCE);
 });
 
 test('k1 and b are options and change scores', async () => {
@@ -62,6 +68,7 @@ test('k1 and b are options and change scores', async () => {
   assert.equal(new Set(names).size, 3, 'options that change results change the name (it keys caches)');
   assert.throws(() => Bm25Engine.fromDocs(CORPUS, { b: 2 }), /0 ≤ b ≤ 1/);
   await assert.rejects(Bm25Engine.fromDocs(CORPUS).search(['x'], { topk: 0 }), /topk must be a positive integer/);
+  assert.throws(() => Bm25Engine.fromDocs(CORPUS.slice(0, 2)), /at least 3 documents .* got 2/);
 });
 
 test('tokenizer: unicode split, lowercase, accent folding, stopwords, S-stemmer', () => {
@@ -82,6 +89,15 @@ test('save/load round trip gives identical results; a stale or differently token
   assert.throws(() => Bm25Engine.load(dir, { expectCorpusHash: 'deadbeef' }), /stale index/);
   assert.throws(() => Bm25Engine.load(dir, { stem: 'none' }), /other tokenizer options/);
   assert.deepEqual(fs.readdirSync(dir), ['bm25-index.json'], 'no temp files left behind');
+  // wink fixes k1 and b when indexing, so other ones re-index the saved documents.
+  const other = { k1: 1.2, b: 0.75 };
+  assert.deepEqual(await Bm25Engine.load(dir, other).search(QUERIES, { topk: 4 }), await Bm25Engine.fromDocs(CORPUS, other).search(QUERIES, { topk: 4 }));
+  const file = path.join(dir, 'bm25-index.json');
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  fs.writeFileSync(file, JSON.stringify({ ...saved, index: [1, 2] }));
+  assert.throws(() => Bm25Engine.load(dir), /bm25-index\.json: malformed index/);
+  fs.writeFileSync(file, JSON.stringify({ ...saved, version: 1 }));
+  assert.throws(() => Bm25Engine.load(dir), /format version 1, expected 2; rebuild it/);
 });
 
 test('fromCorpusFile reuses a saved index and rebuilds it when the corpus changes', async () => {
@@ -98,6 +114,9 @@ test('fromCorpusFile reuses a saved index and rebuilds it when the corpus change
   const third = Bm25Engine.fromCorpusFile(file, { indexDir });
   assert.notEqual(third.corpusHash, first.corpusHash);
   assert.equal((await third.search(['mountain'], { topk: 1 }))[0][0].id, 'g', 'the rebuilt index has the new document');
+  const fourth = Bm25Engine.fromCorpusFile(file, { indexDir, k1: 1.2 });
+  assert.equal(JSON.parse(fs.readFileSync(path.join(indexDir, 'bm25-index.json'), 'utf8')).k1, 1.2, 'other k1: rebuilt and saved');
+  assert.deepEqual(await fourth.search(QUERIES, { topk: 3 }), await Bm25Engine.fromDocs(readCorpus(file), { k1: 1.2 }).search(QUERIES, { topk: 3 }));
 });
 
 test('readCorpus reads {id,title,text} and FlashRAG {id,contents}; bad rows name file, row and field', () => {

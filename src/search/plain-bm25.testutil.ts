@@ -1,6 +1,6 @@
 /**
- * Test-only: a textbook BM25 written from the formula, independent of inverted-index.ts, to check the
- * engine's scores and to be the "plain BM25" baseline in the recall test. Not exported.
+ * Test-only: a textbook BM25 written from the formula, independent of the engine (wink-bm25-text-search),
+ * to check the engine's scores and to be the "plain BM25" baseline in the recall test. Not exported.
  *
  *   score(q, d) = Σ_{t ∈ q} idf(t) · tf(t,d)·(k1+1) / (tf(t,d) + k1·(1 − b + b·|d|/avgdl))
  *   idf(t)      = ln(1 + (N − n_t + 0.5) / (n_t + 0.5))          (Lucene's, never negative)
