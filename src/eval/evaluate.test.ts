@@ -121,7 +121,7 @@ test('summarizeRecords: searches per question and total search calls', () => {
 test('baselines: direct ends with the no-search thought; RAG retrieves once per question with the question as query', async () => {
   assert.ok(directPrompt('where was alpha born').endsWith(`Question: where was alpha born?\n${DIRECT_THOUGHT}`));
   const calls: string[][] = [];
-  const bm25 = Bm25Engine.fromDocs([{ id: 'a', text: 'alpha was born in gamma city.' }, { id: 'b', text: 'beta was born in delta city.' }] as Doc[]);
+  const bm25 = Bm25Engine.fromDocs([{ id: 'a', text: 'alpha was born in gamma city.' }, { id: 'b', text: 'beta was born in delta city.' }, { id: 'c', text: 'gamma city lies by the sea.' }] as Doc[]);
   const engine: SearchEngine = { name: 'spy', search: async (q, o) => { calls.push(q); return bm25.search(q, o); } };
   const prompt = await ragPrompts(ROWS, engine, 1);
   assert.equal(calls.length, 1);
