@@ -60,7 +60,7 @@ export const SIMULATOR_PRESETS: Record<'tiny' | 'quick' | 'paper', SimulatorPres
     model: model(128, 4, 384),
     knowledge: { steps: 600, batchSize: 16, lr: 2e-3, warmup: 30, docsPerSequence: 3 },
     collect: { maxQuestions: 300, imperfectRate: 0.3 },
-    sft: { steps: 600, batchSize: 8, lr: 1e-3, warmup: 20, replay: 0.25 },
+    sft: { steps: 1000, batchSize: 8, lr: 1e-3, warmup: 20, replay: 0.25 },
     eval: { queries: 40, batchSize: 20, factProbes: 150 },
     topk: SIMULATOR_TOPK,
   },
