@@ -11,6 +11,8 @@ import '@tensorflow/tfjs-backend-cpu';
 // the @tensorflow/tfjs umbrella package would, at the cost of loading webgl/layers/converter too.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import * as fs from 'fs';
+import * as path from 'path';
 import { applyWasmPatches } from './wasm-patches';
 
 export type BackendChoice = 'node-gpu' | 'node' | 'native' | 'wasm' | 'cpu' | 'webgpu';
@@ -21,8 +23,8 @@ export const BACKEND_CHOICES: BackendChoice[] = ['node-gpu', 'node', 'native', '
  * `auto` is true when trying the automatic order, where webgpu takes no software adapter and waits less.
  */
 const loaders: Record<BackendChoice, (auto: boolean) => Promise<string>> = {
-  'node-gpu': async () => { require('@tensorflow/tfjs-node-gpu'); return 'tensorflow'; },
-  node: async () => { require('@tensorflow/tfjs-node'); return 'tensorflow'; },
+  'node-gpu': async () => loadTfjsNode('@tensorflow/tfjs-node-gpu'),
+  node: async () => loadTfjsNode('@tensorflow/tfjs-node'),
   native: async () => { const m = require('./native-backend'); return m.registerNativeBackend(); },
   wasm: async () => {
     require('@tensorflow/tfjs-backend-wasm');
@@ -35,6 +37,25 @@ const loaders: Record<BackendChoice, (auto: boolean) => Promise<string>> = {
     return auto ? m.registerWebGpuBackendIfHardware() : m.registerWebGpuBackend();
   },
 };
+
+/**
+ * tfjs-node(-gpu) downloads libtensorflow at install time; where that failed (no network, no CUDA 11.2)
+ * the package may be present without its binding. Check for the binding before loading the package, which
+ * would otherwise pull in the whole @tensorflow/tfjs umbrella only to fail.
+ */
+function loadTfjsNode(pkg: string): string {
+  let dir: string;
+  try {
+    dir = path.dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    throw new Error(`${pkg} is not installed`);
+  }
+  const lib = path.join(dir, 'lib');
+  const hasBinding = fs.existsSync(lib) && fs.readdirSync(lib).some((d) => fs.existsSync(path.join(lib, d, 'tfjs_binding.node')));
+  if (!hasBinding) throw new Error(`${pkg} has no libtensorflow binding (its install-time download failed or was skipped)`);
+  require(pkg);
+  return 'tensorflow';
+}
 
 let chosen: { choice: BackendChoice; name: string } | null = null;
 let pending: Promise<{ choice: BackendChoice; name: string }> | null = null;
