@@ -2,29 +2,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './backend';
+import { assertClose, onBoth as onCpuAnd } from './compare.testutil';
 
-/** Runs `f` on the cpu backend and on wasm, returning both results as plain arrays. */
-async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: number[][]; wasm: number[][] }> {
-  const run = async (name: string) => {
-    await tf.setBackend(name);
-    const out = tf.tidy(f);
-    const list = Array.isArray(out) ? out : [out];
-    const values = list.map((t) => Array.from(t.dataSync()));
-    tf.dispose(list);
-    return values;
-  };
-  return { cpu: await run('cpu'), wasm: await run('wasm') };
-}
+const onBoth = async (f: () => tf.Tensor | tf.Tensor[]) => {
+  const { cpu, other } = await onCpuAnd('wasm', f);
+  return { cpu, wasm: other };
+};
 
-function assertClose(a: number[][], b: number[][], tol = 1e-4) {
-  assert.equal(a.length, b.length);
-  for (let i = 0; i < a.length; i++) {
-    assert.equal(a[i].length, b[i].length);
-    for (let j = 0; j < a[i].length; j++) {
-      assert.ok(Math.abs(a[i][j] - b[i][j]) <= tol * (1 + Math.abs(a[i][j])), `output ${i}[${j}]: ${a[i][j]} vs ${b[i][j]}`);
-    }
-  }
-}
 
 test('patched wasm matmul agrees with cpu for transposes, batches and gradients', async () => {
   await initBackend({ backend: 'wasm', log: false });
@@ -46,7 +30,7 @@ test('patched wasm matmul agrees with cpu for transposes, batches and gradients'
   ];
   for (const c of cases) {
     const { cpu, wasm } = await onBoth(c);
-    assertClose(cpu, wasm);
+    assertClose(cpu, wasm, 1e-4, 'wasm');
   }
 });
 
@@ -58,7 +42,7 @@ test('wasm gather gradient (UnsortedSegmentSum) matches cpu, including repeated 
     const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, ids), tf.range(1, 19).reshape([6, 3]))));
     return g(table);
   });
-  assertClose(cpu, wasm);
+  assertClose(cpu, wasm, 1e-4, 'wasm');
   // Row 0 is gathered at positions 0, 4, 5: its gradient is the sum of those rows of the weights.
   assert.deepEqual(wasm[0].slice(0, 3), [1 + 13 + 16, 2 + 14 + 17, 3 + 15 + 18]);
   assert.deepEqual(wasm[0].slice(3, 6), [0, 0, 0]);

@@ -11,6 +11,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import './backend'; // registers gradients and chained ops
 import { AdapterInfo, describeAdapter, isSoftwareAdapter, registerWebGpuBackend, webGpuAdapter } from './webgpu-backend';
 import { createModel } from '../model';
+import { assertClose, onBoth as onCpuAnd } from './compare.testutil';
 
 let unavailable: string | null = null;
 
@@ -39,28 +40,10 @@ function skipIfUnavailable(t: { skip(msg: string): void }): boolean {
   return unavailable !== null;
 }
 
-/** Runs `f` on cpu and on webgpu, returning each output as a plain array. */
-async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: number[][]; gpu: number[][] }> {
-  const run = async (name: string) => {
-    await tf.setBackend(name);
-    const out = tf.tidy(f);
-    const list = Array.isArray(out) ? out : [out];
-    const values = list.map((t) => Array.from(t.dataSync()));
-    tf.dispose(list);
-    return values;
-  };
-  return { cpu: await run('cpu'), gpu: await run('webgpu') };
-}
-
-function assertClose(a: number[][], b: number[][], tol = 1e-4): void {
-  assert.equal(a.length, b.length);
-  for (let i = 0; i < a.length; i++) {
-    assert.equal(a[i].length, b[i].length, `output ${i} length`);
-    for (let j = 0; j < a[i].length; j++) {
-      assert.ok(Math.abs(a[i][j] - b[i][j]) <= tol * (1 + Math.abs(a[i][j])), `output ${i}[${j}]: cpu ${a[i][j]} vs webgpu ${b[i][j]}`);
-    }
-  }
-}
+const onBoth = async (f: () => tf.Tensor | tf.Tensor[]) => {
+  const { cpu, other } = await onCpuAnd('webgpu', f);
+  return { cpu, gpu: other };
+};
 
 test('software adapters are recognised by flag or driver name, hardware ones are not', () => {
   const info = (o: Partial<AdapterInfo>): AdapterInfo => ({ vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: false, ...o });
@@ -95,7 +78,7 @@ test('matmul agrees with cpu for transposes, batches, broadcast batches and grad
   ];
   for (const c of cases) {
     const { cpu, gpu } = await onBoth(c);
-    assertClose(cpu, gpu);
+    assertClose(cpu, gpu, 1e-4, 'webgpu');
   }
 });
 
@@ -109,7 +92,7 @@ test('softmax, log-softmax and their gradients agree with cpu, also for large lo
     const [gLog] = tf.grads((z: tf.Tensor) => tf.sum(tf.mul(tf.logSoftmax(z), w)))([x]);
     return [tf.softmax(x), tf.logSoftmax(x), gSoft, gLog];
   });
-  assertClose(cpu, gpu, 2e-4);
+  assertClose(cpu, gpu, 2e-4, 'webgpu');
   assert.ok(gpu.every((out) => out.every(Number.isFinite)), 'softmax of large logits must stay finite');
 });
 
@@ -122,7 +105,7 @@ test('gather and its gradient (unsorted segment sum) agree with cpu, including r
     const [g] = tf.grads((e: tf.Tensor) => tf.sum(tf.mul(tf.gather(e, ids), weights)))([table]);
     return [tf.gather(table, ids), g];
   });
-  assertClose(cpu, gpu);
+  assertClose(cpu, gpu, 1e-4, 'webgpu');
   // Row 0 is gathered at positions 0, 4 and 5: its gradient is the sum of those weight rows.
   const w = tf.tidy(() => tf.randomNormal([7, 16], 0, 1, 'float32', 32).arraySync() as number[][]);
   for (let j = 0; j < 16; j++) assert.ok(Math.abs(gpu[1][j] - (w[0][j] + w[4][j] + w[5][j])) < 1e-4);
@@ -134,7 +117,7 @@ test('segment sums agree with cpu and are deterministic (same bits every run), d
   const ids = Array.from({ length: 6000 }, (_, i) => (i * 7919) % 5 - (i % 97 === 0 ? 6 : 0));
   const f = () => tf.unsortedSegmentSum(tf.randomNormal([6000, 2, 3], 0, 1, 'float32', 41), tf.tensor1d(ids, 'int32'), 5);
   const { cpu, gpu } = await onBoth(f);
-  assertClose(cpu, gpu, 1e-3);
+  assertClose(cpu, gpu, 1e-3, 'webgpu');
   const again = await onBoth(f);
   assert.deepEqual(again.gpu, gpu, 'two runs on webgpu differ');
   await tf.setBackend('webgpu');
