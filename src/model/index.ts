@@ -13,3 +13,5 @@ export { trainLm, learningRate, sampleBatch } from './lm-trainer';
 export type { LmExample, LmSampler, LmTrainOptions, LmTrainResult, LossRecord, TrainableLm } from './lm-trainer';
 export { LoraTransformer, mergeLora, saveLoraAdapter, DEFAULT_LORA } from './lora';
 export type { LoraConfig } from './lora';
+export { AdamW } from './adamw';
+export type { AdamWOptions } from './adamw';

@@ -20,6 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, appendJsonl, progress, readJson, readJsonl, writeJsonAtomic, writeJsonl } from '../util';
+import { AdamW } from './adamw';
 import { SafetensorsFile, writeSafetensors } from './safetensors';
 
 /** One training sequence: token ids and, aligned with them, which tokens are targets. */
@@ -128,25 +129,15 @@ function checkExample(e: LmExample, where: string): void {
   if (e.ids.length < 2) throw new Error(`trainLm: ${where} has ${e.ids.length} tokens (need at least 2)`);
 }
 
-/** Adam moments for each trainable variable, in `trainableVariables()` order. */
-interface AdamState {
-  m: tf.Variable[];
-  v: tf.Variable[];
-}
-
-function saveState(dir: string, vars: tf.Variable[], adam: AdamState, meta: Record<string, unknown>): void {
-  const tensors = vars.flatMap((variable, i) => [
-    { name: `param.${i}`, shape: variable.shape, data: () => variable.dataSync() as Float32Array },
-    { name: `adam_m.${i}`, shape: variable.shape, data: () => adam.m[i].dataSync() as Float32Array },
-    { name: `adam_v.${i}`, shape: variable.shape, data: () => adam.v[i].dataSync() as Float32Array },
-  ]);
+function saveState(dir: string, vars: tf.Variable[], optimizer: AdamW, meta: Record<string, unknown>): void {
+  const params = vars.map((variable, i) => ({ name: `param.${i}`, shape: variable.shape, data: () => variable.dataSync() as Float32Array }));
   // Weights first, then the small JSON that names the step: a kill between the two leaves the previous
   // step's JSON, which is detected below by the step stored inside the safetensors metadata.
-  writeSafetensors(path.join(dir, STATE_FILE), tensors, { metadata: { step: String(meta.step) } });
+  writeSafetensors(path.join(dir, STATE_FILE), [...params, ...optimizer.stateEntries()], { metadata: { step: String(meta.step) } });
   writeJsonAtomic(path.join(dir, TRAINER_FILE), meta);
 }
 
-function loadState(dir: string, vars: tf.Variable[], adam: AdamState): number {
+function loadState(dir: string, vars: tf.Variable[], optimizer: AdamW): number {
   const meta = readJson<{ step?: number; numVariables?: number }>(path.join(dir, TRAINER_FILE));
   const file = new SafetensorsFile(path.join(dir, STATE_FILE));
   try {
@@ -156,20 +147,15 @@ function loadState(dir: string, vars: tf.Variable[], adam: AdamState): number {
     if (meta.numVariables !== vars.length) {
       throw new Error(`${dir}: checkpoint has ${meta.numVariables} trainable variables, the model has ${vars.length} (a different model?)`);
     }
-    const read = (name: string, target: tf.Variable) => {
-      const entry = file.tensors.get(name);
-      if (!entry || entry.shape.join(',') !== target.shape.join(',')) {
-        throw new Error(`${dir}/${STATE_FILE}: tensor ${name} has shape [${entry?.shape}], the model needs [${target.shape}]`);
-      }
-      const t = tf.tensor(file.readFloat32(name), target.shape);
-      target.assign(t);
-      t.dispose();
-    };
     vars.forEach((variable, i) => {
-      read(`param.${i}`, variable);
-      read(`adam_m.${i}`, adam.m[i]);
-      read(`adam_v.${i}`, adam.v[i]);
+      const name = `param.${i}`;
+      const entry = file.tensors.get(name);
+      if (!entry || entry.shape.join(',') !== variable.shape.join(',')) {
+        throw new Error(`${dir}/${STATE_FILE}: tensor ${name} has shape [${entry?.shape}], the model needs [${variable.shape}]`);
+      }
+      tf.tidy(() => variable.assign(tf.tensor(file.readFloat32(name), variable.shape)));
     });
+    optimizer.restore(file, meta.step!);
   } finally {
     file.close();
   }
@@ -185,18 +171,12 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
   const { beta1 = 0.9, beta2 = 0.95, eps = 1e-8, gradClip = 1, weightDecay = 0, logEvery = 25 } = opts;
   const vars = model.trainableVariables();
   if (vars.length === 0) throw new Error('trainLm: the model has no trainable variables');
-  const zeros = (v: tf.Variable) => {
-    const z = tf.zerosLike(v);
-    const moment = tf.variable(z, false);
-    z.dispose();
-    return moment;
-  };
-  const adam: AdamState = { m: vars.map(zeros), v: vars.map(zeros) };
+  const optimizer = new AdamW(vars, { beta1, beta2, eps, weightDecay });
   const started = Date.now();
   let step = 0;
   try {
     if (opts.checkpointDir && fs.existsSync(path.join(opts.checkpointDir, TRAINER_FILE))) {
-      step = loadState(opts.checkpointDir, vars, adam);
+      step = loadState(opts.checkpointDir, vars, optimizer);
     }
     if (opts.lossLog) {
       // Rows past the checkpoint came from a run that was killed later; they are recomputed identically.
@@ -211,14 +191,16 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
     bar.tick(step);
     const save = () => {
       if (!opts.checkpointDir) return;
-      saveState(opts.checkpointDir, vars, adam, { step, numVariables: vars.length, seed: opts.seed, steps: opts.steps, savedAt: new Date().toISOString() });
+      saveState(opts.checkpointDir, vars, optimizer, { step, numVariables: vars.length, seed: opts.seed, steps: opts.steps, savedAt: new Date().toISOString() });
     };
     while (step < opts.steps) {
       const batch = sampleBatch(sampler, opts.seed, step, opts.batchSize);
       batch.forEach((e, i) => checkExample(e, `step ${step} example ${i}`));
       const lr = learningRate(step, opts);
       const targets = batch.reduce((n, e) => n + e.lossMask.slice(1).reduce((a, b) => a + (b ? 1 : 0), 0), 0);
-      const { loss, gradNorm } = adamStep(model, vars, adam, batch, { lr, beta1, beta2, eps, gradClip, weightDecay, t: step + 1 });
+      // Bias correction follows the global step (skipped non-finite steps included), as before a resume.
+      optimizer.step = step;
+      const { loss, gradNorm } = adamStep(model, vars, optimizer, batch, lr, gradClip);
       const ok = Number.isFinite(loss) && Number.isFinite(gradNorm);
       const record: LossRecord = { step, loss, lr, gradNorm, targets, ...(!ok && { skipped: true }) };
       if (!ok) {
@@ -243,23 +225,12 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
     bar.done();
     return { losses, resumedFrom, step, skippedSteps, seconds: (Date.now() - started) / 1000 };
   } finally {
-    for (const t of [...adam.m, ...adam.v]) t.dispose();
+    optimizer.dispose();
   }
 }
 
-interface StepSettings {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  gradClip: number;
-  weightDecay: number;
-  /** 1-based Adam step (bias correction). */
-  t: number;
-}
-
 /** Forward, backward, clip, AdamW update. Returns the loss and the gradient norm before clipping. */
-function adamStep(model: TrainableLm, vars: tf.Variable[], adam: AdamState, batch: LmExample[], s: StepSettings): { loss: number; gradNorm: number } {
+function adamStep(model: TrainableLm, vars: tf.Variable[], optimizer: AdamW, batch: LmExample[], lr: number, gradClip: number): { loss: number; gradNorm: number } {
   const ids = batch.map((e) => e.ids);
   const masks = batch.map((e) => e.lossMask);
   const { value, grads } = tf.variableGrads(() => model.lossOnTargets(ids, masks), vars);
@@ -268,21 +239,10 @@ function adamStep(model: TrainableLm, vars: tf.Variable[], adam: AdamState, batc
     const loss = value.dataSync()[0];
     const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm };
-    const clipScale = s.gradClip > 0 && gradNorm > s.gradClip ? s.gradClip / (gradNorm + 1e-6) : 1;
-    const correction1 = 1 - s.beta1 ** s.t;
-    const correction2 = 1 - s.beta2 ** s.t;
-    tf.tidy(() => {
-      vars.forEach((variable, i) => {
-        const g = clipScale === 1 ? gradList[i] : tf.mul(gradList[i], clipScale);
-        const m = tf.add(tf.mul(adam.m[i], s.beta1), tf.mul(g, 1 - s.beta1));
-        const v = tf.add(tf.mul(adam.v[i], s.beta2), tf.mul(tf.square(g), 1 - s.beta2));
-        adam.m[i].assign(m);
-        adam.v[i].assign(v);
-        let update = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), s.eps));
-        if (s.weightDecay > 0 && variable.rank >= 2) update = tf.add(update, tf.mul(variable, s.weightDecay));
-        variable.assign(tf.sub(variable, tf.mul(update, s.lr)));
-      });
-    });
+    const clipScale = gradClip > 0 && gradNorm > gradClip ? gradClip / (gradNorm + 1e-6) : 1;
+    const clipped = clipScale === 1 ? gradList : gradList.map((g) => tf.mul(g, clipScale));
+    optimizer.apply(clipped, lr);
+    if (clipped !== gradList) tf.dispose(clipped);
     return { loss, gradNorm };
   } finally {
     value.dispose();

@@ -12,8 +12,6 @@ export {
 export type { LossAggregation, KlKind, PolicyLossInput, CombineLossInput } from './losses';
 export { trainPolicy, DEFAULT_TRAINER_CONFIG, noiseSchedule, stepQuestionIndices, targetLossMask, assertFinite } from './trainer';
 export type { TrainerConfig, StepMetrics, TrainPolicyArgs, NoiseSpec } from './trainer';
-export { AdamW } from './adam';
-export type { AdamWOptions } from './adam';
 export { Critic } from './critic';
 export { RL_PRESETS, rlConfig, worldEngine, trainQuestions, copyModel, trainPolicyStage, evaluateEm } from './pipeline';
 export type { PolicyStage, EmReport } from './pipeline';

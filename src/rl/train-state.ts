@@ -14,7 +14,7 @@ import { readJson, writeJsonAtomic } from '../util';
 import { saveCheckpoint, loadCheckpoint } from '../model/checkpoint';
 import { SafetensorsFile, writeSafetensors } from '../model/safetensors';
 import type { Transformer } from '../model/transformer';
-import type { AdamW } from './adam';
+import type { AdamW } from '../model/adamw';
 
 export interface TrainState {
   step: number;
@@ -32,29 +32,6 @@ export function assignWeights(target: Transformer, source: Transformer, what: st
   source.dispose();
 }
 
-function saveOptimizer(opt: AdamW, file: string): void {
-  const entries = (['m', 'v'] as const).flatMap((k) => opt[k].map((t, i) => ({
-    name: `${k}.${i}`, shape: t.shape, data: () => t.dataSync() as Float32Array,
-  })));
-  writeSafetensors(file, entries, { metadata: { step: String(opt.step) } });
-}
-
-function loadOptimizer(opt: AdamW, file: string): void {
-  const f = new SafetensorsFile(file);
-  try {
-    for (const k of ['m', 'v'] as const) {
-      opt[k].forEach((t, i) => {
-        const entry = f.tensors.get(`${k}.${i}`);
-        if (!entry || entry.shape.join() !== t.shape.join()) throw new Error(`${file}: ${k}.${i} missing or of shape [${entry?.shape}], expected [${t.shape}]`);
-        tf.tidy(() => t.assign(tf.tensor(f.readFloat32(`${k}.${i}`), t.shape)));
-      });
-    }
-    opt.step = Number(f.metadata.step);
-  } finally {
-    f.close();
-  }
-}
-
 export interface Checkpointable {
   policy: Transformer;
   optimizer: AdamW;
@@ -66,13 +43,13 @@ export async function saveTrainState(dir: string, parts: Checkpointable, state: 
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   saveCheckpoint(parts.policy, path.join(tmp, 'policy'));
-  saveOptimizer(parts.optimizer, path.join(tmp, 'optimizer.safetensors'));
+  parts.optimizer.save(path.join(tmp, 'optimizer.safetensors'));
   if (parts.critic) {
     saveCheckpoint(parts.critic.model, path.join(tmp, 'critic'));
     writeSafetensors(path.join(tmp, 'critic-head.safetensors'), parts.critic.extra.map((v, i) => ({
       name: String(i), shape: v.shape, data: () => v.dataSync() as Float32Array,
     })));
-    saveOptimizer(parts.critic.optimizer, path.join(tmp, 'critic-optimizer.safetensors'));
+    parts.critic.optimizer.save(path.join(tmp, 'critic-optimizer.safetensors'));
   }
   writeJsonAtomic(path.join(tmp, 'state.json'), state);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -89,7 +66,7 @@ export async function loadTrainState(dir: string, parts: Checkpointable): Promis
   const state = readTrainState(dir);
   if (!state) throw new Error(`${dir}: no state.json (not a complete trainer checkpoint)`);
   assignWeights(parts.policy, loadCheckpoint(path.join(dir, 'policy')), `${dir}/policy`);
-  loadOptimizer(parts.optimizer, path.join(dir, 'optimizer.safetensors'));
+  parts.optimizer.load(path.join(dir, 'optimizer.safetensors'));
   if (parts.critic) {
     assignWeights(parts.critic.model, loadCheckpoint(path.join(dir, 'critic')), `${dir}/critic`);
     const f = new SafetensorsFile(path.join(dir, 'critic-head.safetensors'));
@@ -98,7 +75,7 @@ export async function loadTrainState(dir: string, parts: Checkpointable): Promis
     } finally {
       f.close();
     }
-    loadOptimizer(parts.critic.optimizer, path.join(dir, 'critic-optimizer.safetensors'));
+    parts.critic.optimizer.load(path.join(dir, 'critic-optimizer.safetensors'));
   }
   return state;
 }

@@ -6,7 +6,7 @@
  *   3. reward every trajectory (F1 of its final answer by default);
  *   4. old log-probs (and reference log-probs / critic values when needed) in a no-grad pass;
  *   5. advantages over the loss mask; `epochs` passes over shuffled mini-batches, each one Adam update on
- *      the clipped policy loss ± KL − entropy (AdamW, ./adam), gradients clipped to a global norm, linear warm-up.
+ *      the clipped policy loss ± KL − entropy (AdamW, ../model/adamw), gradients clipped to a global norm, linear warm-up.
  *
  * Loss mask: 1 on tokens the policy wrote. `maskDocuments: false` is the paper's Table 7 ablation: every
  * response token (documents and the invalid-action message too) gets the policy-gradient loss.
@@ -35,7 +35,7 @@ import { RewardFunction, rewardByName } from './rewards';
 import { NoiseSchedule, constantSchedule, exponentialSchedule } from './curriculum';
 import { Critic } from './critic';
 import { loadTrainState, readTrainState, saveTrainState } from './train-state';
-import { AdamW } from './adam';
+import { AdamW } from '../model/adamw';
 import { OBS_TOKENS } from '../agent/policy-base';
 
 /** Curriculum of the simulator's noise: the paper's schedule, a constant p, or none (real engine / no noise). */

@@ -12,7 +12,6 @@ import { Rng } from '../util';
 import { ADDON_PATH } from './native-addon';
 import { registerNativeBackend } from './native-backend';
 import { maskedAttention, rmsNorm, rotaryEmbedding, softmaxCrossEntropy, swiglu } from './ops';
-import { adam } from './adam';
 
 const built = fs.existsSync(ADDON_PATH);
 const skip = built ? false : 'native addon not built (node scripts/build-native.js)';
@@ -182,24 +181,6 @@ test('fused ops equal their composed twins (values and gradients)', { skip }, as
     (q, k, v) => maskedAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, padded(2, 40)));
   await tf.setBackend('native');
   assert.throws(() => tf.tidy(() => softmaxCrossEntropy(tf.ones([2, 3]), tf.tensor1d([0, 3], 'int32'))), /label 3 at row 1/);
-});
-
-test('fused Adam follows tf.train.adam step for step', { skip }, async () => {
-  const trainOn = async (backend: string, make: () => tf.Optimizer) => {
-    await tf.setBackend(backend);
-    const rng = new Rng(5);
-    const w = tf.variable(tf.tensor(Float32Array.from({ length: 12 }, () => rng.normal()), [3, 4]));
-    const x = tf.tensor(Float32Array.from({ length: 6 }, () => rng.normal()), [2, 3]);
-    const opt = make();
-    for (let i = 0; i < 5; i++) tf.dispose(opt.minimize(() => tf.sum(tf.square(tf.matMul(x, w))) as tf.Scalar, true) ?? []);
-    const values = Array.from(w.dataSync());
-    tf.dispose([w, x]);
-    opt.dispose();
-    return [{ shape: [12], values }];
-  };
-  const ref = await trainOn('cpu', () => tf.train.adam(0.05));
-  const fused = await trainOn('native', () => adam(0.05));
-  assertClose(fused, ref, 'adam after 5 steps', 1e-5);
 });
 
 test('pooled buffers never leak through dataSync or views after dispose', { skip }, async () => {

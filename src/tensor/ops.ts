@@ -4,7 +4,9 @@
  * compute the same function within float32 rounding (checked in native-backend.test.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { NATIVE_BACKEND } from './native-backend';
+import { loadNativeAddon } from './native-addon';
+import { NATIVE_BACKEND, floatValues, valuesOf } from './native-backend';
+import type { NativeBackendCPU } from './native-memory';
 
 const onNative = () => tf.getBackend() === NATIVE_BACKEND;
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) =>
@@ -122,4 +124,42 @@ export function maskedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, 
   const result = f(q, k, v) as tf.Tensor4D;
   mask3.dispose();
   return result;
+}
+
+export interface AdamStepSettings {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ. */
+  c1: number;
+  c2: number;
+  /** Decoupled weight decay as a factor on p before the step (1 = none). */
+  decay: number;
+}
+
+/**
+ * One Adam step on `p`, `m`, `v` in place in a single fused C++ pass, when the 'native' backend is
+ * active; returns false elsewhere (the caller then composes tfjs ops: same maths).
+ */
+export function fusedAdamUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, s: AdamStepSettings): boolean {
+  if (!onNative()) return false;
+  if (p.dtype !== 'float32' || g.dtype !== 'float32') throw new Error(`fusedAdamUpdate: ${p.name} must be float32`);
+  const backend = tf.backend() as unknown as NativeBackendCPU;
+  if (s.decay !== 1) tf.tidy(() => p.assign(tf.mul(p, s.decay)));
+  loadNativeAddon().adam(ownedValues(backend, p), ownedValues(backend, m), ownedValues(backend, v), floatValues(backend, g),
+    s.lr, s.beta1, s.beta2, s.eps, s.c1, s.c2);
+  return true;
+}
+
+/**
+ * The variable's values, safe to update in place: a pooled buffer that no other tensor shares.
+ * The first time, a variable built from a caller's array (or sharing data with a tensor) gets a
+ * private copy, so in-place updates never reach memory someone else can see.
+ */
+function ownedValues(backend: NativeBackendCPU, variable: tf.Variable): Float32Array {
+  const values = valuesOf(backend, variable);
+  if (backend.isPooled(values) && backend.refCount(variable.dataId) === 1) return values as Float32Array;
+  tf.tidy(() => variable.assign(tf.add(variable, tf.scalar(0))));
+  return valuesOf(backend, variable) as Float32Array;
 }
