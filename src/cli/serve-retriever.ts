@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { Bm25Engine, serveRetriever } from '../search';
+import { parseNumber } from './options';
 
 interface ServeOptions {
   corpus: string;
@@ -16,12 +17,6 @@ interface ServeOptions {
   indexDir?: string;
   maxBatch: string;
   maxBodyBytes: string;
-}
-
-function positiveInt(flag: string, value: string, allowZero = false): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${flag}: expected a ${allowZero ? 'non-negative' : 'positive'} integer, got "${value}"`);
-  return n;
 }
 
 export function register(program: Command): void {
@@ -41,10 +36,10 @@ export function register(program: Command): void {
       const engine = Bm25Engine.fromCorpusFile(opts.corpus, { indexDir: opts.indexDir });
       const server = await serveRetriever(engine, {
         host: opts.host,
-        port: positiveInt('--port', opts.port, true),
+        port: parseNumber('--port', opts.port, { integer: true, min: 0 }),
         apiKey,
-        maxBatch: positiveInt('--max-batch', opts.maxBatch),
-        maxBodyBytes: positiveInt('--max-body-bytes', opts.maxBodyBytes),
+        maxBatch: parseNumber('--max-batch', opts.maxBatch, { integer: true, min: 1 }),
+        maxBodyBytes: parseNumber('--max-body-bytes', opts.maxBodyBytes, { integer: true, min: 1 }),
       });
       const loopback = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
       if (!loopback && !apiKey) process.stderr.write(`warning: serving on ${opts.host} without an API key: anyone who can reach it can query it\n`);

@@ -10,12 +10,7 @@ import { LocalGenerator } from '../search/simulated';
 import { serveSimulator } from '../simulator';
 import { initBackend } from '../tensor';
 import { loadTokenizer } from '../text';
-
-function positiveInt(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag}: expected a non-negative integer, got "${text}"`);
-  return n;
-}
+import { parseNumber } from './options';
 
 export function register(program: Command): void {
   program
@@ -32,12 +27,12 @@ export function register(program: Command): void {
       await initBackend();
       const model = loadHfModel(opts.model);
       const tokenizer = loadTokenizer(opts.model);
-      const server = await serveSimulator(new LocalGenerator(model, tokenizer, { batchSize: positiveInt('--max-batch', opts.maxBatch) }), {
+      const server = await serveSimulator(new LocalGenerator(model, tokenizer, { batchSize: parseNumber('--max-batch', opts.maxBatch, { integer: true, min: 1 }) }), {
         host: opts.host,
-        port: positiveInt('--port', opts.port),
+        port: parseNumber('--port', opts.port, { integer: true, min: 0 }),
         apiKey: opts.apiKey ?? process.env.ZS_SIMULATOR_API_KEY,
-        maxTokens: positiveInt('--max-tokens', opts.maxTokens),
-        maxBatch: positiveInt('--max-batch', opts.maxBatch),
+        maxTokens: parseNumber('--max-tokens', opts.maxTokens, { integer: true, min: 1 }),
+        maxBatch: parseNumber('--max-batch', opts.maxBatch, { integer: true, min: 1 }),
         modelName: opts.name,
       });
       process.stderr.write(`serving ${opts.model} at ${server.url}/v1/chat/completions (Ctrl-C to stop)\n`);

@@ -12,6 +12,7 @@ import { readJsonl } from '../util';
 import { initBackend } from '../tensor';
 import { generateWorld, loadWorld } from '../world';
 import type { PresetName } from '../world';
+import { parseNumber } from './options';
 
 interface Options {
   preset: string;
@@ -74,18 +75,13 @@ export function register(program: Command): void {
     .option('--lr <x>', 'peak learning rate (paper: 1e-6 full fine-tuning; LoRA usually needs ~1e-4)', '1e-4')
     .option('--seed <n>', 'seed', '1')
     .action(async (o: { model: string; examples: string; out: string; loraRank: string; loraAlpha: string; loraTargets: string; steps: string; batchSize: string; lr: string; seed: string }) => {
-      const num = (flag: string, text: string, integer: boolean) => {
-        const n = Number(text);
-        if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag}: expected a non-negative ${integer ? 'integer' : 'number'}, got "${text}"`);
-        return n;
-      };
       await initBackend();
       const { result, dir } = await finetuneSimulator({
         modelDir: o.model,
         examples: readJsonl<SftExample>(o.examples),
         outDir: o.out,
-        lora: { rank: num('--lora-rank', o.loraRank, true), alpha: num('--lora-alpha', o.loraAlpha, false), targetModules: o.loraTargets.split(',').map((t) => t.trim()).filter(Boolean) },
-        train: { steps: num('--steps', o.steps, true), batchSize: num('--batch-size', o.batchSize, true), lr: num('--lr', o.lr, false), warmup: 10, seed: num('--seed', o.seed, true) },
+        lora: { rank: parseNumber('--lora-rank', o.loraRank, { integer: true, min: 0 }), alpha: parseNumber('--lora-alpha', o.loraAlpha, { min: 0 }), targetModules: o.loraTargets.split(',').map((t) => t.trim()).filter(Boolean) },
+        train: { steps: parseNumber('--steps', o.steps, { integer: true, min: 0 }), batchSize: parseNumber('--batch-size', o.batchSize, { integer: true, min: 0 }), lr: parseNumber('--lr', o.lr, { min: 0 }), warmup: 10, seed: parseNumber('--seed', o.seed, { integer: true, min: 0 }) },
       });
       process.stdout.write(JSON.stringify({ merged: dir, steps: result.step, finalLoss: result.losses.at(-1)?.loss ?? null }) + '\n');
     });

@@ -24,12 +24,7 @@ import type { SearchEngine } from '../search/types';
 import { ADVANTAGE_ESTIMATORS, AdvantageEstimator } from '../rl/advantages';
 import { evaluateEm, rlConfig, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
 import type { NoiseSpec, TrainerConfig } from '../rl/trainer';
-
-function num(flag: string, text: string, integer = false): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new Error(`${flag}: expected ${integer ? 'an integer' : 'a number'}, got "${text}"`);
-  return n;
-}
+import { parseNumber } from './options';
 
 interface TrainOpts {
   preset: string; seed: string; worldSeed: string; engine: string; out: string; baseDir?: string; simulatorDir?: string;
@@ -38,9 +33,9 @@ interface TrainOpts {
 
 function noiseSpec(o: TrainOpts): NoiseSpec {
   if (o.curriculum && o.noise) throw new Error('--curriculum and --noise: give one of them');
-  if (o.noise) return { constant: num('--noise', o.noise) };
+  if (o.noise) return { constant: parseNumber('--noise', o.noise) };
   if (o.curriculum) {
-    const [start, end] = o.curriculum.split(',').map((s) => num('--curriculum', s));
+    const [start, end] = o.curriculum.split(',').map((s) => parseNumber('--curriculum', s));
     if (end === undefined) throw new Error(`--curriculum: expected "start,end", got "${o.curriculum}"`);
     return { start, end };
   }
@@ -74,8 +69,8 @@ export function register(program: Command): void {
       }
       await initBackend();
       const preset = o.preset as PresetName;
-      const seed = num('--seed', o.seed, true);
-      const world = generateWorld(preset, num('--world-seed', o.worldSeed, true));
+      const seed = parseNumber('--seed', o.seed, { integer: true });
+      const world = generateWorld(preset, parseNumber('--world-seed', o.worldSeed, { integer: true }));
       const base = await buildPolicyBase(world, { preset, seed, outDir: o.baseDir ?? path.join(o.out, 'policy-base') });
       const bm25 = worldEngine(world);
       let engine: SearchEngine | null = o.engine === 'none' ? null : bm25;
@@ -85,9 +80,9 @@ export function register(program: Command): void {
       }
       const overrides: Partial<TrainerConfig> = { seed, noise: noiseSpec(o), maskDocuments: o.mask };
       if (o.estimator) overrides.estimator = o.estimator as AdvantageEstimator;
-      if (o.steps) overrides.steps = num('--steps', o.steps, true);
-      if (o.lr) overrides.lr = num('--lr', o.lr);
-      if (o.klCoef) overrides.klCoef = num('--kl-coef', o.klCoef);
+      if (o.steps) overrides.steps = parseNumber('--steps', o.steps, { integer: true });
+      if (o.lr) overrides.lr = parseNumber('--lr', o.lr);
+      if (o.klCoef) overrides.klCoef = parseNumber('--kl-coef', o.klCoef);
       const config = rlConfig(preset, overrides);
       const stage = await trainPolicyStage({ base: base.model, tokenizer: base.tokenizer, questions: trainQuestions(world), engine, config, outDir: path.join(o.out, 'rl') });
       const last = stage.metrics[stage.metrics.length - 1];

@@ -10,12 +10,7 @@ import { exportWorld, formatWorldStats, generateSecondWorld, generateWorld, worl
 import type { PresetName, World } from '../world';
 import { writeJsonAtomic } from '../util';
 import * as path from 'path';
-
-function parseInteger(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n)) throw new Error(`${flag}: expected an integer, got "${text}"`);
-  return n;
-}
+import { parseNumber } from './options';
 
 async function statsWithRecall(world: World, topk: number | undefined) {
   if (topk === undefined) return worldStats(world);
@@ -34,8 +29,8 @@ export function register(program: Command): void {
     .option('--no-recall', 'skip the BM25 answer-recall figures')
     .option('--second-out <dir>', 'also write the policy-pretraining world (seed + 1, no fact in common)')
     .action(async (opts: { preset: string; seed: string; out: string; topk: string; recall: boolean; secondOut?: string }) => {
-      const seed = parseInteger('--seed', opts.seed);
-      const topk = opts.recall ? parseInteger('--topk', opts.topk) : undefined;
+      const seed = parseNumber('--seed', opts.seed, { integer: true });
+      const topk = opts.recall ? parseNumber('--topk', opts.topk, { integer: true }) : undefined;
       const world = generateWorld(opts.preset as PresetName, seed);
       exportWorld(world, opts.out);
       const stats = await statsWithRecall(world, topk);
