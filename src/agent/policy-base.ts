@@ -64,7 +64,16 @@ export const OBS_TOKENS = 150;
 
 const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSize: 384, maxPositions: 1024, tieEmbeddings: true };
 
-/** Per world preset; `quick` follows the prototype (0.9M params, ~900 steps × 32, 30/30/40 mix). */
+/**
+ * Per world preset. `quick` is *not* the prototype's 0.9M-param / 900 × 32 recipe: on tfjs (native, one core)
+ * that costs ~3–10 s a step, hours in all. Measured on the tiny world (seed 1, greedy, BM25, 66 test questions):
+ * d128 × 4 layers, 300 × 16, 30/30/40 mix → EM 0.00 in 430 s (it had not learnt to copy yet: EM 0.02 on its own
+ * training questions); d64 × 2 layers, 800 × 16, 15/15/70 mix, 10% documents → EM 0.07 in 330 s; d128 × 2
+ * layers, same data, 600 × 16 → EM 0.07 in 640 s. Copying an answer out of the documents is what takes steps,
+ * so the budget goes to a small model, many steps, and mostly `correct` scripts (still 30% direct or flawed).
+ * That `quick` recipe on the quick world (seed 1, 520 test questions): EM 0.041 in 310 s, 1–3 searches per
+ * question; 50 RL steps with BM25 (16 × 4, lr 1e-4) → 0.064. Still far below the prototype's 0.18: more steps.
+ */
 export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
   tiny: {
     model: { hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 1024, tieEmbeddings: true },
@@ -72,8 +81,9 @@ export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
     mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
   quick: {
-    model: MODEL_SMALL, steps: 900, batchSize: 32, lr: 2e-3, warmup: 50, pretrainWorlds: 3, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
+    model: { hiddenSize: 64, numLayers: 2, numHeads: 2, intermediateSize: 256, maxPositions: 1024, tieEmbeddings: true },
+    steps: 800, batchSize: 16, lr: 3e-3, warmup: 30, pretrainWorlds: 3, documentFraction: 0.1,
+    mix: { direct: 0.15, flawed: 0.15, correct: 0.7 }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
   paper: {
     model: { ...MODEL_SMALL, hiddenSize: 192, numLayers: 6, numHeads: 6, intermediateSize: 576 },
