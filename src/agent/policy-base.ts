@@ -72,8 +72,9 @@ const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSi
  * layers, same data, 600 × 16 → EM 0.07 in 640 s. Copying an answer out of the documents is what takes steps,
  * so the budget goes to a small model, many steps, and mostly `correct` scripts (still 30% direct or flawed).
  * On the quick world (seed 1, 520 test questions, load ~3 on 2 cores) this recipe at 800 steps: EM 0.041 in 310 s
- * (answers of the right type, not copied; 50 RL steps with BM25 → 0.064); at 1600 steps: EM 0.28 in 470 s, the
- * answer in the observation for 81% of questions, 1 search per one-hop and 2–3 per multi-hop question.
+ * (answers of the right type, not copied; 50 RL steps with BM25 → 0.064); at 1600 steps: EM 0.28 in 470 s (seed 2:
+ * 0.21 in 510 s), the answer in the observation for 81% (77%) of questions, 1 search per one-hop and 2–3 per
+ * multi-hop question; RL with BM25 from it (seed 1, 16 × 4): 50 steps lr 1e-4 → 0.30, 80 steps lr 3e-4 → 0.31.
  * Copying appears late (the loss keeps falling after step 700), so `quick` takes the 1600 steps.
  */
 export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
