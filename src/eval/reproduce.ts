@@ -22,7 +22,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
 import type { Transformer } from '../model/transformer';
-import type { Tokenizer } from '../text/tokenizer';
 import type { SearchEngine } from '../search/types';
 import { LocalGenerator, SimulatedSearchEngine } from '../search/simulated';
 import { readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from '../util';
@@ -31,13 +30,16 @@ import { writeTable } from '../report/paperTables';
 import { exportWorld, generateWorld, loadWorld, World, WORLD_PRESETS } from '../world';
 import type { PresetName } from '../world/config';
 import { buildPolicyBase } from '../agent/policy-base';
+import type { PolicyBase } from '../agent/policy-base';
 import { buildSimulator, SIMULATOR_PRESETS } from '../simulator/pipeline';
-import type { SimulatorPreset } from '../simulator/pipeline';
+import type { SimulatorBuild, SimulatorPreset } from '../simulator/pipeline';
 import { rlConfig, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
+import type { PolicyStage } from '../rl/pipeline';
 import type { StepMetrics, TrainerConfig } from '../rl/trainer';
 import { evaluatePolicy, EvalReport, EvalRow } from './evaluate';
 import { directPrompt, ragPrompts } from './baselines';
 import { BaselineName, REPRODUCE_PRESETS, ReproducePreset, RunSpec, TrainEngine } from './presets';
+import type { WorkerArgs } from './stage-worker';
 import { buildTables, ReproduceTables, SeedResult } from './tables';
 import { writeFigures } from './figures';
 import { writeSummary } from './summary';
@@ -51,7 +53,7 @@ export interface ReproduceOptions {
   /** Export PNGs through Chromium (default true; HTML is always written). */
   png?: boolean;
   quiet?: boolean;
-  /** Train the simulator in a child process beside the policy base (default true; 2 cores → ~2× on that stage). */
+  /** Train the simulator beside the policy base, and RL runs two at a time, in child processes (default true; 2 cores). */
   parallel?: boolean;
 }
 
@@ -96,22 +98,29 @@ function recordTiming(dir: string, name: string, seconds: number): void {
 const exists = (...parts: string[]) => () => fs.existsSync(path.join(...parts));
 
 /**
- * buildSimulator on the world folder, in a child process (./simulator-worker.ts) (its progress goes to our
- * stderr). Resolves with its wall seconds when it exits successfully.
+ * Run ./stage-worker.ts in a child process with `args` (its progress goes to our stderr). Resolves with its
+ * wall seconds when it exits successfully.
  */
-function simulatorProcess(worldDir: string, preset: SimulatorPreset, seed: number, outDir: string, skipQuality: boolean): Promise<number> {
+function workerProcess(args: WorkerArgs, what: string): Promise<number> {
   const t0 = Date.now();
-  const worker = path.join(__dirname, 'simulator-worker.ts');
-  const args = ['--import', 'tsx', worker, JSON.stringify({ worldDir, preset, seed, outDir, skipQuality })];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
+  const worker = path.join(__dirname, 'stage-worker.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
   // Do not leave the child training if this process stops first.
   const stop = () => child.kill();
   process.once('exit', stop);
   return new Promise((resolve, reject) => {
     child.on('exit', () => process.removeListener('exit', stop));
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolve((Date.now() - t0) / 1000) : reject(new Error(`simulator process for ${outDir} exited with ${signal ?? code}`))));
+    child.on('exit', (code, signal) => (code === 0 ? resolve((Date.now() - t0) / 1000) : reject(new Error(`${what}: child process exited with ${signal ?? code}`))));
   });
+}
+
+/** Run `jobs` with at most `width` of them at a time. */
+async function pool(jobs: Array<() => Promise<void>>, width: number): Promise<void> {
+  const queue = [...jobs];
+  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) await job();
+  }));
 }
 
 /** Half the width of the preset's simulator (Table 4's second simulator size). */
@@ -120,8 +129,22 @@ function smallSimulator(p: SimulatorPreset): SimulatorPreset {
   return { ...p, model: { ...p.model, hiddenSize: hidden, intermediateSize: Math.round((p.model.intermediateSize ?? 4 * hidden) / 2) } };
 }
 
-/** Everything of one seed; returns what the tables need. */
-export async function reproduceSeed(presetName: PresetName, seed: number, dir: string, preset: ReproducePreset, opts: { quiet?: boolean; parallel?: boolean } = {}): Promise<SeedResult> {
+/** What every RL run of a seed starts from. */
+interface SeedStages {
+  world: World;
+  bm25: SearchEngine;
+  base: PolicyBase;
+  sim: SimulatorBuild;
+  small: SimulatorBuild | null;
+  simPreset: SimulatorPreset;
+}
+
+/**
+ * World → simulator ∥ policy base → small simulator (when a run needs it), each cached in `dir`. With
+ * `parallel`, the simulator trains in a child process while this one builds the policy base; afterwards
+ * buildSimulator only loads its stages.
+ */
+async function seedStages(presetName: PresetName, seed: number, dir: string, preset: ReproducePreset, opts: { quiet?: boolean; parallel?: boolean }): Promise<SeedStages> {
   const { quiet, parallel = true } = opts;
   fs.mkdirSync(dir, { recursive: true });
   const worldDir = path.join(dir, 'world');
@@ -131,49 +154,79 @@ export async function reproduceSeed(presetName: PresetName, seed: number, dir: s
     exportWorld(w, worldDir);
     return w;
   }, quiet);
-  const bm25 = worldEngine(world);
-
-  // The simulator and the policy base are independent: on 2 cores the simulator trains in a child
-  // process while this one builds the policy base; afterwards buildSimulator only loads its stages.
   const simDir = path.join(dir, 'simulator');
   const simDone = exists(simDir, preset.simulatorQuality ? 'simulator.json' : 'sft', 'config.json');
   const simPreset: SimulatorPreset = { ...SIMULATOR_PRESETS[presetName], ...preset.simulator };
-  const simChild = !simDone() && parallel ? simulatorProcess(worldDir, simPreset, seed, simDir, !preset.simulatorQuality) : null;
+  const skipQuality = !preset.simulatorQuality;
+  const simChild = !simDone() && parallel ? workerProcess({ kind: 'simulator', worldDir, preset: simPreset, seed, outDir: simDir, skipQuality }, `simulator of ${dir}`) : null;
   const baseDir = path.join(dir, 'policy-base');
   const base = await stage(dir, 'policy-base', exists(baseDir, 'policy-base.json'),
     () => buildPolicyBase(world, { preset: presetName, seed, outDir: baseDir, config: preset.policyBase }), quiet);
   const sim = await stage(dir, simChild ? 'simulator (after the policy base)' : 'simulator', simDone, async () => {
     if (simChild) recordTiming(dir, 'simulator (child process)', await simChild);
-    return buildSimulator(world, simPreset, { seed, outDir: simDir, skipQuality: !preset.simulatorQuality });
+    return buildSimulator(world, simPreset, { seed, outDir: simDir, skipQuality });
   }, quiet);
-  const needsSmall = preset.runs.some((r) => r.engine === 'simulator-sft-small');
   const smallDir = path.join(dir, 'simulator-small');
-  const small = needsSmall
+  const small = preset.runs.some((r) => r.engine === 'simulator-sft-small')
     ? await stage(dir, 'simulator-small', exists(smallDir, 'sft', 'config.json'), () => buildSimulator(world, smallSimulator(simPreset), { seed, outDir: smallDir, skipQuality: true }), quiet)
     : null;
+  return { world, bm25: worldEngine(world), base, sim, small, simPreset };
+}
 
+/**
+ * The engine an RL run trains with. A simulator generates at most as many tokens as the rollout keeps of an
+ * observation (`maxObsTokens`): the policy never reads the rest, so generating it would only cost time. It
+ * decodes every query of a turn in one batch (up to 128): on a CPU a decoding step of a small model costs
+ * about the same for 32 rows as for 128, so fewer, wider batches are what makes simulated search cheap.
+ */
+function trainingEngine(s: SeedStages, engine: TrainEngine, seed: number, rollout: TrainerConfig['rollout']): SearchEngine | null {
+  const maxTokens = Math.min(50 * s.simPreset.topk, rollout.maxObsTokens ?? Infinity);
+  const simulated = (build: SimulatorBuild, model: Transformer, style: 'sft' | 'prompt') =>
+    new SimulatedSearchEngine({ generator: new LocalGenerator(model, build.tokenizer, { batchSize: 128 }), promptStyle: style, seed, maxTokens });
+  switch (engine) {
+    case 'bm25': return s.bm25;
+    case 'none': return null;
+    case 'simulator-sft': return simulated(s.sim, s.sim.sft, 'sft');
+    case 'simulator-prompt': return simulated(s.sim, s.sim.base, 'prompt');
+    case 'simulator-sft-small': return simulated(s.small!, s.small!.sft, 'sft');
+  }
+}
 
-  const simulated = (model: Transformer, tokenizer: Tokenizer, style: 'sft' | 'prompt'): SearchEngine =>
-    new SimulatedSearchEngine({ generator: new LocalGenerator(model, tokenizer, { batchSize: 32 }), promptStyle: style, seed, maxTokens: 50 * simPreset.topk });
-  const engines: Record<TrainEngine, () => SearchEngine | null> = {
-    bm25: () => bm25,
-    none: () => null,
-    'simulator-sft': () => simulated(sim.sft, sim.tokenizer, 'sft'),
-    'simulator-prompt': () => simulated(sim.base, sim.tokenizer, 'prompt'),
-    'simulator-sft-small': () => simulated(small!.sft, small!.tokenizer, 'sft'),
-  };
+const runConfig = (presetName: PresetName, preset: ReproducePreset, spec: RunSpec, seed: number): TrainerConfig =>
+  rlConfig(presetName, { ...preset.rl, ...spec.config, seed });
 
-  // RL runs (each cached by trainPolicyStage: done.json + policy/).
-  const questions = trainQuestions(world);
+/** One RL run of a seed folder whose earlier stages are built (the child-process entry calls this). */
+export async function trainRun(presetName: PresetName, seed: number, dir: string, preset: ReproducePreset, spec: RunSpec, stages?: SeedStages, quiet?: boolean): Promise<PolicyStage> {
+  const s = stages ?? (await seedStages(presetName, seed, dir, preset, { quiet: true, parallel: false }));
+  const config = runConfig(presetName, preset, spec, seed);
+  return trainPolicyStage({
+    base: s.base.model, tokenizer: s.base.tokenizer, questions: trainQuestions(s.world), engine: trainingEngine(s, spec.engine, seed, config.rollout),
+    config, outDir: path.join(dir, 'rl', spec.name), quiet,
+  });
+}
+
+/** Everything of one seed; returns what the tables need. */
+export async function reproduceSeed(presetName: PresetName, seed: number, dir: string, preset: ReproducePreset, opts: { quiet?: boolean; parallel?: boolean } = {}): Promise<SeedResult> {
+  const { quiet, parallel = true } = opts;
+  const stages = await seedStages(presetName, seed, dir, preset, opts);
+  const { world, bm25, base } = stages;
+
+  // RL runs, each cached by trainPolicyStage (done.json + policy/). With `parallel`, the runs not yet done
+  // train two at a time in child processes; the loop below then loads them.
+  const runDone = (spec: RunSpec) => exists(dir, 'rl', spec.name, 'done.json');
+  const pending = preset.runs.filter((spec) => !runDone(spec)());
+  if (parallel && pending.length > 1) {
+    if (!quiet) process.stderr.write(`[reproduce] ${path.basename(dir)} · ${pending.map((r) => `rl:${r.name}`).join(', ')} (two child processes at a time)\n`);
+    await pool(pending.map((spec) => async () => {
+      recordTiming(dir, `rl:${spec.name} (child process)`, await workerProcess({ kind: 'rl', presetName, seed, dir, preset, spec, quiet }, `rl:${spec.name} of ${dir}`));
+    }), 2);
+  }
   const runs: SeedResult['runs'] = {};
   const policies: Record<string, Transformer> = {};
   for (const spec of preset.runs) {
-    const config: TrainerConfig = rlConfig(presetName, { ...preset.rl, ...spec.config, seed });
-    const runDir = path.join(dir, 'rl', spec.name);
-    const stageOut = await stage(dir, `rl:${spec.name}`, exists(runDir, 'done.json'),
-      () => trainPolicyStage({ base: base.model, tokenizer: base.tokenizer, questions, engine: engines[spec.engine](), config, outDir: runDir, quiet }), quiet);
+    const stageOut = await stage(dir, `rl:${spec.name}`, runDone(spec), () => trainRun(presetName, seed, dir, preset, spec, stages, quiet), quiet);
     policies[spec.name] = stageOut.policy;
-    runs[spec.name] = runSummary(spec, stageOut.metrics, config);
+    runs[spec.name] = runSummary(spec, stageOut.metrics, stageOut.config);
   }
 
   // Evaluation: every policy with the real engine, greedy; baselines on the base policy.

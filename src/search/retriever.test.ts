@@ -89,9 +89,9 @@ test('garbage on the socket gets a 400, not a crash; an engine failure is a 500'
   const broken: SearchEngine = { name: 'broken', search: async () => Promise.reject(new Error('index on fire')) };
   await withServer({}, async ({ url, port }) => {
     const reply = await new Promise<string>((resolve) => {
-      const sock = net.connect(port, '127.0.0.1', () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
+      const sock: net.Socket = net.connect(port, '127.0.0.1', () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
       let data = '';
-      sock.on('data', (d) => (data += d));
+      sock.on('data', (d: Buffer) => (data += d));
       sock.on('close', () => resolve(data));
       sock.on('error', () => resolve(data));
     });
