@@ -104,8 +104,9 @@ const exists = (...parts: string[]) => () => fs.existsSync(path.join(...parts));
 function workerProcess(args: WorkerArgs, what: string): Promise<number> {
   const t0 = Date.now();
   const worker = path.join(__dirname, 'stage-worker.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', worker, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
-  // Do not leave the child training if this process stops first.
+  // The IPC channel is how the child notices this process is gone, even after SIGTERM or SIGKILL (see
+  // stage-worker.ts); the 'exit' hook below only covers a normal exit.
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
   const stop = () => child.kill();
   process.once('exit', stop);
   return new Promise((resolve, reject) => {
@@ -211,39 +212,20 @@ export async function reproduceSeed(presetName: PresetName, seed: number, dir: s
   const stages = await seedStages(presetName, seed, dir, preset, opts);
   const { world, bm25, base } = stages;
 
-  // RL runs, each cached by trainPolicyStage (done.json + policy/). With `parallel`, the runs not yet done
-  // train two at a time in child processes; the loop below then loads them.
-  const runDone = (spec: RunSpec) => exists(dir, 'rl', spec.name, 'done.json');
-  const pending = preset.runs.filter((spec) => !runDone(spec)());
-  if (parallel && pending.length > 1) {
-    if (!quiet) process.stderr.write(`[reproduce] ${path.basename(dir)} · ${pending.map((r) => `rl:${r.name}`).join(', ')} (two child processes at a time)\n`);
-    await pool(pending.map((spec) => async () => {
-      recordTiming(dir, `rl:${spec.name} (child process)`, await workerProcess({ kind: 'rl', presetName, seed, dir, preset, spec, quiet }, `rl:${spec.name} of ${dir}`));
-    }), 2);
-  }
-  const runs: SeedResult['runs'] = {};
-  const policies: Record<string, Transformer> = {};
-  for (const spec of preset.runs) {
-    const stageOut = await stage(dir, `rl:${spec.name}`, runDone(spec), () => trainRun(presetName, seed, dir, preset, spec, stages, quiet), quiet);
-    policies[spec.name] = stageOut.policy;
-    runs[spec.name] = runSummary(spec, stageOut.metrics, stageOut.config);
-  }
-
   // Evaluation: every policy with the real engine, greedy; baselines on the base policy.
   const rows = testRows(world, preset.evalLimit);
   const rollout = rlConfig(presetName, preset.rl).rollout;
-  const evals: SeedResult['evals'] = {};
+  const found: SeedResult['evals'] = {};
   const evaluate = async (method: string, run: () => Promise<EvalReport>) => {
     const evalDir = path.join(dir, 'eval', method);
     const reportFile = path.join(evalDir, 'report.json');
-    const report = await stage(dir, `eval:${method}`, () => fs.existsSync(reportFile), async () => {
+    found[method] = await stage(dir, `eval:${method}`, () => fs.existsSync(reportFile), async () => {
       if (fs.existsSync(reportFile)) return readJson<Omit<EvalReport, 'records'>>(reportFile);
       fs.mkdirSync(evalDir, { recursive: true });
       const { records: _records, ...summary } = await run();
       writeJsonAtomic(reportFile, summary);
       return summary;
     }, quiet);
-    evals[method] = report;
   };
   const evalOpts = (method: string) => ({ predictionsFile: path.join(dir, 'eval', method, 'predictions.jsonl'), label: `eval ${method}`, quiet });
   const baselineRuns: Record<BaselineName, () => Promise<EvalReport>> = {
@@ -253,12 +235,32 @@ export async function reproduceSeed(presetName: PresetName, seed: number, dir: s
     }),
     base: () => evaluatePolicy(base.model, base.tokenizer, rows, bm25, { ...evalOpts('base'), rollout }),
   };
-  for (const b of preset.baselines) await evaluate(b, baselineRuns[b]);
-  // R1 (trained without search) is also evaluated without it, as in the paper; every other run with BM25.
-  for (const spec of preset.runs) {
+  const baselineJob = async () => {
+    for (const b of preset.baselines) await evaluate(b, baselineRuns[b]);
+  };
+
+  // One job per RL run: train (cached by trainPolicyStage: done.json + policy/), then evaluate. With
+  // `parallel`, a run not yet done trains in a child process and this process loads what it saved; two
+  // jobs go at a time and the baselines' evaluation takes the core of the first run that finishes, so
+  // both cores stay busy while the slower (simulated-search) run trains.
+  const trained: SeedResult['runs'] = {};
+  const runDone = (spec: RunSpec) => exists(dir, 'rl', spec.name, 'done.json');
+  const runJob = (spec: RunSpec) => async () => {
+    if (parallel && !runDone(spec)()) {
+      if (!quiet) process.stderr.write(`[reproduce] ${path.basename(dir)} · rl:${spec.name} (child process)\n`);
+      recordTiming(dir, `rl:${spec.name} (child process)`, await workerProcess({ kind: 'rl', presetName, seed, dir, preset, spec, quiet }, `rl:${spec.name} of ${dir}`));
+    }
+    const stageOut = await stage(dir, `rl:${spec.name}`, runDone(spec), () => trainRun(presetName, seed, dir, preset, spec, stages, quiet), quiet);
+    trained[spec.name] = runSummary(spec, stageOut.metrics, stageOut.config);
+    // R1 (trained without search) is also evaluated without it, as in the paper; every other run with BM25.
     const engine = spec.engine === 'none' ? null : bm25;
-    await evaluate(spec.name, () => evaluatePolicy(policies[spec.name], base.tokenizer, rows, engine, { ...evalOpts(spec.name), rollout }));
-  }
+    await evaluate(spec.name, () => evaluatePolicy(stageOut.policy, base.tokenizer, rows, engine, { ...evalOpts(spec.name), rollout }));
+  };
+  await pool([...preset.runs.map(runJob), baselineJob], parallel ? 2 : 1);
+  // Tables and figures list methods in a fixed order, whatever order the jobs finished in.
+  const evals: SeedResult['evals'] = {};
+  for (const method of [...preset.baselines, ...preset.runs.map((r) => r.name)]) evals[method] = found[method];
+  const runs: SeedResult['runs'] = Object.fromEntries(preset.runs.map((r) => [r.name, trained[r.name]]));
   const timings = readJson<Timings>(path.join(dir, 'timings.json'));
   return { seed, preset: presetName, evals, runs, timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.seconds])) };
 }

@@ -19,6 +19,14 @@ export type WorkerArgs =
   | { kind: 'rl'; presetName: PresetName; seed: number; dir: string; preset: ReproducePreset; spec: RunSpec; quiet?: boolean };
 
 async function main(): Promise<void> {
+  // The parent holds an IPC channel open; when it dies (killed, crashed), the channel closes and this
+  // process stops too instead of training on for nobody. Stages are checkpointed, so a rerun resumes.
+  // The channel itself must not keep this process alive once its stage is done (unref).
+  process.on('disconnect', () => {
+    process.stderr.write('stage-worker: parent process gone; stopping\n');
+    process.exit(1);
+  });
+  process.channel?.unref();
   const raw = process.argv[2];
   if (!raw) throw new Error('stage-worker: expected one JSON argument {kind: "simulator" | "rl", …}');
   const a = JSON.parse(raw) as WorkerArgs;

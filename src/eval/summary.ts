@@ -47,7 +47,13 @@ function mainCriteria(seeds: readonly SeedResult[]): string[] {
   const zs = averageEm(seeds, 'zerosearch');
   const sr1 = averageEm(seeds, 'search-r1');
   const direct = averageEm(seeds, 'direct');
+  const base = averageEm(seeds, 'base');
   const lines: string[] = [];
+  if (sr1 && base) {
+    // The RL issue's own target: what RL adds on top of the base policy, with the real engine.
+    const ok = sr1.mean >= base.mean + 0.15;
+    lines.push(`- RL with the real engine (Search-R1) ≥ the base policy + 15 points: **${ok ? 'yes' : 'no'}** (${pct(sr1.mean)} vs ${pct(base.mean)} + 15).`);
+  }
   if (zs && direct) {
     const ok = zs.mean >= direct.mean + 0.15;
     lines.push(`- ZeroSearch avg EM ≥ Direct Answer + 15 points: **${ok ? 'yes' : 'no'}** (${pct(zs.mean)} vs ${pct(direct.mean)} + 15).`);

@@ -8,3 +8,5 @@ export type { PlotlyFigure, PlotlyTrace, TrainingRun, CostRow } from './figures'
 export { chromiumPath, figureHtml, writeFigureHtml, exportFigure, withFigureExporter } from './export';
 export type { ExportOptions, ExportedFiles, FigureExporter } from './export';
 export { figureOutputHtml, showFigure, tableHtml, showTable } from './notebook';
+export { Frame, tableToFrame, metricsToFrame } from './dataframe';
+export type { FrameValue, FrameRecord, TableLike } from './dataframe';
