@@ -30,7 +30,7 @@ export interface ReproducePreset {
   baselines: BaselineName[];
   /** Questions per test set evaluated (null = all). */
   evalLimit: number | null;
-  /** Documents the RAG baseline puts in its prompt (3 ≈ the 150 observation tokens the policy reads). */
+  /** Documents the RAG baseline puts in its prompt (3 ≈ the 90 observation tokens the policy reads). */
   ragTopk: number;
   /** Overrides of the RL preset for every run (steps, batch). */
   rl: Partial<TrainerConfig>;
