@@ -12,6 +12,8 @@ test('notebooks/04-paper-tables.ipynb executes headless on the tiny preset', () 
   assert.match(printed, /ZeroSearch − Search-R1\s+paper\s+1\.66\s+ours\s+-?\d+\.\d\d/);
   assert.match(printed, /zerosearch\s+steps \d+\s+final reward \d\.\d{3}/);
   assert.match(printed, /# ZeroSearch micro-world reproduction/);
+  // The metrics frame's describe() table: one row per column with its count over the steps.
+  assert.match(printed, /search-r1: (\d+) steps\ncolumn\s+count\s+mean\s+std\s+min\s+max\n[^]*\nreward\s+\1\s/);
   // Figures were shown inline (Plotly HTML outputs).
   assert.ok(outputs.filter((o) => o.data && 'text/html' in o.data).length >= 4);
 });
