@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { policyPrompt, policyChat, preprocessQuestion, INVALID_ACTION_MESSAGE, POLICY_PROMPT_PREFIX } from './template';
 import { extractAnswer } from './actions';
+import { sharedPath } from '../util';
 
 // The Search-R1 make_prefix string as one literal (Python's `\` line continuations joined), typed
 // independently of the concatenation in template.ts so a lost or doubled space is caught.
@@ -36,7 +36,7 @@ test('question preprocessing: strip, append ? once', () => {
 });
 
 test('prompts of real NQ questions end with the question and contain two answer matches', () => {
-  const file = path.join(__dirname, '../../../shared/data/nq/test.jsonl');
+  const file = sharedPath('data', 'nq', 'test.jsonl');
   const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(0, 50).map((l) => JSON.parse(l));
   for (const row of rows) {
     const p = policyPrompt(row.question);

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { createModel, saveCheckpoint } from '../model';
 import { WordTokenizer, saveWordTokenizer } from '../text';
 import { POLICY_PROMPT_PREFIX } from '../agent';
-import { readJsonl } from '../util';
+import { readJsonl, sharedPath } from '../util';
 
 const ROOT = path.resolve(__dirname, '../..');
-const SHARED = path.resolve(ROOT, '../shared/data');
+const SHARED = sharedPath('data');
 
 function firstLines(file: string, n: number): string {
   return fs.readFileSync(file, 'utf8').split('\n').slice(0, n).join('\n') + '\n';

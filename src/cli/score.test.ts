@@ -4,9 +4,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sharedPath } from '../util';
 
 const ROOT = path.resolve(__dirname, '../..');
-const SHARED = path.resolve(ROOT, '../shared/data');
+const SHARED = sharedPath('data');
 
 function firstLines(file: string, n: number): string {
   return fs.readFileSync(file, 'utf8').split('\n').slice(0, n).join('\n') + '\n';

@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { parquetMetadata } from 'hyparquet';
 import { exportSearchR1Parquet, importSearchR1Parquet, toSearchR1Rows } from './parquet';
 import { loadQaJsonl, type QaRow } from './qa';
+import { sharedPath } from '../util';
 
-const SHARED = path.resolve(__dirname, '../../../shared/data');
+const SHARED = sharedPath('data');
 const FIXTURES = path.join(__dirname, 'fixtures');
 const makePrompt = (q: string) => `Answer the given question. Question: ${q}\n`;
 

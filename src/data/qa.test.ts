@@ -6,8 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadQaJsonl, preprocessQuestion } from './qa';
 import { BENCHMARKS, BENCHMARK_NAMES, benchmarkFile, benchmarkInfo, loadBenchmark } from './benchmarks';
+import { sharedPath } from '../util';
 
-const SHARED = path.resolve(__dirname, '../../../shared/data');
+const SHARED = sharedPath('data');
 const hasShared = fs.existsSync(SHARED);
 
 function tmpDir(): string {

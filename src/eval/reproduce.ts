@@ -23,7 +23,7 @@ import * as path from 'path';
 import { spawn } from 'child_process';
 import type { Transformer } from '../model/transformer';
 import type { SearchEngine } from '../search/types';
-import { LocalGenerator, SimulatedSearchEngine } from '../search/simulated';
+import { LocalGenerator, mapWithConcurrency, SimulatedSearchEngine } from '../search/simulated';
 import { readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from '../util';
 import { initBackend } from '../tensor';
 import { writeTable } from '../report/paperTables';
@@ -104,24 +104,13 @@ const exists = (...parts: string[]) => () => fs.existsSync(path.join(...parts));
 function workerProcess(args: WorkerArgs, what: string): Promise<number> {
   const t0 = Date.now();
   const worker = path.join(__dirname, 'stage-worker.ts');
-  // The IPC channel is how the child notices this process is gone, even after SIGTERM or SIGKILL (see
-  // stage-worker.ts); the 'exit' hook below only covers a normal exit.
+  // The IPC channel is how the child notices this process is gone, however it ends (exit, SIGTERM, SIGKILL):
+  // the channel closes and the child stops (see stage-worker.ts).
   const child = spawn(process.execPath, ['--import', 'tsx', worker, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
-  const stop = () => child.kill();
-  process.once('exit', stop);
   return new Promise((resolve, reject) => {
-    child.on('exit', () => process.removeListener('exit', stop));
     child.on('error', reject);
     child.on('exit', (code, signal) => (code === 0 ? resolve((Date.now() - t0) / 1000) : reject(new Error(`${what}: child process exited with ${signal ?? code}`))));
   });
-}
-
-/** Run `jobs` with at most `width` of them at a time. */
-async function pool(jobs: Array<() => Promise<void>>, width: number): Promise<void> {
-  const queue = [...jobs];
-  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) await job();
-  }));
 }
 
 /** Half the width of the preset's simulator (Table 4's second simulator size). */
@@ -176,9 +165,8 @@ async function seedStages(presetName: PresetName, seed: number, dir: string, pre
 
 /**
  * The engine an RL run trains with. A simulator generates at most as many tokens as the rollout keeps of an
- * observation (`maxObsTokens`): the policy never reads the rest, so generating it would only cost time. It
- * decodes every query of a turn in one batch (up to 128): on a CPU a decoding step of a small model costs
- * about the same for 32 rows as for 128, so fewer, wider batches are what makes simulated search cheap.
+ * observation (`maxObsTokens`): the policy never reads the rest, so generating it would only cost time. Every
+ * query of a turn is decoded in one batch (up to 128 rows), so a turn costs one generation call.
  */
 function trainingEngine(s: SeedStages, engine: TrainEngine, seed: number, rollout: TrainerConfig['rollout']): SearchEngine | null {
   const maxTokens = Math.min(50 * s.simPreset.topk, rollout.maxObsTokens ?? Infinity);
@@ -256,7 +244,7 @@ export async function reproduceSeed(presetName: PresetName, seed: number, dir: s
     const engine = spec.engine === 'none' ? null : bm25;
     await evaluate(spec.name, () => evaluatePolicy(stageOut.policy, base.tokenizer, rows, engine, { ...evalOpts(spec.name), rollout }));
   };
-  await pool([...preset.runs.map(runJob), baselineJob], parallel ? 2 : 1);
+  await mapWithConcurrency([...preset.runs.map(runJob), baselineJob], parallel ? 2 : 1, (job) => job());
   // Tables and figures list methods in a fixed order, whatever order the jobs finished in.
   const evals: SeedResult['evals'] = {};
   for (const method of [...preset.baselines, ...preset.runs.map((r) => r.name)]) evals[method] = found[method];

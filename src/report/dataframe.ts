@@ -4,10 +4,11 @@
  * notebooks do with result tables and per-step RL metrics (look, filter, summarise, save). danfojs was
  * measured and rejected as too heavy for that (environment.md, "Dependencies, and why each").
  */
+import { csvCell, csvString } from './paperTables';
 import type { Cell, Table } from './paperTables';
 import type { StepMetrics } from '../rl/trainer';
 
-export type FrameValue = number | string | null;
+export type FrameValue = Cell;
 export type FrameRecord = Record<string, FrameValue>;
 
 export class Frame {
@@ -57,11 +58,9 @@ export class Frame {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
 
-  /** RFC 4180 CSV, as `tableToCsv` writes it: strings quoted, numbers bare, null empty. */
+  /** CSV with `tableToCsv`'s cells: strings quoted, numbers bare, null empty. */
   toCsv(): string {
-    const cell = (v: FrameValue) => (v === null ? '' : typeof v === 'number' ? String(v) : `"${v.replace(/"/g, '""')}"`);
-    const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
-    return [this.columns.map(quote).join(','), ...this.rows.map((r) => this.columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+    return [this.columns.map(csvString).join(','), ...this.rows.map((r) => this.columns.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
   }
 
   /** pandas-style summary of the numeric columns: count (non-null), mean, std (sample), min, max. */
@@ -79,37 +78,24 @@ export class Frame {
   }
 }
 
-/** A result table whose `values` are keyed by column (the kit's `Table`) or listed in column order. */
-export type TableLike = Omit<Table<Cell>, 'rows'> & {
-  rows: { method: string; model: string; values: Record<string, Cell> | Cell[]; std?: Record<string, number | null> }[];
-};
-
 /**
  * One frame row per table row: `method`, `model`, then the table's columns; with `std: true` and std
  * present, `<column>_std` columns follow (tableToCsv's naming). Each row must give exactly the table's columns.
  */
-export function tableToFrame(table: TableLike, opts: { std?: boolean } = {}): Frame {
+export function tableToFrame(table: Table<Cell>, opts: { std?: boolean } = {}): Frame {
   const name = `tableToFrame("${table?.caption ?? '?'}")`;
   if (!table || !Array.isArray(table.columns) || !Array.isArray(table.rows)) throw new Error(`${name}: expected { caption, columns: string[], rows: [...] }`);
   const { columns } = table;
   for (const c of ['method', 'model']) if (columns.includes(c)) throw new Error(`${name}: column "${c}" clashes with the row label`);
   const withStd = opts.std === true && table.rows.some((r) => r.std);
   const records = table.rows.map((r, i) => {
-    const where = `${name}: row ${i} (${r.method} / ${r.model})`;
-    let values: Cell[];
-    if (Array.isArray(r.values)) {
-      if (r.values.length !== columns.length) throw new Error(`${where} has ${r.values.length} values, the table has ${columns.length} columns [${columns.join(', ')}]`);
-      values = r.values;
-    } else {
-      const keys = Object.keys(r.values ?? {});
-      const missing = columns.filter((c) => !keys.includes(c));
-      const extra = keys.filter((k) => !columns.includes(k));
-      if (missing.length || extra.length) {
-        throw new Error(`${where} does not match the columns [${columns.join(', ')}]:${missing.length ? ` missing ${missing.join(', ')}` : ''}${extra.length ? ` extra ${extra.join(', ')}` : ''}`);
-      }
-      values = columns.map((c) => (r.values as Record<string, Cell>)[c]);
+    const keys = Object.keys(r.values ?? {});
+    const missing = columns.filter((c) => !keys.includes(c));
+    const extra = keys.filter((k) => !columns.includes(k));
+    if (missing.length || extra.length) {
+      throw new Error(`${name}: row ${i} (${r.method} / ${r.model}) does not match the columns [${columns.join(', ')}]:${missing.length ? ` missing ${missing.join(', ')}` : ''}${extra.length ? ` extra ${extra.join(', ')}` : ''}`);
     }
-    const rec: FrameRecord = { method: r.method, model: r.model, ...Object.fromEntries(columns.map((c, j) => [c, values[j]])) };
+    const rec: FrameRecord = { method: r.method, model: r.model, ...Object.fromEntries(columns.map((c) => [c, r.values[c]])) };
     if (withStd) for (const c of columns) rec[`${c}_std`] = r.std?.[c] ?? null;
     return rec;
   });

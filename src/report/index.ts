@@ -9,4 +9,4 @@ export { chromiumPath, figureHtml, writeFigureHtml, exportFigure, withFigureExpo
 export type { ExportOptions, ExportedFiles, FigureExporter } from './export';
 export { figureOutputHtml, showFigure, tableHtml, showTable } from './notebook';
 export { Frame, tableToFrame, metricsToFrame } from './dataframe';
-export type { FrameValue, FrameRecord, TableLike } from './dataframe';
+export type { FrameValue, FrameRecord } from './dataframe';

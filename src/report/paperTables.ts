@@ -10,7 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../util';
+import { readJson, sharedPath, writeFileAtomic, writeJsonAtomic } from '../util';
 
 /** One cell: a number, a descriptive string (Table 8's "1 x A100"), or null for "not measured". */
 export type Cell = number | string | null;
@@ -83,9 +83,9 @@ export function emRow(method: string, model: string, em: Record<string, number>,
   return seeds ? { method, model, values, seeds } : { method, model, values };
 }
 
-/** Default location of the published tables: `<repo>/../shared/reference/paper-tables.json`. */
+/** Default location of the published tables: `$ZS_PAPER_TABLES`, else `reference/paper-tables.json` of the shared folder (util/shared). */
 export function defaultPaperTablesPath(): string {
-  return process.env.ZS_PAPER_TABLES ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'reference', 'paper-tables.json');
+  return process.env.ZS_PAPER_TABLES ?? sharedPath('reference', 'paper-tables.json');
 }
 
 /** Every published table by name (`table3_main_results_v2`, …), each checked by validateTable. */
@@ -183,11 +183,13 @@ export function tableToCsv(t: Table<Cell>): string {
   return lines.join('\n') + '\n';
 }
 
-function csvString(s: string): string {
+/** A CSV field holding a string: always quoted (shared with the notebooks' Frame). */
+export function csvString(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-function csvCell(v: Cell): string {
+/** A CSV field holding a cell: numbers bare, strings quoted, null empty. */
+export function csvCell(v: Cell): string {
   if (v === null) return '';
   return typeof v === 'number' ? String(v) : csvString(v);
 }

@@ -6,12 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readJsonl } from '../util';
+import { readJsonl, sharedPath } from '../util';
 import { Bm25Engine } from './bm25';
 import { readCorpus } from './corpus';
 import { PlainBm25, plainTokens } from './plain-bm25.testutil';
 
-const DATA = path.resolve(__dirname, '../../../shared/data');
+const DATA = sharedPath('data');
 const TOPK = 5;
 const SETS = [
   { qa: 'hotpotqa/dev_distractor_first_103.jsonl', corpus: 'corpus/hotpotqa_passages.jsonl' },

@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { normalizeAnswer, exactMatch, coverExactMatch, f1Score } from './metrics';
-import { readJsonl } from '../util';
+import { readJsonl, sharedPath } from '../util';
 
-const SHARED = path.resolve(__dirname, '../../../shared/data');
+const SHARED = sharedPath('data');
 
 test('normalizeAnswer: lower-case, ASCII punctuation, articles, whitespace', () => {
   const table: Array<[string, string]> = [

@@ -1,4 +1,5 @@
 export { Rng, hashString } from './rng';
 export { writeFileAtomic, writeJsonAtomic, writeJsonl, appendJsonl, readJsonl, readJson } from './files';
 export { progress } from './progress';
+export { sharedDir, sharedPath } from './shared';
 export type { Progress } from './progress';
