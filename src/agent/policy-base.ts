@@ -59,8 +59,9 @@ export interface PolicyBaseConfig {
  * 5 documents per search as in ZeroSearch, but only the first 90 tokens of the observation are kept (the
  * `<information>` tag and about 2.5 micro-world documents of ~35 word tokens): sequences stay short enough
  * for a CPU, and BM25's top documents hold the hop answer for well-formed hop queries. Measured on the quick
- * world (seed 1, d64 × 2-layer base, 1600 steps): 150 tokens → base EM 0.248 in ~460 s; 90 tokens → 0.223 in
- * ~320 s, and a simulated search generates 90 instead of 150 tokens per query.
+ * world (seed 1, d64 × 2-layer base, 1600 steps; one-off runs of buildPolicyBase + evaluateEm with these
+ * overrides, alongside other work): 150 tokens → base EM 0.248 in ~460 s; 90 tokens → 0.223 in ~320 s; and a
+ * simulated search generates 90 instead of 150 tokens per query.
  */
 export const OBS_TOKENS = 90;
 
@@ -78,9 +79,10 @@ const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSi
  * 0.21 in 510 s), the answer in the observation for 81% (77%) of questions, 1 search per one-hop and 2–3 per
  * multi-hop question; RL with BM25 from it (seed 1, 16 × 4): 50 steps lr 1e-4 → 0.30, 80 steps lr 3e-4 → 0.31.
  * Copying appears late (the loss keeps falling after step 700), so `quick` takes the 1600 steps.
- * A third layer is what makes copying work (quick world seed 1, 90 observation tokens, BM25, 1600 steps, two
- * builds side by side on 2 cores): 2 layers → EM 0.223 in 318 s, 3 layers → EM 0.484 in 544 s; and RL then
- * learns: 60 Search-R1 steps raised the 3-layer base's training reward from 0.32 to 0.52 (2-layer: flat).
+ * A third layer is what makes copying work (quick world seed 1, 90 observation tokens, BM25, 1600 steps):
+ * 2 layers → EM 0.223 in 318 s (the one-off run above); 3 layers, this preset → EM 0.484 in 522 s
+ * (results/quick: eval/base and timings.json). RL then learns: Search-R1's training reward rises from ~0.35
+ * to ~0.52 (`zerosearch train --preset quick --seed 1 --steps 120`); on the 2-layer base it stayed flat.
  */
 export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
   tiny: {
