@@ -8,7 +8,7 @@ import { Rng } from '../util';
 import { generateWorld } from '../world/generate';
 import { indexWorld } from '../world/lookup';
 import type { World } from '../world/types';
-import { buildPolicyBase, policyBaseSampler, policyTokenizer, pretrainingWorlds, scriptedTrajectory, worldScripts } from './policy-base';
+import { buildPolicyBase, policyBaseSampler, policyTokenizer, pretrainingWorlds, scriptedTrajectory, templateHabit, worldScripts } from './policy-base';
 import { parseAction } from './actions';
 
 const testWorld = generateWorld('tiny', 11);
@@ -67,6 +67,43 @@ test('scripted trajectories: correct searches every hop and copies the answer; d
   const targets = tokenizer.decode(sample.ids.filter((_, i) => sample.lossMask[i] === 1));
   assert.ok(targets.includes('</search>') && targets.includes('</answer>'));
   assert.ok(!targets.includes('<information>') && !targets.includes('answer the given question'));
+});
+
+test('habits: each template keeps one style in every world, drawn from the mix with the seed', async () => {
+  // One world: the pretraining worlds share question texts (with different answers).
+  const worlds = pretrainingWorlds(testWorld, 1, 0);
+  const tokenizer = policyTokenizer([...worlds, testWorld]);
+  const scripts = await Promise.all(worlds.map((w) => worldScripts(w, 3)));
+  const mix = { direct: 1, flawed: 1, correct: 1 };
+  // The style a sampled trajectory shows: no search in its policy tokens → direct; the question's own hop
+  // queries in order → correct; anything else → flawed.
+  const norm = (t: string) => tokenizer.decode(tokenizer.encode(t));
+  const questionOf = (text: string) => worlds[0].questions.find((x) => text.includes(norm(x.question)))!;
+  const styleOf = (text: string, policyText: string): string => {
+    const searches = [...policyText.matchAll(/<search> (.*?) <\/search>/g)].map((m) => m[1]);
+    if (searches.length === 0) return 'direct';
+    return JSON.stringify(searches) === JSON.stringify(questionOf(text).hops.map((h) => norm(h.query))) ? 'correct' : 'flawed';
+  };
+  const templateOf = (text: string) => questionOf(text).template;
+  const sample = policyBaseSampler(tokenizer, scripts, { documentFraction: 0, mix, habit: 1, habitSeed: 7 });
+  const rng = new Rng(5);
+  const seen = new Map<string, string[]>();
+  for (let i = 0; i < 150; i++) {
+    const { ids, lossMask } = sample(rng);
+    const text = tokenizer.decode(ids);
+    const t = templateOf(text);
+    seen.set(t, [...(seen.get(t) ?? []), styleOf(text, tokenizer.decode(ids.filter((_, k) => lossMask[k] === 1)))]);
+  }
+  for (const [t, styles] of seen) {
+    const habit = templateHabit(t, mix, 7);
+    // A flawed query can coincide with the right one (another question of the template about the same entity).
+    if (habit === 'flawed') assert.ok(!styles.includes('direct') && styles.filter((x) => x === 'flawed').length > styles.length / 2, `template ${t}: ${styles}`);
+    else assert.deepEqual([...new Set(styles)], [habit], `template ${t}`);
+  }
+  const habits = new Set([...seen.keys()].map((t) => templateHabit(t, mix, 7)));
+  assert.ok(habits.size >= 2, 'the habits differ between templates');
+  assert.notDeepEqual([...seen.keys()].map((t) => templateHabit(t, mix, 7)), [...seen.keys()].map((t) => templateHabit(t, mix, 8)), 'another seed, other habits');
+  assert.throws(() => policyBaseSampler(tokenizer, scripts, { documentFraction: 0, mix, habit: 1.5 }), /habit/);
 });
 
 test('buildPolicyBase trains, saves, and loads the cached stage', async () => {

@@ -14,7 +14,8 @@
  *      `<think>…</think>\n<answer> a </answer>`, loss on the policy's tokens only (the rollout's mask):
  *        · `direct` (answers without searching, a guess of the right type),
  *        · `flawed` (queries the wrong entity, or stops after the first hop of a multi-hop question),
- *        · `correct` (one search per hop with the canonical hop query, answer copied from the documents).
+ *        · `correct` (one search per hop with the canonical hop query, answer copied from the documents);
+ *      each question template has a habit style (`habit`), so the base's mistakes depend on the question.
  * 3. `trainLm` (AdamW, clipping, warm-up + cosine, random batches, exact resume).
  * The vocabulary (`policyTokenizer`) covers the test world too: names are shared by all worlds, so that
  * only adds the few words no pretraining world happened to use; their embeddings stay untrained.
@@ -49,6 +50,14 @@ export interface PolicyBaseConfig {
   documentFraction: number;
   /** Shares of the scripted styles (normalised). */
   mix: Record<ScriptStyle, number>;
+  /**
+   * Probability that a trajectory follows its question template's *habit* instead of a draw from `mix`. Each
+   * template gets one habit style, drawn from `mix` with the seed and shared by every pretraining world, so the
+   * base answers some kinds of question without searching, or searches them badly, out of habit (as a base LLM
+   * does for questions it believes it knows), and greedy decoding shows it. 0 = no habits: every trajectory
+   * draws from `mix`, and greedy decoding then follows the majority style on every question.
+   */
+  habit: number;
   /** Documents per search in the scripted trajectories (use the same topk in RL). */
   topk: number;
   /** Observation tokens kept (the rollout's `maxObsTokens`; use the same value in RL). */
@@ -88,17 +97,17 @@ export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
   tiny: {
     model: { hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 1024, tieEmbeddings: true },
     steps: 30, batchSize: 8, lr: 3e-3, warmup: 5, pretrainWorlds: 2, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habit: 0.75, topk: 5, maxObsTokens: OBS_TOKENS,
   },
   quick: {
     model: { hiddenSize: 64, numLayers: 3, numHeads: 2, intermediateSize: 256, maxPositions: 1024, tieEmbeddings: true },
     steps: 1600, batchSize: 16, lr: 3e-3, warmup: 30, pretrainWorlds: 3, documentFraction: 0.1,
-    mix: { direct: 0.15, flawed: 0.15, correct: 0.7 }, topk: 5, maxObsTokens: OBS_TOKENS,
+    mix: { direct: 0.15, flawed: 0.15, correct: 0.7 }, habit: 0.75, topk: 5, maxObsTokens: OBS_TOKENS,
   },
   paper: {
     model: { ...MODEL_SMALL, hiddenSize: 192, numLayers: 6, numHeads: 6, intermediateSize: 576 },
     steps: 3000, batchSize: 32, lr: 1.5e-3, warmup: 100, pretrainWorlds: 4, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habit: 0.75, topk: 5, maxObsTokens: OBS_TOKENS,
   },
 };
 
@@ -191,20 +200,37 @@ export async function worldScripts(world: World, topk: number): Promise<WorldScr
   return { world, questions: world.questions, docs: new Map(queries.map((q, i) => [q, results[i]])) };
 }
 
+/** Draw a style from `mix` (shares normalised). */
+function drawStyle(mix: Record<ScriptStyle, number>, rng: Rng): ScriptStyle {
+  const styles = Object.keys(mix) as ScriptStyle[];
+  let u = rng.next() * styles.reduce((a, s) => a + mix[s], 0);
+  return styles.find((s) => (u -= mix[s]) < 0) ?? styles[styles.length - 1];
+}
+
+/** Each template's habit style: a draw from `mix` seeded by (seed, template), the same in every world. */
+export function templateHabit(template: string, mix: Record<ScriptStyle, number>, seed: number): ScriptStyle {
+  return drawStyle(mix, new Rng(`${seed}:habit:${template}`));
+}
+
 /** The pretraining sampler: documents and scripted trajectories from the pretraining worlds, drawn per example. */
-export function policyBaseSampler(tokenizer: Tokenizer, scripts: readonly WorldScripts[], cfg: Pick<PolicyBaseConfig, 'documentFraction' | 'mix'> & { maxObsTokens?: number }) {
-  const styles = Object.keys(cfg.mix) as ScriptStyle[];
-  const total = styles.reduce((a, s) => a + cfg.mix[s], 0);
+export function policyBaseSampler(
+  tokenizer: Tokenizer,
+  scripts: readonly WorldScripts[],
+  cfg: Pick<PolicyBaseConfig, 'documentFraction' | 'mix'> & { habit?: number; habitSeed?: number; maxObsTokens?: number },
+) {
+  const total = (Object.keys(cfg.mix) as ScriptStyle[]).reduce((a, s) => a + cfg.mix[s], 0);
   if (!(total > 0)) throw new Error('policy base mix: shares must sum to a positive number');
+  const habit = cfg.habit ?? 0;
+  if (!(habit >= 0 && habit <= 1)) throw new Error(`policy base habit: expected a probability in [0, 1], got ${habit}`);
   return (rng: Rng): LmExample => {
     const ws = rng.choice(scripts);
     if (rng.next() < cfg.documentFraction) {
       const ids = tokenizer.encode(rng.choice(ws.world.documents).text);
       return { ids, lossMask: ids.map(() => 1) };
     }
-    let u = rng.next() * total;
-    const style = styles.find((s) => (u -= cfg.mix[s]) < 0) ?? styles[styles.length - 1];
-    return segmentsToExample(tokenizer, scriptedTrajectory(ws, rng.choice(ws.questions), style, rng), cfg.maxObsTokens);
+    const q = rng.choice(ws.questions);
+    const style = rng.next() < habit ? templateHabit(q.template, cfg.mix, cfg.habitSeed ?? 0) : drawStyle(cfg.mix, rng);
+    return segmentsToExample(tokenizer, scriptedTrajectory(ws, q, style, rng), cfg.maxObsTokens);
   };
 }
 
@@ -239,7 +265,7 @@ export async function buildPolicyBase(
   const tokenizer = policyTokenizer([...worlds, testWorld]);
   const scripts = await Promise.all(worlds.map((w) => worldScripts(w, cfg.topk)));
   const model = createModel({ ...cfg.model, vocabSize: tokenizer.vocabSize }, new Rng(seed).fork('policy base init').int(1_000_000_000));
-  await trainLm(model, policyBaseSampler(tokenizer, scripts, cfg), {
+  await trainLm(model, policyBaseSampler(tokenizer, scripts, { ...cfg, habitSeed: seed }), {
     steps: cfg.steps, batchSize: cfg.batchSize, lr: cfg.lr, warmup: cfg.warmup, seed, label: 'policy base',
     ...(opts.outDir && { checkpointDir: path.join(opts.outDir, 'train'), lossLog: path.join(opts.outDir, 'loss.jsonl'), checkpointEvery: 100 }),
   });

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bm25Engine } from '../search';
 import { CompletionOptions, SimulatedSearchEngine, TextGenerator } from '../search/simulated';
-import { generateWorld, textContainsAnswer } from '../world';
-import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, sftSequence, simulatorTokenizer, parseSimulatorOutput, renderTarget, sftPrompt, factProbes, knowledgeSampler } from './index';
+import { generateWorld, indexWorld, textContainsAnswer } from '../world';
+import { RELATIONS } from '../world/templates';
+import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, sftSequence, simulatorTokenizer, parseSimulatorOutput, renderTarget, sftPrompt, factProbes, knowledgeSampler, cannotAnswer } from './index';
 import { Rng } from '../util';
 
 const world = generateWorld('tiny', 3);
@@ -29,10 +30,19 @@ test('collection keeps every (query, doc) pair; oracle labels are balanced into 
   // Useful targets put an answering document first; noisy targets never contain the query's answer.
   for (const e of useful) assert.ok(textContainsAnswer(`${e.docs[0].title} ${e.docs[0].text}`, e.queryAnswers) || e.queryAnswers.length === 0);
   for (const e of noisy) assert.ok(!textContainsAnswer(e.docs.map((d) => `${d.title} ${d.text}`).join(' '), e.queryAnswers), `noisy target answers ${e.query}`);
+  const index = indexWorld(world);
   const entityOf = new Map(pairs.map((p) => [`${p.questionId}:${p.query}`, p.intentEntityId]));
   for (const e of noisy) {
     const entity = entityOf.get(`${e.questionId}:${e.query}`)!;
     for (const d of e.docs) assert.ok(!byId.get(d.id!)!.entityIds.includes(entity), `noisy target mentions the query entity of ${e.query}`);
+    // Nor anything of the answer's type: no year for a year question, no entity of the answer's kind.
+    const answerType = RELATIONS[index.fact(pairs.find((p) => p.questionId === e.questionId && p.query === e.query)!.intentFactId).relation].object;
+    for (const d of e.docs) {
+      const doc = byId.get(d.id!)!;
+      if (answerType === 'year') assert.doesNotMatch(doc.text, /\d/, `noisy target for ${e.query} states a number`);
+      else assert.ok(doc.entityIds.every((id) => index.entity(id).kind !== answerType), `noisy target for ${e.query} names a ${answerType}`);
+      assert.ok(cannotAnswer(index, doc, entity, answerType));
+    }
   }
   const trajectory = await trajectoryLabeller(pairs);
   assert.deepEqual(trajectory, pairs.map((p) => p.trajectoryCorrect));
