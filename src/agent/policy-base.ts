@@ -231,9 +231,15 @@ export function policyBaseSampler(
       const ids = tokenizer.encode(rng.choice(ws.world.documents).text);
       return { ids, lossMask: ids.map(() => 1) };
     }
+    // Without habits the draws come in the order they had before habits existed (style, then question), so
+    // habit 0 rebuilds the same base: on the quick world another order gave a base of EM 31.0 instead of 48.4
+    // (copying emerges late and unreliably in 1600 steps; see POLICY_BASE_PRESETS).
+    if (!(habit > 0 && rng.next() < habit)) {
+      const style = drawStyle(cfg.mix, rng);
+      return segmentsToExample(tokenizer, scriptedTrajectory(ws, rng.choice(ws.questions), style, rng), cfg.maxObsTokens);
+    }
     const q = rng.choice(ws.questions);
-    const style = rng.next() < habit ? templateHabit(q.template, cfg.mix, cfg.habitSeed ?? 0) : drawStyle(cfg.mix, rng);
-    return segmentsToExample(tokenizer, scriptedTrajectory(ws, q, style, rng), cfg.maxObsTokens);
+    return segmentsToExample(tokenizer, scriptedTrajectory(ws, q, templateHabit(q.template, cfg.mix, cfg.habitSeed ?? 0), rng), cfg.maxObsTokens);
   };
 }
 
