@@ -92,9 +92,10 @@ const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSi
  * multi-hop question; RL with BM25 from it (seed 1, 16 × 4): 50 steps lr 1e-4 → 0.30, 80 steps lr 3e-4 → 0.31.
  * Copying appears late (the loss keeps falling after step 700), so `quick` takes the 1600 steps.
  * A third layer is what makes copying work (quick world seed 1, 90 observation tokens, BM25, 1600 steps):
- * 2 layers → EM 0.223 in 318 s (the one-off run above); 3 layers, this preset → EM 0.484 in 522 s
- * (results/quick: eval/base and timings.json). RL then learns: Search-R1's training reward rises from ~0.35
- * to ~0.52 (`zerosearch train --preset quick --seed 1 --steps 120`); on the 2-layer base it stayed flat.
+ * 2 layers → EM 0.223 in 318 s (the one-off run above); 3 layers, this preset → EM 0.484 (results/quick:
+ * eval/base; 522 s beside the simulator in one run, 605 s in the committed timings.json). RL then learns:
+ * Search-R1's training reward rises from ~0.35 to ~0.52 (`zerosearch train --preset quick --seed 1 --steps 120`);
+ * on the 2-layer base it stayed flat.
  */
 export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
   tiny: {
