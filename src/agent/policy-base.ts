@@ -269,7 +269,7 @@ export async function buildPolicyBase(
     if (saved.key === key) {
       return { model: loadCheckpoint(path.join(opts.outDir!, 'model')), tokenizer: loadWordTokenizer(opts.outDir!), pretrainSeeds: saved.pretrainSeeds, dir: opts.outDir };
     }
-    throw new Error(`${marker}: built with another config or world; use another outDir`);
+    throw new Error(`${marker}: built with another config or world (the kit changed, or the run did); use another outDir or delete ${opts.outDir} to rebuild`);
   }
   const worlds = pretrainingWorlds(testWorld, cfg.pretrainWorlds, seed);
   const tokenizer = policyTokenizer([...worlds, testWorld]);

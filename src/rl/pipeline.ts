@@ -81,7 +81,7 @@ export async function trainPolicyStage(args: {
   const done = outDir && path.join(outDir, 'done.json');
   if (done && fs.existsSync(done)) {
     const saved = readJson<{ config: TrainerConfig }>(done);
-    if (JSON.stringify(saved.config) !== JSON.stringify(args.config)) throw new Error(`${done}: stage was trained with another config; use another outDir`);
+    if (JSON.stringify(saved.config) !== JSON.stringify(args.config)) throw new Error(`${done}: stage was trained with another config; use another outDir or delete ${args.outDir} to retrain`);
     return { policy: loadCheckpoint(path.join(outDir, 'policy')), metrics: readJsonl<StepMetrics>(path.join(outDir, 'metrics.jsonl')), config: saved.config, dir: outDir };
   }
   const policy = copyModel(args.base);
