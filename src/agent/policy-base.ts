@@ -226,6 +226,11 @@ export function policyBaseSampler(
   if (!(total > 0)) throw new Error('policy base mix: shares must sum to a positive number');
   const habit = cfg.habit ?? 0;
   if (!(habit >= 0 && habit <= 1)) throw new Error(`policy base habit: expected a probability in [0, 1], got ${habit}`);
+  const habits = new Map<string, ScriptStyle>();
+  const habitOf = (template: string) => {
+    if (!habits.has(template)) habits.set(template, templateHabit(template, cfg.mix, cfg.habitSeed ?? 0));
+    return habits.get(template)!;
+  };
   return (rng: Rng): LmExample => {
     const ws = rng.choice(scripts);
     if (rng.next() < cfg.documentFraction) {
@@ -240,7 +245,7 @@ export function policyBaseSampler(
       return segmentsToExample(tokenizer, scriptedTrajectory(ws, rng.choice(ws.questions), style, rng), cfg.maxObsTokens);
     }
     const q = rng.choice(ws.questions);
-    return segmentsToExample(tokenizer, scriptedTrajectory(ws, q, templateHabit(q.template, cfg.mix, cfg.habitSeed ?? 0), rng), cfg.maxObsTokens);
+    return segmentsToExample(tokenizer, scriptedTrajectory(ws, q, habitOf(q.template), rng), cfg.maxObsTokens);
   };
 }
 

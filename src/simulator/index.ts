@@ -9,7 +9,7 @@ export { collectSftPairs } from './collect';
 export type { CollectedPair, CollectOptions, QueryKind } from './collect';
 export { oracleLabeller, trajectoryLabeller, judgeLabeller, judgePrompt, parseVerdict, makeLabeller } from './labels';
 export type { Labeller, LabelName } from './labels';
-export { buildSftExamples, cannotAnswer, sftSequence } from './sft-data';
+export { buildSftExamples, sftSequence } from './sft-data';
 export type { SftExample, SftDataCounts } from './sft-data';
 export { heldOutQueries, evaluateEngines, formatQualityTable } from './quality';
 export type { EvalQuery, QualityRow, EngineUnderTest } from './quality';

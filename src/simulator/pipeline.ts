@@ -55,7 +55,7 @@ const model = (hiddenSize: number, numLayers: number, intermediateSize: number) 
  * - SFT data from all 498 training questions (`maxQuestions` 500) instead of 300: 77.5 / 5.0 / 92.5 (this preset);
  * - 5 documents per knowledge sequence instead of 3, so `Doc 4:` and `Doc 5:` lines are seen before SFT (the
  *   malformed outputs had skipped or repeated those numbers): 80.0 / 10.0 / 100 (on 80 other held-out queries
- *   83.8 / 6.3 / 98.8); with 450 knowledge steps: 90.0 / 0.0 / 100 (82.5 / 11.3 / 98.8). Not taken: beside the
+ *   83.8 / 6.3 / 100); with 450 knowledge steps: 90.0 / 0.0 / 100 (82.5 / 11.3 / 98.8). Not taken: beside the
  *   policy base the simulator then took 645–727 s instead of ~400, and `reproduce --preset quick` 1096 s with
  *   600 steps, over its 15 minutes (the two processes slow each other down by about half);
  * - 3 documents per sequence numbered from a random start (every number seen, the former cost): 72.5 / 27.5 /

@@ -14,7 +14,8 @@
  *     about the query's entity; the rest were chance, since five random same-kind documents state an unseen
  *     query's answer 15 times in 80 (countries and years repeat);
  *   · the real documents with the answering sentences cut out: 70% on the 40 (the model wrote them anyway);
- *   · these targets: 15.0% on the 40 (5–10% with the quick preset's other changes, pipeline.ts).
+ *   · these targets: 15.0% on the 40, and 5.0% once the SFT data covers every training question (pipeline.ts;
+ *     22.5% on the world of seed 2).
  *   With no document of the answer's type among the targets, the noisy mode is a rule the model can learn
  *   from the query's relation words, and a document written in it cannot state the answer by chance.
  * The two qualities are then balanced by seeded down-sampling (spec §4.4: positives and negatives balanced).
@@ -57,7 +58,7 @@ const plain = (d: Doc) => ({ id: d.id, title: d.title, text: d.text });
  * Whether a world document cannot answer a query about `entityId` whose answer has type `type`: it does not
  * mention the entity, nor any entity of the answer's kind, nor (for a year) any number.
  */
-export function cannotAnswer(index: WorldIndex, doc: WorldDocument, entityId: string, type: EntityKind | 'year'): boolean {
+function cannotAnswer(index: WorldIndex, doc: WorldDocument, entityId: string, type: EntityKind | 'year'): boolean {
   if (doc.entityIds.includes(entityId)) return false;
   return type === 'year' ? !/\d/.test(doc.text) : !doc.entityIds.some((id) => index.entity(id).kind === type);
 }
