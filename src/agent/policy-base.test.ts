@@ -45,7 +45,7 @@ test('pretraining worlds never state a fact of the test world, and the sampler d
   }
 });
 
-test('scripted trajectories: correct searches every hop and copies the answer; direct never searches; loss only on policy text', async () => {
+test('scripted trajectories: correct searches every hop and copies the answer; shallow stops after hop 1; direct never searches; loss only on policy text', async () => {
   const [w] = pretrainingWorlds(testWorld, 1, 5);
   const ws = await worldScripts(w, 3);
   const tokenizer = policyTokenizer([w, testWorld]);
@@ -60,6 +60,11 @@ test('scripted trajectories: correct searches every hop and copies the answer; d
   const direct = scriptedTrajectory(ws, q, 'direct', new Rng(1));
   assert.equal(direct.length, 2);
   assert.equal(parseAction(direct[1].text).kind, 'answer');
+  // shallow: the first hop's search, then that hop's answer; on a one-hop question it is `correct`.
+  const shallow = scriptedTrajectory(ws, q, 'shallow', new Rng(1)).filter((s) => s.policy).map((s) => parseAction(s.text));
+  assert.deepEqual(shallow, [{ kind: 'search', content: q.hops[0].query }, { kind: 'answer', content: q.hops[0].answer }]);
+  const oneHop = w.questions.find((x) => x.hops.length === 1)!;
+  assert.deepEqual(scriptedTrajectory(ws, oneHop, 'shallow', new Rng(1)), scriptedTrajectory(ws, oneHop, 'correct', new Rng(1)));
   const flawed = scriptedTrajectory(ws, q, 'flawed', new Rng(2));
   assert.notEqual(parseAction(flawed[flawed.length - 1].text).content, q.golden_answers[0]);
   // Loss mask: exactly the policy segments' tokens.
@@ -104,6 +109,12 @@ test('habits: each template keeps one style in every world, drawn from the mix w
   assert.ok(habits.size >= 2, 'the habits differ between templates');
   assert.notDeepEqual([...seen.keys()].map((t) => templateHabit(t, mix, 7)), [...seen.keys()].map((t) => templateHabit(t, mix, 8)), 'another seed, other habits');
   assert.throws(() => policyBaseSampler(tokenizer, scripts, { documentFraction: 0, mix, habit: 1.5 }), /habit/);
+  // Habits drawn from `habitMix` when given: every template's habit here is `direct`, whatever the mix says.
+  const directHabit = policyBaseSampler(tokenizer, scripts, { documentFraction: 0, mix: { correct: 1 }, habit: 1, habitMix: { direct: 1 }, habitSeed: 7 });
+  for (let i = 0; i < 20; i++) {
+    const { ids, lossMask } = directHabit(rng);
+    assert.equal(styleOf(tokenizer.decode(ids), tokenizer.decode(ids.filter((_, k) => lossMask[k] === 1))), 'direct');
+  }
 });
 
 test('buildPolicyBase trains, saves, and loads the cached stage', async () => {

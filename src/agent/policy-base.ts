@@ -14,6 +14,7 @@
  *      `<think>…</think>\n<answer> a </answer>`, loss on the policy's tokens only (the rollout's mask):
  *        · `direct` (answers without searching, a guess of the right type),
  *        · `flawed` (queries the wrong entity, or stops after the first hop of a multi-hop question),
+ *        · `shallow` (stops after the first hop of a multi-hop question, answering that hop; one-hop: `correct`),
  *        · `correct` (one search per hop with the canonical hop query, answer copied from the documents);
  *      each question template has a habit style (`habit`), so the base's mistakes depend on the question.
  * 3. `trainLm` (AdamW, clipping, warm-up + cosine, random batches, exact resume).
@@ -38,7 +39,9 @@ import type { Question, World } from '../world/types';
 import { INVALID_ACTION_MESSAGE, POLICY_PROMPT_PREFIX, policyPrompt } from './template';
 import { informationBlock } from './observation';
 
-export type ScriptStyle = 'direct' | 'flawed' | 'correct';
+export type ScriptStyle = 'direct' | 'flawed' | 'shallow' | 'correct';
+/** Shares of scripted styles (normalised; a missing style has share 0). */
+export type StyleShares = Partial<Record<ScriptStyle, number>>;
 
 export interface PolicyBaseConfig {
   model: Omit<ModelConfigInput, 'vocabSize'>;
@@ -49,18 +52,17 @@ export interface PolicyBaseConfig {
   pretrainWorlds: number;
   documentFraction: number;
   /** Shares of the scripted styles (normalised). */
-  mix: Record<ScriptStyle, number>;
+  mix: StyleShares;
   /**
    * Probability that a trajectory follows its question template's *habit* instead of a draw from `mix`. Each
-   * template gets one habit style, drawn from `mix` with the seed and shared by every pretraining world, so the
-   * base answers some kinds of question without searching, or searches them badly, out of habit (as a base LLM
-   * does for questions it believes it knows), and greedy decoding shows it. 0 = no habits: every trajectory
+   * template gets one habit style, drawn from `habitMix` with the seed and shared by every pretraining world, so
+   * the base answers some kinds of question without searching, or searches them badly, out of habit (as a base
+   * LLM does for questions it believes it knows), and greedy decoding shows it. 0 = no habits: every trajectory
    * draws from `mix`, and greedy decoding then follows the majority style on every question.
-   * Off in every preset: on the quick world (seed 1) habit 0.75 took the base from EM 48.4 to 19.4 — the
-   * habitual templates stopped searching, and copying got worse on the others too — and 40 RL steps did not
-   * undo it (Search-R1 20.8, ZeroSearch 21.3 with lr 1e-4; 19.5 with lr 5e-4; lr 1e-3 collapsed to no search).
    */
   habit: number;
+  /** Shares of the habit styles over templates (normalised); only used when `habit` > 0. */
+  habitMix: StyleShares;
   /** Documents per search in the scripted trajectories (use the same topk in RL). */
   topk: number;
   /** Observation tokens kept (the rollout's `maxObsTokens`; use the same value in RL). */
@@ -101,17 +103,17 @@ export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
   tiny: {
     model: { hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 1024, tieEmbeddings: true },
     steps: 30, batchSize: 8, lr: 3e-3, warmup: 5, pretrainWorlds: 2, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habit: 0, topk: 5, maxObsTokens: OBS_TOKENS,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habit: 0, habitMix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
   quick: {
     model: { hiddenSize: 64, numLayers: 3, numHeads: 2, intermediateSize: 256, maxPositions: 1024, tieEmbeddings: true },
     steps: 1600, batchSize: 16, lr: 3e-3, warmup: 30, pretrainWorlds: 3, documentFraction: 0.1,
-    mix: { direct: 0.15, flawed: 0.15, correct: 0.7 }, habit: 0, topk: 5, maxObsTokens: OBS_TOKENS,
+    mix: { direct: 0.15, flawed: 0.15, correct: 0.7 }, habit: 0, habitMix: { direct: 0.15, flawed: 0.15, correct: 0.7 }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
   paper: {
     model: { ...MODEL_SMALL, hiddenSize: 192, numLayers: 6, numHeads: 6, intermediateSize: 576 },
     steps: 3000, batchSize: 32, lr: 1.5e-3, warmup: 100, pretrainWorlds: 4, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habit: 0, topk: 5, maxObsTokens: OBS_TOKENS,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habit: 0, habitMix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
 };
 
@@ -173,11 +175,12 @@ export function scriptedTrajectory(ws: WorldScripts, q: Question, style: ScriptS
   // Another question of the same template: a same-type wrong answer, or a wrong-entity query.
   const sameTemplate = ws.questions.filter((o) => o.template === q.template && o.id !== q.id);
   const other = sameTemplate.length ? rng.choice(sameTemplate) : rng.choice(ws.questions);
+  // Stops after the first hop and answers with that hop's answer.
+  const shallow = () => [prompt, ...searchTurn(q.hops[0].query, docsOf(q.hops[0].query)), answerTurn(q.hops[0].answer, true)];
   if (style === 'direct') return [prompt, answerTurn(other.golden_answers[0], false)];
+  if (style === 'shallow' && q.hops.length > 1) return shallow();
   if (style === 'flawed') {
-    if (q.hops.length > 1 && rng.next() < 0.5) {
-      return [prompt, ...searchTurn(q.hops[0].query, docsOf(q.hops[0].query)), answerTurn(q.hops[0].answer, true)];
-    }
+    if (q.hops.length > 1 && rng.next() < 0.5) return shallow();
     const wrong = other.hops[0];
     return [prompt, ...searchTurn(wrong.query, docsOf(wrong.query)), answerTurn(wrong.answer, true)];
   }
@@ -205,14 +208,14 @@ export async function worldScripts(world: World, topk: number): Promise<WorldScr
 }
 
 /** Draw a style from `mix` (shares normalised). */
-function drawStyle(mix: Record<ScriptStyle, number>, rng: Rng): ScriptStyle {
+function drawStyle(mix: StyleShares, rng: Rng): ScriptStyle {
   const styles = Object.keys(mix) as ScriptStyle[];
-  let u = rng.next() * styles.reduce((a, s) => a + mix[s], 0);
-  return styles.find((s) => (u -= mix[s]) < 0) ?? styles[styles.length - 1];
+  let u = rng.next() * styles.reduce((a, s) => a + (mix[s] ?? 0), 0);
+  return styles.find((s) => (u -= mix[s] ?? 0) < 0) ?? styles[styles.length - 1];
 }
 
 /** Each template's habit style: a draw from `mix` seeded by (seed, template), the same in every world. */
-export function templateHabit(template: string, mix: Record<ScriptStyle, number>, seed: number): ScriptStyle {
+export function templateHabit(template: string, mix: StyleShares, seed: number): ScriptStyle {
   return drawStyle(mix, new Rng(`${seed}:habit:${template}`));
 }
 
@@ -220,15 +223,15 @@ export function templateHabit(template: string, mix: Record<ScriptStyle, number>
 export function policyBaseSampler(
   tokenizer: Tokenizer,
   scripts: readonly WorldScripts[],
-  cfg: Pick<PolicyBaseConfig, 'documentFraction' | 'mix'> & { habit?: number; habitSeed?: number; maxObsTokens?: number },
+  cfg: Pick<PolicyBaseConfig, 'documentFraction' | 'mix'> & { habit?: number; habitMix?: StyleShares; habitSeed?: number; maxObsTokens?: number },
 ) {
-  const total = (Object.keys(cfg.mix) as ScriptStyle[]).reduce((a, s) => a + cfg.mix[s], 0);
+  const total = (Object.keys(cfg.mix) as ScriptStyle[]).reduce((a, s) => a + (cfg.mix[s] ?? 0), 0);
   if (!(total > 0)) throw new Error('policy base mix: shares must sum to a positive number');
   const habit = cfg.habit ?? 0;
   if (!(habit >= 0 && habit <= 1)) throw new Error(`policy base habit: expected a probability in [0, 1], got ${habit}`);
   const habits = new Map<string, ScriptStyle>();
   const habitOf = (template: string) => {
-    if (!habits.has(template)) habits.set(template, templateHabit(template, cfg.mix, cfg.habitSeed ?? 0));
+    if (!habits.has(template)) habits.set(template, templateHabit(template, cfg.habitMix ?? cfg.mix, cfg.habitSeed ?? 0));
     return habits.get(template)!;
   };
   return (rng: Rng): LmExample => {

@@ -28,7 +28,7 @@ import { parseNumber } from './options';
 
 interface TrainOpts {
   preset: string; seed: string; worldSeed: string; engine: string; out: string; baseDir?: string; simulatorDir?: string;
-  curriculum?: string; noise?: string; estimator?: string; steps?: string; lr?: string; klCoef?: string; mask: boolean; eval: boolean;
+  curriculum?: string; noise?: string; estimator?: string; steps?: string; lr?: string; klCoef?: string; miniBatch?: string; epochs?: string; mask: boolean; eval: boolean;
 }
 
 function noiseSpec(o: TrainOpts): NoiseSpec {
@@ -59,6 +59,8 @@ export function register(program: Command): void {
     .option('--steps <n>', 'RL steps (default: the preset)')
     .option('--lr <x>', 'learning rate (default: the preset)')
     .option('--kl-coef <x>', 'KL coefficient to the base policy (default 0)')
+    .option('--mini-batch <n>', 'trajectories per optimizer update (default: the whole step in one update)')
+    .option('--epochs <n>', 'passes over each step\'s trajectories (PPO-style reuse; default 1)')
     .option('--no-mask', 'give document tokens the loss too (Table 7 ablation)')
     .option('--no-eval', 'skip the evaluation')
     .action(async (o: TrainOpts) => {
@@ -83,6 +85,8 @@ export function register(program: Command): void {
       if (o.steps) overrides.steps = parseNumber('--steps', o.steps, { integer: true });
       if (o.lr) overrides.lr = parseNumber('--lr', o.lr);
       if (o.klCoef) overrides.klCoef = parseNumber('--kl-coef', o.klCoef);
+      if (o.miniBatch) overrides.miniBatchSize = parseNumber('--mini-batch', o.miniBatch, { integer: true });
+      if (o.epochs) overrides.epochs = parseNumber('--epochs', o.epochs, { integer: true });
       const config = rlConfig(preset, overrides);
       const stage = await trainPolicyStage({ base: base.model, tokenizer: base.tokenizer, questions: trainQuestions(world), engine, config, outDir: path.join(o.out, 'rl') });
       const last = stage.metrics[stage.metrics.length - 1];

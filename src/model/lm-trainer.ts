@@ -20,6 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, appendJsonl, progress, readJson, readJsonl, writeJsonAtomic, writeJsonl } from '../util';
+import { accumulateGradients, microBatchWeights, microBatches } from './micro-batches';
 import { AdamW } from './adamw';
 import { SafetensorsFile, writeSafetensors } from './safetensors';
 
@@ -48,6 +49,13 @@ export interface LmTrainOptions {
   minLrRatio?: number;
   /** Decoupled weight decay on variables of rank ≥ 2 (default 0). */
   weightDecay?: number;
+  /**
+   * Rows per forward/backward pass (default 4; 0 = the whole batch in one). The step's gradient is the sum
+   * over length-sorted micro-batches weighted by their target tokens (./micro-batches): the same update up
+   * to float rounding, and less padding. A policy-base batch (16 rows of 29–450 tokens) took 1155 ms in one
+   * pass and 486 ms in micro-batches of 4 (quick preset, beside two other runs).
+   */
+  microBatchSize?: number;
   /** Clip the global gradient norm to this (default 1; 0 disables). */
   gradClip?: number;
   beta1?: number;
@@ -168,7 +176,7 @@ function loadState(dir: string, vars: tf.Variable[], optimizer: AdamW): number {
  */
 export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTrainOptions): Promise<LmTrainResult> {
   checkOptions(opts);
-  const { beta1 = 0.9, beta2 = 0.95, eps = 1e-8, gradClip = 1, weightDecay = 0, logEvery = 25 } = opts;
+  const { beta1 = 0.9, beta2 = 0.95, eps = 1e-8, gradClip = 1, weightDecay = 0, logEvery = 25, microBatchSize = 4 } = opts;
   const vars = model.trainableVariables();
   if (vars.length === 0) throw new Error('trainLm: the model has no trainable variables');
   const optimizer = new AdamW(vars, { beta1, beta2, eps, weightDecay });
@@ -200,7 +208,7 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
       const targets = batch.reduce((n, e) => n + e.lossMask.slice(1).reduce((a, b) => a + (b ? 1 : 0), 0), 0);
       // Bias correction follows the global step (skipped non-finite steps included), as before a resume.
       optimizer.step = step;
-      const { loss, gradNorm } = adamStep(model, vars, optimizer, batch, lr, gradClip);
+      const { loss, gradNorm } = adamStep(model, vars, optimizer, batch, lr, gradClip, microBatchSize);
       const ok = Number.isFinite(loss) && Number.isFinite(gradNorm);
       const record: LossRecord = { step, loss, lr, gradNorm, targets, ...(!ok && { skipped: true }) };
       if (!ok) {
@@ -230,13 +238,17 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
 }
 
 /** Forward, backward, clip, AdamW update. Returns the loss and the gradient norm before clipping. */
-function adamStep(model: TrainableLm, vars: tf.Variable[], optimizer: AdamW, batch: LmExample[], lr: number, gradClip: number): { loss: number; gradNorm: number } {
+function adamStep(
+  model: TrainableLm, vars: tf.Variable[], optimizer: AdamW, batch: LmExample[], lr: number, gradClip: number, microBatchSize: number,
+): { loss: number; gradNorm: number } {
   const ids = batch.map((e) => e.ids);
   const masks = batch.map((e) => e.lossMask);
-  const { value, grads } = tf.variableGrads(() => model.lossOnTargets(ids, masks), vars);
-  const gradList = vars.map((v) => grads[v.name]);
+  const groups = microBatches(ids.map((_, i) => i), ids.map((r) => r.length), microBatchSize > 0 ? microBatchSize : ids.length);
+  const weights = microBatchWeights(groups, masks.map((m) => m.slice(1)), 'token-mean');
+  const r = accumulateGradients(vars, groups, weights, (rows) => ({ loss: model.lossOnTargets(rows.map((i) => ids[i]), rows.map((i) => masks[i])), extras: [] }));
+  const gradList = r.grads;
   try {
-    const loss = value.dataSync()[0];
+    const loss = r.loss;
     const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm };
     const clipScale = gradClip > 0 && gradNorm > gradClip ? gradClip / (gradNorm + 1e-6) : 1;
@@ -245,7 +257,6 @@ function adamStep(model: TrainableLm, vars: tf.Variable[], optimizer: AdamW, bat
     if (clipped !== gradList) tf.dispose(clipped);
     return { loss, gradNorm };
   } finally {
-    value.dispose();
-    for (const g of Object.values(grads)) g.dispose();
+    tf.dispose(gradList);
   }
 }

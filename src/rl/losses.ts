@@ -12,8 +12,9 @@
  * An empty mask gives 0 rather than NaN.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { TokenAggregation } from '../model/micro-batches';
 
-export type LossAggregation = 'token-mean' | 'seq-mean-token-mean';
+export type LossAggregation = TokenAggregation;
 export type KlKind = 'k1' | 'low_var_kl';
 
 /** x at mask-1 positions, 0 elsewhere (via `where`, so NaN/±Inf outside the mask cannot propagate). */

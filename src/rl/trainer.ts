@@ -7,6 +7,8 @@
  *   4. old log-probs (and reference log-probs / critic values when needed) in a no-grad pass;
  *   5. advantages over the loss mask; `epochs` passes over shuffled mini-batches, each one Adam update on
  *      the clipped policy loss ± KL − entropy (AdamW, ../model/adamw), gradients clipped to a global norm, linear warm-up.
+ *      Passes run on length-sorted micro-batches of `microBatchSize` rows whose gradients add up to the
+ *      mini-batch's (./micro-batches: the same update, ~2× faster than one pass over 64 rows).
  *
  * Loss mask: 1 on tokens the policy wrote. `maskDocuments: false` is the paper's Table 7 ablation: every
  * response token (documents and the invalid-action message too) gets the policy-gradient loss.
@@ -34,6 +36,7 @@ import { KlKind, LossAggregation, combineLoss, entropyLoss, klLoss, policyLoss, 
 import { RewardFunction, rewardByName } from './rewards';
 import { NoiseSchedule, constantSchedule, exponentialSchedule } from './curriculum';
 import { Critic } from './critic';
+import { accumulateGradients, microBatchWeights, microBatches } from '../model/micro-batches';
 import { loadTrainState, readTrainState, saveTrainState } from './train-state';
 import { AdamW } from '../model/adamw';
 import { OBS_TOKENS } from '../agent/policy-base';
@@ -47,6 +50,8 @@ export interface TrainerConfig {
   rolloutsPerQuestion: number;
   /** Trajectories per optimizer update; 0 = the whole step's batch in one update. */
   miniBatchSize: number;
+  /** Trajectories per forward/backward pass; an update accumulates its mini-batch's micro-batches (exact; 0 = all at once). */
+  microBatchSize: number;
   epochs: number;
   lr: number;
   /** AdamW decoupled weight decay on matrices (veRL: 0.01). */
@@ -82,7 +87,7 @@ export interface TrainerConfig {
  * (estimator 'reinforce', lr 1e-6, klCoef 0.001, entropyCoef 0.001, 64 × 5, maxTurns 5).
  */
 export const DEFAULT_TRAINER_CONFIG: TrainerConfig = {
-  steps: 100, questionsPerStep: 16, rolloutsPerQuestion: 4, miniBatchSize: 0, epochs: 1,
+  steps: 100, questionsPerStep: 16, rolloutsPerQuestion: 4, miniBatchSize: 0, microBatchSize: 16, epochs: 1,
   lr: 1e-4, weightDecay: 0.01, warmupSteps: 0, gradClip: 1, estimator: 'rloo', clipRatio: 0.2,
   klCoef: 0, klKind: 'low_var_kl', klSign: 'add', entropyCoef: 0, maskDocuments: true, aggregation: 'token-mean',
   gamma: 1, lambda: 1, criticLr: 1e-5, valueClip: 0.5, reward: 'f1', noise: null,
@@ -154,7 +159,7 @@ export function stepQuestionIndices(n: number, perStep: number, seed: number, st
 function checkConfig(c: TrainerConfig): void {
   const positive = ['steps', 'questionsPerStep', 'rolloutsPerQuestion', 'epochs'] as const;
   for (const k of positive) if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`trainer config: ${k} must be a positive integer, got ${c[k]}`);
-  for (const k of ['miniBatchSize', 'warmupSteps', 'checkpointEvery'] as const) {
+  for (const k of ['miniBatchSize', 'microBatchSize', 'warmupSteps', 'checkpointEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`trainer config: ${k} must be an integer ≥ 0, got ${c[k]}`);
   }
   for (const k of ['lr', 'gradClip', 'criticLr'] as const) if (!(c[k] > 0)) throw new Error(`trainer config: ${k} must be > 0, got ${c[k]}`);
@@ -195,16 +200,13 @@ function unpad(t: tf.Tensor2D, lengths: number[]): number[][] {
   return a.map((r, b) => r.slice(0, lengths[b]));
 }
 
-/** Gradients in `variables` order, scaled to a global norm ≤ maxNorm; also the norm before clipping. */
-function clipGrads(grads: tf.NamedTensorMap, variables: tf.Variable[], maxNorm: number): { clipped: tf.Tensor[]; norm: number } {
-  const list = variables.map((v) => {
-    const g = grads[v.name];
-    if (!g) throw new Error(`trainer: no gradient for variable ${v.name}`);
-    return g;
-  });
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+/** Gradients scaled to a global norm ≤ maxNorm (disposes `grads`); also the norm before clipping. */
+function clipGrads(grads: tf.Tensor[], maxNorm: number): { clipped: tf.Tensor[]; norm: number } {
+  const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
   const scale = Math.min(1, maxNorm / (norm + 1e-6));
-  return { clipped: list.map((g) => tf.mul(g, scale)), norm };
+  const clipped = grads.map((g) => tf.mul(g, scale));
+  tf.dispose(grads);
+  return { clipped, norm };
 }
 
 /** Mean of a − b over mask-1 entries (k1 KL of rollout-time log-probs). */
@@ -288,9 +290,15 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
       const lengths = ids.map((r) => r.length - 1);
       const lossMask = trajs.map((t) => targetLossMask(t, cfg.maskDocuments));
       const mb = cfg.miniBatchSize > 0 ? cfg.miniBatchSize : trajs.length;
-      const chunks = Array.from({ length: Math.ceil(trajs.length / mb) }, (_, c) => ids.slice(c * mb, (c + 1) * mb));
-      const forEachChunk = (fn: (rows: number[][]) => tf.Tensor2D) =>
-        chunks.flatMap((rows, c) => unpad(tf.tidy(() => fn(rows)), lengths.slice(c * mb, c * mb + rows.length)));
+      const micro = cfg.microBatchSize > 0 ? cfg.microBatchSize : trajs.length;
+      const passes = microBatches(trajs.map((_, i) => i), lengths, micro);
+      const forEachChunk = (fn: (rows: number[][]) => tf.Tensor2D) => {
+        const out: number[][] = new Array(trajs.length);
+        for (const idx of passes) {
+          unpad(tf.tidy(() => fn(idx.map((i) => ids[i]))), idx.map((i) => lengths[i])).forEach((r, k) => { out[idx[k]] = r; });
+        }
+        return out;
+      };
       const oldLogProbs = forEachChunk((rows) => policy.tokenLogProbs(rows));
       const refLogProbs = reference ? forEachChunk((rows) => reference.tokenLogProbs(rows)) : null;
       const oldValues = critic ? forEachChunk((rows) => critic.values(rows)) : null;
@@ -310,45 +318,43 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
       for (let epoch = 0; epoch < cfg.epochs; epoch++) {
         const order = shuffleRng.shuffle(trajs.map((_, i) => i));
         for (let s = 0; s < order.length; s += mb) {
-          const idx = order.slice(s, s + mb);
-          const mbIds = idx.map((i) => ids[i]);
-          const W = Math.max(...idx.map((i) => lengths[i]));
-          const take = (a: number[][]) => padRows(idx.map((i) => a[i]), W);
-          const mask = take(lossMask);
-          const old = take(oldLogProbs);
-          const adv = take(advantages);
-          const ref = refLogProbs && !critic ? take(refLogProbs) : null;
-          let kept: tf.Scalar[] = [];
-          const { value, grads } = tf.variableGrads(() => {
-            const stats = policy.tokenStats(mbIds, { entropy: true });
-            const pg = policyLoss({ logProbs: stats.logProbs, oldLogProbs: old, advantages: adv, mask, clipRatio: cfg.clipRatio, aggregation: cfg.aggregation });
+          const groups = microBatches(order.slice(s, s + mb), lengths, micro);
+          const weights = microBatchWeights(groups, lossMask, cfg.aggregation);
+          const padded = (rows: number[], a: number[][]) => padRows(rows.map((i) => a[i]), Math.max(...rows.map((i) => lengths[i])));
+          const r = accumulateGradients(policy.trainableVariables(), groups, weights, (rows) => {
+            const mask = padded(rows, lossMask);
+            const stats = policy.tokenStats(rows.map((i) => ids[i]), { entropy: true });
+            const pg = policyLoss({ logProbs: stats.logProbs, oldLogProbs: padded(rows, oldLogProbs), advantages: padded(rows, advantages), mask, clipRatio: cfg.clipRatio, aggregation: cfg.aggregation });
             const entropy = entropyLoss(stats.entropy!, mask, cfg.aggregation);
+            const ref = refLogProbs && !critic ? padded(rows, refLogProbs) : null;
             const kl = ref ? klLoss({ logProbs: stats.logProbs, refLogProbs: ref, mask, kind: cfg.klKind, aggregation: cfg.aggregation }) : tf.scalar(0);
-            kept = [pg.loss, kl, entropy, pg.clipFraction, pg.approxKl].map((x) => tf.keep(x));
-            return combineLoss({
+            const loss = combineLoss({
               pg: pg.loss, kl: ref ? kl : undefined, entropy: cfg.entropyCoef > 0 ? entropy : undefined,
               klCoef: cfg.klCoef, entropyCoef: cfg.entropyCoef, klSign: cfg.klSign,
             });
-          }, policy.trainableVariables());
-          const [pgV, klV, entV, clipV, akV] = kept.map((x) => x.dataSync()[0]);
-          assertFinite(step, 'policy loss', value.dataSync()[0]);
-          const { clipped, norm } = clipGrads(grads, policy.trainableVariables(), cfg.gradClip);
+            return { loss, extras: [pg.loss, kl, entropy, pg.clipFraction, pg.approxKl] };
+          });
+          const [pgV, klV, entV, clipV, akV] = r.extras;
+          assertFinite(step, 'policy loss', r.loss);
+          const { clipped, norm } = clipGrads(r.grads, cfg.gradClip);
           assertFinite(step, 'gradient norm', norm);
           optimizer.apply(clipped, lr);
-          tf.dispose([value, ...kept, ...Object.values(grads), ...clipped, old, adv, ...(ref ? [ref] : [])]);
+          tf.dispose(clipped);
           acc.pg.push(pgV); acc.kl.push(klV); acc.ent.push(entV); acc.clip.push(clipV); acc.approxKl.push(akV); acc.norm.push(norm);
           if (critic && criticOpt && oldValues && returns) {
-            const oldV = take(oldValues);
-            const ret = take(returns);
-            const r = tf.variableGrads(() => valueLoss({ values: critic.values(mbIds), oldValues: oldV, returns: ret, mask, clipRange: cfg.valueClip, aggregation: cfg.aggregation }).loss, critic.variables());
-            const vl = r.value.dataSync()[0];
-            assertFinite(step, 'value loss', vl);
-            const c = clipGrads(r.grads, critic.variables(), cfg.gradClip);
+            const v = accumulateGradients(critic.variables(), groups, weights, (rows) => ({
+              loss: valueLoss({
+                values: critic.values(rows.map((i) => ids[i])), oldValues: padded(rows, oldValues), returns: padded(rows, returns),
+                mask: padded(rows, lossMask), clipRange: cfg.valueClip, aggregation: cfg.aggregation,
+              }).loss,
+              extras: [],
+            }));
+            assertFinite(step, 'value loss', v.loss);
+            const c = clipGrads(v.grads, cfg.gradClip);
             criticOpt.apply(c.clipped, cfg.criticLr * warm);
-            tf.dispose([r.value, ...Object.values(r.grads), ...c.clipped, oldV, ret]);
-            acc.value.push(vl);
+            tf.dispose(c.clipped);
+            acc.value.push(v.loss);
           }
-          mask.dispose();
         }
       }
       const t3 = Date.now();
