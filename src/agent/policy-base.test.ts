@@ -117,11 +117,17 @@ test('habits: each template keeps one style in every world, drawn from the mix w
   }
 });
 
-test('buildPolicyBase trains, saves, and loads the cached stage', async () => {
+test('buildPolicyBase trains (pretraining, then the habit phase), saves, and loads the cached stage', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-base-'));
-  const config = { steps: 2, batchSize: 2, model: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, tieEmbeddings: true } };
+  const config = {
+    steps: 2, batchSize: 2, model: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, tieEmbeddings: true },
+    habits: { steps: 3, lr: 1e-3, share: 0.5, mix: { direct: 1 } },
+  };
   const a = await buildPolicyBase(testWorld, { preset: 'tiny', config, seed: 1, outDir: dir });
   assert.ok(!a.pretrainSeeds.includes(testWorld.seed));
+  // Both phases ran and logged their steps.
+  assert.equal(fs.readFileSync(path.join(dir, 'loss.jsonl'), 'utf8').trim().split('\n').length, 2);
+  assert.equal(fs.readFileSync(path.join(dir, 'habits-loss.jsonl'), 'utf8').trim().split('\n').length, 3);
   const b = await buildPolicyBase(testWorld, { preset: 'tiny', config, seed: 1, outDir: dir });
   assert.deepEqual(b.model.params.get('model.embed_tokens.weight')!.dataSync(), a.model.params.get('model.embed_tokens.weight')!.dataSync());
   assert.equal(b.tokenizer.vocabSize, a.tokenizer.vocabSize);

@@ -16,7 +16,7 @@
  *        · `flawed` (queries the wrong entity, or stops after the first hop of a multi-hop question),
  *        · `shallow` (stops after the first hop of a multi-hop question, answering that hop; one-hop: `correct`),
  *        · `correct` (one search per hop with the canonical hop query, answer copied from the documents);
- *      each question template has a habit style (`habit`), so the base's mistakes depend on the question.
+ *      each question template has a habit style (`habit`, `habitMix`), so the base's mistakes depend on the question.
  * 3. `trainLm` (AdamW, clipping, warm-up + cosine, random batches, exact resume).
  * The vocabulary (`policyTokenizer`) covers the test world too: names are shared by all worlds, so that
  * only adds the few words no pretraining world happened to use; their embeddings stay untrained.
@@ -43,6 +43,22 @@ export type ScriptStyle = 'direct' | 'flawed' | 'shallow' | 'correct';
 /** Shares of scripted styles (normalised; a missing style has share 0). */
 export type StyleShares = Partial<Record<ScriptStyle, number>>;
 
+/**
+ * A short second phase that gives the base *habits*: each question template gets one habit style, drawn from
+ * `mix` with the seed and shared by every pretraining world; a share `share` of the samples are questions whose
+ * template's habit is not `correct`, scripted in that habit, and the rest draw from the pretraining `mix`. The
+ * base then answers some kinds of question without searching, or stops after one hop (as a base LLM does for
+ * questions it believes it knows), and greedy decoding shows it, while the reading and copying it learnt in
+ * pretraining stay: RL has to teach *when* to search, not how to read. Mixing habits into pretraining instead
+ * took correct scripts away from the habitual templates, and copying failed on them (quick world, seed 1).
+ */
+export interface HabitPhase {
+  steps: number;
+  lr: number;
+  share: number;
+  mix: StyleShares;
+}
+
 export interface PolicyBaseConfig {
   model: Omit<ModelConfigInput, 'vocabSize'>;
   steps: number;
@@ -53,16 +69,8 @@ export interface PolicyBaseConfig {
   documentFraction: number;
   /** Shares of the scripted styles (normalised). */
   mix: StyleShares;
-  /**
-   * Probability that a trajectory follows its question template's *habit* instead of a draw from `mix`. Each
-   * template gets one habit style, drawn from `habitMix` with the seed and shared by every pretraining world, so
-   * the base answers some kinds of question without searching, or searches them badly, out of habit (as a base
-   * LLM does for questions it believes it knows), and greedy decoding shows it. 0 = no habits: every trajectory
-   * draws from `mix`, and greedy decoding then follows the majority style on every question.
-   */
-  habit: number;
-  /** Shares of the habit styles over templates (normalised); only used when `habit` > 0. */
-  habitMix: StyleShares;
+  /** The habit phase after pretraining (null = none: greedy decoding follows the majority style everywhere). */
+  habits: HabitPhase | null;
   /** Documents per search in the scripted trajectories (use the same topk in RL). */
   topk: number;
   /** Observation tokens kept (the rollout's `maxObsTokens`; use the same value in RL). */
@@ -79,6 +87,9 @@ export interface PolicyBaseConfig {
  */
 export const OBS_TOKENS = 90;
 
+/** Habit styles over templates: a quarter answer without searching, a quarter stop after one hop (multi-hop ones). */
+const HABIT_MIX = { direct: 0.25, shallow: 0.25, correct: 0.5 };
+
 const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSize: 384, maxPositions: 1024, tieEmbeddings: true };
 
 /**
@@ -94,26 +105,36 @@ const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSi
  * multi-hop question; RL with BM25 from it (seed 1, 16 × 4): 50 steps lr 1e-4 → 0.30, 80 steps lr 3e-4 → 0.31.
  * Copying appears late (the loss keeps falling after step 700), so `quick` takes the 1600 steps.
  * A third layer is what makes copying work (quick world seed 1, 90 observation tokens, BM25, 1600 steps):
- * 2 layers → EM 0.223 in 318 s (the one-off run above); 3 layers, this preset → EM 0.484 (results/quick:
- * eval/base; 522 s beside the simulator in one run, 605 s in the committed timings.json). RL then learns:
- * Search-R1's training reward rises from ~0.35 to ~0.52 (`zerosearch train --preset quick --seed 1 --steps 120`);
- * on the 2-layer base it stayed flat.
+ * 2 layers → EM 0.223 in 318 s (the one-off run above); 3 layers → EM 0.484 in a former committed run.
+ * That 0.484 was a lucky draw: the same recipe gave 0.310 with its random draws in another order and 0.341
+ * after micro-batched training changed the float rounding (seed 2's world: 0.593). Copying emerges late, or
+ * only for some relations (the years often not at all), and every change re-rolls it.
+ *
+ * Habits (`habits`): without them the greedy base searches exactly as the correct scripts do, and RL can only
+ * sharpen copying (+1 to +3 EM in 40–120 steps). The issue's base "searches sometimes, badly"; the habit phase
+ * gives it that. Measured on the quick world, seed 1, from the 0.341 pretraining above (one-off runs of
+ * buildPolicyBase + 40 Search-R1 steps of the quick RL preset + evaluateEm, two at a time on 2 cores):
+ * habit share 0.3 → base 0.236 → RL 0.313; 0.4 → 0.155 → 0.304; 0.5 (this preset) → 0.139 → 0.350: RL learns
+ * to search the habitual templates (no-search answers 27% → 0%, multi-hop questions searched once → every hop)
+ * and lands near the pretrained policy's EM. Habits mixed into pretraining instead (share 0.4–0.75 of the
+ * samples, one habit per template) starved the habitual templates of correct scripts: bases 0.075–0.30, and RL
+ * gained 0 to +10.
  */
 export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
   tiny: {
     model: { hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 1024, tieEmbeddings: true },
     steps: 30, batchSize: 8, lr: 3e-3, warmup: 5, pretrainWorlds: 2, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habit: 0, habitMix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habits: { steps: 5, lr: 1e-3, share: 0.5, mix: HABIT_MIX }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
   quick: {
     model: { hiddenSize: 64, numLayers: 3, numHeads: 2, intermediateSize: 256, maxPositions: 1024, tieEmbeddings: true },
     steps: 1600, batchSize: 16, lr: 3e-3, warmup: 30, pretrainWorlds: 3, documentFraction: 0.1,
-    mix: { direct: 0.15, flawed: 0.15, correct: 0.7 }, habit: 0, habitMix: { direct: 0.15, flawed: 0.15, correct: 0.7 }, topk: 5, maxObsTokens: OBS_TOKENS,
+    mix: { direct: 0.15, flawed: 0.15, correct: 0.7 }, habits: { steps: 300, lr: 1e-3, share: 0.5, mix: HABIT_MIX }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
   paper: {
     model: { ...MODEL_SMALL, hiddenSize: 192, numLayers: 6, numHeads: 6, intermediateSize: 576 },
     steps: 3000, batchSize: 32, lr: 1.5e-3, warmup: 100, pretrainWorlds: 4, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habit: 0, habitMix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, topk: 5, maxObsTokens: OBS_TOKENS,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habits: { steps: 500, lr: 7e-4, share: 0.5, mix: HABIT_MIX }, topk: 5, maxObsTokens: OBS_TOKENS,
   },
 };
 
@@ -234,6 +255,17 @@ export function policyBaseSampler(
     if (!habits.has(template)) habits.set(template, templateHabit(template, cfg.habitMix ?? cfg.mix, cfg.habitSeed ?? 0));
     return habits.get(template)!;
   };
+  // Questions whose habit differs from the correct script (`shallow` changes nothing on a one-hop question).
+  const habitual = new Map<WorldScripts, Question[]>();
+  const habitualOf = (ws: WorldScripts) => {
+    if (!habitual.has(ws)) {
+      habitual.set(ws, ws.questions.filter((q) => {
+        const h = habitOf(q.template);
+        return h === 'direct' || h === 'flawed' || (h === 'shallow' && q.hops.length > 1);
+      }));
+    }
+    return habitual.get(ws)!;
+  };
   return (rng: Rng): LmExample => {
     const ws = rng.choice(scripts);
     if (rng.next() < cfg.documentFraction) {
@@ -243,11 +275,11 @@ export function policyBaseSampler(
     // Without habits the draws come in the order they had before habits existed (style, then question), so
     // habit 0 rebuilds the same base: on the quick world another order gave a base of EM 31.0 instead of 48.4
     // (copying emerges late and unreliably in 1600 steps; see POLICY_BASE_PRESETS).
-    if (!(habit > 0 && rng.next() < habit)) {
+    if (!(habit > 0 && rng.next() < habit && habitualOf(ws).length > 0)) {
       const style = drawStyle(cfg.mix, rng);
       return segmentsToExample(tokenizer, scriptedTrajectory(ws, rng.choice(ws.questions), style, rng), cfg.maxObsTokens);
     }
-    const q = rng.choice(ws.questions);
+    const q = rng.choice(habitualOf(ws));
     return segmentsToExample(tokenizer, scriptedTrajectory(ws, q, habitOf(q.template), rng), cfg.maxObsTokens);
   };
 }
@@ -283,10 +315,17 @@ export async function buildPolicyBase(
   const tokenizer = policyTokenizer([...worlds, testWorld]);
   const scripts = await Promise.all(worlds.map((w) => worldScripts(w, cfg.topk)));
   const model = createModel({ ...cfg.model, vocabSize: tokenizer.vocabSize }, new Rng(seed).fork('policy base init').int(1_000_000_000));
-  await trainLm(model, policyBaseSampler(tokenizer, scripts, { ...cfg, habitSeed: seed }), {
-    steps: cfg.steps, batchSize: cfg.batchSize, lr: cfg.lr, warmup: cfg.warmup, seed, label: 'policy base',
-    ...(opts.outDir && { checkpointDir: path.join(opts.outDir, 'train'), lossLog: path.join(opts.outDir, 'loss.jsonl'), checkpointEvery: 100 }),
+  const files = (name: string) => opts.outDir && { checkpointDir: path.join(opts.outDir, `${name}train`), lossLog: path.join(opts.outDir, `${name}loss.jsonl`), checkpointEvery: 100 };
+  await trainLm(model, policyBaseSampler(tokenizer, scripts, cfg), {
+    steps: cfg.steps, batchSize: cfg.batchSize, lr: cfg.lr, warmup: cfg.warmup, seed, label: 'policy base', ...files(''),
   });
+  if (cfg.habits) {
+    const h = cfg.habits;
+    await trainLm(model, policyBaseSampler(tokenizer, scripts, { ...cfg, habit: h.share, habitMix: h.mix, habitSeed: seed }), {
+      steps: h.steps, batchSize: cfg.batchSize, lr: h.lr, warmup: Math.min(10, h.steps), seed: new Rng(seed).fork('habit phase').int(1_000_000_000),
+      label: 'policy base habits', ...files('habits-'),
+    });
+  }
   const pretrainSeeds = worlds.map((w) => w.seed);
   if (opts.outDir) {
     saveCheckpoint(model, path.join(opts.outDir, 'model'));
