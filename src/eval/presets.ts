@@ -61,13 +61,10 @@ export const REPRODUCE_PRESETS: Record<PresetName, ReproducePreset> = {
   /** For tests: every stage once, minimal steps. */
   tiny: { runs: [SEARCH_R1, ZEROSEARCH], baselines: ['direct', 'rag', 'base'], evalLimit: null, ragTopk: 3, rl: {}, simulatorQuality: false },
   /**
-   * The README's command: the main comparison (Table 3), meant to fit 15 minutes on 2 cores (805 s in one run,
-   * 1030 s in the committed one; results/quick/seed-1/timings.json). 40 RL steps, not the RL preset's 100: the
-   * policy base takes 520–600 s and a ZeroSearch step 7–10 s (the simulator writes every search result). Measured on seed 1 (quick world, BM25 evaluation, 520 rows, 3-layer base at avg EM 48.4): Search-R1
-   * reached 51.6 after 40 steps (results/quick) and 51.4 after 120 (`zerosearch train --preset quick --seed 1
-   * --steps 120 --base-dir results/quick/seed-1/policy-base`; training reward 0.35 → ~0.52 by step 80, then flat),
-   * so more steps buy little at this policy size. lr 5e-4 made things worse (`--steps 60 --lr 5e-4` on the
-   * former 2-layer base: 23.4 → 12.3).
+   * The README's command: the main comparison (Table 3), meant to fit 15 minutes on 2 cores (692 s in the committed
+   * run; results/quick/seed-1/timings.json). 40 RL steps, not the RL preset's 100: the base is a good reader with
+   * habits (POLICY_BASE_PRESETS), and 40 steps of four 16-trajectory updates unlearn them; 60 steps gave no more
+   * (quick world seed 1, a base with habit share 0.4: Search-R1 0.304 after 40 steps, 0.298 after 60).
    */
   quick: { runs: [SEARCH_R1, ZEROSEARCH], baselines: ['direct', 'rag', 'base'], evalLimit: null, ragTopk: 3, rl: { steps: 40 }, simulatorQuality: false },
   /** Every table. */
