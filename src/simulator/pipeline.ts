@@ -61,7 +61,9 @@ const model = (hiddenSize: number, numLayers: number, intermediateSize: number) 
  * - 3 documents per sequence numbered from a random start (every number seen, the former cost): 72.5 / 27.5 /
  *   95.0 (81 / 7.5 / 86 on the 80): the longer sequences matter, not only the numbers;
  * - 1500 SFT steps (5 documents): 85.0 / 10.0 / 100 (80.0 / 8.8 on the 80); 800: 90.0 / 15.0 / 100.
- * So `quick` keeps the former knowledge stage and takes the two data changes: 77.5 / 5.0 / 92.5.
+ * Training then became ~2× faster (micro-batched gradients, ../model/micro-batches), which re-rolled every
+ * number above: 600 × 3 documents now gives 80.0 / 15.0 / 90.0 and 450 × 5 (this preset) 82.5 / 10.0 / 97.5
+ * (`zerosearch simulator eval --preset quick --seed 1` on reproduce's stages). 450 × 5 fits the quick budget now.
  */
 export const SIMULATOR_PRESETS: Record<'tiny' | 'quick' | 'paper', SimulatorPreset> = {
   tiny: {
@@ -74,7 +76,7 @@ export const SIMULATOR_PRESETS: Record<'tiny' | 'quick' | 'paper', SimulatorPres
   },
   quick: {
     model: model(128, 4, 384),
-    knowledge: { steps: 600, batchSize: 16, lr: 2e-3, warmup: 30, docsPerSequence: 3 },
+    knowledge: { steps: 450, batchSize: 16, lr: 2e-3, warmup: 30, docsPerSequence: 5 },
     collect: { maxQuestions: 500, imperfectRate: 0.3 },
     sft: { steps: 1000, batchSize: 8, lr: 1e-3, warmup: 20, replay: 0.25 },
     eval: { queries: 40, batchSize: 20, factProbes: 150 },
