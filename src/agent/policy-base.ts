@@ -117,8 +117,8 @@ const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSi
  * habit share 0.3 → base 0.236 → RL 0.313; 0.4 → 0.155 → 0.304; 0.5 (this preset) → 0.139 → 0.350: RL learns
  * to search the habitual templates (no-search answers 27% → 0%, multi-hop questions searched once → every hop)
  * and lands near the pretrained policy's EM. Habits mixed into pretraining instead (share 0.4–0.75 of the
- * samples, one habit per template) starved the habitual templates of correct scripts: bases 0.075–0.30, and RL
- * gained 0 to +10.
+ * samples, one habit per template) starved the habitual templates of correct scripts: 8 bases 0.075–0.30, and RL
+ * gained −0.01 to +0.10.
  */
 export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
   tiny: {
