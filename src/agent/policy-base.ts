@@ -16,8 +16,9 @@
  *        · `flawed` (queries the wrong entity, or stops after the first hop of a multi-hop question),
  *        · `shallow` (stops after the first hop of a multi-hop question, answering that hop; one-hop: `correct`),
  *        · `correct` (one search per hop with the canonical hop query, answer copied from the documents);
- *      each question template has a habit style (`habit`, `habitMix`), so the base's mistakes depend on the question.
  * 3. `trainLm` (AdamW, clipping, warm-up + cosine, random batches, exact resume).
+ * 4. The habit phase (`habits`, HabitPhase): a short second `trainLm` run in which each question template has a
+ *    habit style, so the base's mistakes depend on the question.
  * The vocabulary (`policyTokenizer`) covers the test world too: names are shared by all worlds, so that
  * only adds the few words no pretraining world happened to use; their embeddings stay untrained.
  */
@@ -272,9 +273,8 @@ export function policyBaseSampler(
       const ids = tokenizer.encode(rng.choice(ws.world.documents).text);
       return { ids, lossMask: ids.map(() => 1) };
     }
-    // Without habits the draws come in the order they had before habits existed (style, then question), so
-    // habit 0 rebuilds the same base: on the quick world another order gave a base of EM 31.0 instead of 48.4
-    // (copying emerges late and unreliably in 1600 steps; see POLICY_BASE_PRESETS).
+    // Pretraining (no habit) draws style, then question, in that order: the base is a lottery (POLICY_BASE_PRESETS),
+    // and another draw order re-rolls it (EM 31.0 instead of 48.4 once).
     if (!(habit > 0 && rng.next() < habit && habitualOf(ws).length > 0)) {
       const style = drawStyle(cfg.mix, rng);
       return segmentsToExample(tokenizer, scriptedTrajectory(ws, rng.choice(ws.questions), style, rng), cfg.maxObsTokens);

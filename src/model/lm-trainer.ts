@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, appendJsonl, progress, readJson, readJsonl, writeJsonAtomic, writeJsonl } from '../util';
-import { accumulateGradients, microBatchWeights, microBatches } from './micro-batches';
+import { accumulateGradients, globalNorm, microBatchWeights, microBatches } from './micro-batches';
 import { AdamW } from './adamw';
 import { SafetensorsFile, writeSafetensors } from './safetensors';
 
@@ -249,7 +249,7 @@ function adamStep(
   const gradList = r.grads;
   try {
     const loss = r.loss;
-    const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+    const gradNorm = globalNorm(gradList);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm };
     const clipScale = gradClip > 0 && gradNorm > gradClip ? gradClip / (gradNorm + 1e-6) : 1;
     const clipped = clipScale === 1 ? gradList : gradList.map((g) => tf.mul(g, clipScale));

@@ -8,7 +8,7 @@
  *   5. advantages over the loss mask; `epochs` passes over shuffled mini-batches, each one Adam update on
  *      the clipped policy loss ± KL − entropy (AdamW, ../model/adamw), gradients clipped to a global norm, linear warm-up.
  *      Passes run on length-sorted micro-batches of `microBatchSize` rows whose gradients add up to the
- *      mini-batch's (./micro-batches: the same update, ~2× faster than one pass over 64 rows).
+ *      mini-batch's (../model/micro-batches: the same update, ~2× faster than one pass over 64 rows).
  *
  * Loss mask: 1 on tokens the policy wrote. `maskDocuments: false` is the paper's Table 7 ablation: every
  * response token (documents and the invalid-action message too) gets the policy-gradient loss.
@@ -36,7 +36,7 @@ import { KlKind, LossAggregation, combineLoss, entropyLoss, klLoss, policyLoss, 
 import { RewardFunction, rewardByName } from './rewards';
 import { NoiseSchedule, constantSchedule, exponentialSchedule } from './curriculum';
 import { Critic } from './critic';
-import { accumulateGradients, microBatchWeights, microBatches } from '../model/micro-batches';
+import { accumulateGradients, globalNorm, microBatchWeights, microBatches } from '../model/micro-batches';
 import { loadTrainState, readTrainState, saveTrainState } from './train-state';
 import { AdamW } from '../model/adamw';
 import { OBS_TOKENS } from '../agent/policy-base';
@@ -202,7 +202,7 @@ function unpad(t: tf.Tensor2D, lengths: number[]): number[][] {
 
 /** Gradients scaled to a global norm ≤ maxNorm (disposes `grads`); also the norm before clipping. */
 function clipGrads(grads: tf.Tensor[], maxNorm: number): { clipped: tf.Tensor[]; norm: number } {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+  const norm = globalNorm(grads);
   const scale = Math.min(1, maxNorm / (norm + 1e-6));
   const clipped = grads.map((g) => tf.mul(g, scale));
   tf.dispose(grads);
