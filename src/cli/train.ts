@@ -2,7 +2,7 @@
  * `zerosearch train`: RL of the micro-world policy with search, then its EM with the real engine.
  *
  *   zerosearch train --preset quick --engine bm25 --out runs/rl-bm25                 # Search-R1 setting
- *   zerosearch train --preset quick --engine simulated --curriculum 0,0.5 --out runs/zs   # ZeroSearch
+ *   zerosearch train --preset quick --engine simulated --curriculum 0,0.25 --out runs/zs  # ZeroSearch
  *   zerosearch train --preset quick --engine simulated --noise 0.5 --out runs/zs-random   # Table 6 "Random"
  *   zerosearch train --preset quick --engine none --out runs/r1                       # R1 (no search)
  *
@@ -24,6 +24,7 @@ import type { SearchEngine } from '../search/types';
 import { ADVANTAGE_ESTIMATORS, AdvantageEstimator } from '../rl/advantages';
 import { evaluateEm, rlConfig, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
 import type { NoiseSpec, TrainerConfig } from '../rl/trainer';
+import { CURRICULUM } from '../eval/presets';
 import { parseNumber } from './options';
 
 interface TrainOpts {
@@ -39,7 +40,7 @@ function noiseSpec(o: TrainOpts): NoiseSpec {
     if (end === undefined) throw new Error(`--curriculum: expected "start,end", got "${o.curriculum}"`);
     return { start, end };
   }
-  return o.engine === 'simulated' ? { start: 0, end: 0.5 } : null;
+  return o.engine === 'simulated' ? CURRICULUM : null;
 }
 
 export function register(program: Command): void {
@@ -53,7 +54,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'run folder')
     .option('--base-dir <dir>', 'policy base stage folder (default <out>/policy-base)')
     .option('--simulator-dir <dir>', 'simulator stage folder (default <out>/simulator)')
-    .option('--curriculum <ps,pe>', 'noise curriculum p_s,p_e (simulated engine; default 0,0.5)')
+    .option('--curriculum <ps,pe>', 'noise curriculum p_s,p_e (simulated engine; default 0,0.25 as in the paper for Qwen-2.5-3B)')
     .option('--noise <p>', 'constant noise probability instead of the curriculum (Table 6 "Random": 0.5)')
     .option('--estimator <name>', `advantage estimator: ${ADVANTAGE_ESTIMATORS.join(' | ')}`)
     .option('--steps <n>', 'RL steps (default: the preset)')

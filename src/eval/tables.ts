@@ -9,7 +9,7 @@
  * A table is written only when at least two of its rows were run.
  */
 import type { EvalReport } from './evaluate';
-import type { TrainEngine } from './presets';
+import { CURRICULUM, TrainEngine } from './presets';
 import type { NoiseSpec } from '../rl/trainer';
 import { averageOverSeeds, EM_COLUMNS, emRow, ResultTable, TableRow } from '../report/paperTables';
 
@@ -50,7 +50,7 @@ const CAPTIONS: Record<TableName, string> = {
   table3_f1: 'Micro-world Table 3, F1 (%)',
   table4: 'Micro-world Table 4: EM (%) after RL with each search engine (simulators vs the real engine); Base Model = no RL',
   table5: 'Micro-world Table 5: EM (%) of ZeroSearch with each RL algorithm',
-  table6: 'Micro-world Table 6: EM (%) with the curriculum (p 0 → 0.5) vs a constant p = 0.5',
+  table6: `Micro-world Table 6: EM (%) with the curriculum (p ${CURRICULUM.start} → ${CURRICULUM.end}) vs a constant p = 0.5`,
   table7: 'Micro-world Table 7: EM (%) with and without the loss mask on retrieved tokens',
   table8: 'Micro-world Table 8: search calls during RL training and what the real engine would cost at the paper\'s SerpAPI price',
   table8_phases: 'Wall time of every stage of the reproduction (seconds, this machine)',
