@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, appendJsonl, progress, readJson, readJsonl, writeJsonAtomic, writeJsonl } from '../util';
-import { accumulateGradients, globalNorm, microBatchWeights, microBatches } from './micro-batches';
+import { accumulateGradients, clipByGlobalNorm, microBatchWeights, microBatches } from './micro-batches';
 import { AdamW } from './adamw';
 import { SafetensorsFile, writeSafetensors } from './safetensors';
 
@@ -246,17 +246,11 @@ function adamStep(
   const groups = microBatches(ids.map((_, i) => i), ids.map((r) => r.length), microBatchSize > 0 ? microBatchSize : ids.length);
   const weights = microBatchWeights(groups, masks.map((m) => m.slice(1)), 'token-mean');
   const r = accumulateGradients(vars, groups, weights, (rows) => ({ loss: model.lossOnTargets(rows.map((i) => ids[i]), rows.map((i) => masks[i])), extras: [] }));
-  const gradList = r.grads;
+  const { clipped, norm: gradNorm } = clipByGlobalNorm(r.grads, gradClip);
   try {
-    const loss = r.loss;
-    const gradNorm = globalNorm(gradList);
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm };
-    const clipScale = gradClip > 0 && gradNorm > gradClip ? gradClip / (gradNorm + 1e-6) : 1;
-    const clipped = clipScale === 1 ? gradList : gradList.map((g) => tf.mul(g, clipScale));
-    optimizer.apply(clipped, lr);
-    if (clipped !== gradList) tf.dispose(clipped);
-    return { loss, gradNorm };
+    if (Number.isFinite(r.loss) && Number.isFinite(gradNorm)) optimizer.apply(clipped, lr);
+    return { loss: r.loss, gradNorm };
   } finally {
-    tf.dispose(gradList);
+    tf.dispose(clipped);
   }
 }

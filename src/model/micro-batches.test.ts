@@ -5,7 +5,7 @@ import { initBackend } from '../tensor';
 import { createModel } from './transformer';
 import { Rng } from '../util';
 import { LossAggregation, policyLoss } from '../rl/losses';
-import { accumulateGradients, microBatchWeights, microBatches } from './micro-batches';
+import { accumulateGradients, clipByGlobalNorm, microBatchWeights, microBatches } from './micro-batches';
 
 before(async () => {
   await initBackend();
@@ -61,3 +61,19 @@ for (const aggregation of ['token-mean', 'seq-mean-token-mean'] as LossAggregati
     model.dispose();
   });
 }
+
+test('clipByGlobalNorm: the norm over all tensors; scaled to maxNorm above it, untouched below it or with 0', () => {
+  const grads = () => [tf.tensor1d([3, 0]), tf.tensor2d([[0, 4]])]; // global norm 5
+  const above = clipByGlobalNorm(grads(), 1);
+  assert.ok(Math.abs(above.norm - 5) < 1e-6);
+  const scaled = above.clipped.flatMap((g) => Array.from(g.dataSync()));
+  assert.ok(Math.abs(Math.hypot(...scaled) - 1) < 1e-5, `clipped norm ${Math.hypot(...scaled)}`);
+  assert.ok(Math.abs(scaled[0] / scaled[3] - 3 / 4) < 1e-6, 'direction kept');
+  for (const maxNorm of [10, 0]) {
+    const g = grads();
+    const r = clipByGlobalNorm(g, maxNorm);
+    assert.equal(r.clipped, g);
+    tf.dispose(r.clipped);
+  }
+  tf.dispose(above.clipped);
+});

@@ -83,7 +83,16 @@ export function accumulateGradients(
   return { grads: sums, loss, extras };
 }
 
-/** The global L2 norm of a list of gradients (what gradient clipping scales against). */
-export function globalNorm(grads: readonly tf.Tensor[]): number {
-  return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+/**
+ * Gradients scaled to a global L2 norm ≤ `maxNorm` (0 = no clipping), and the norm before clipping. Takes
+ * `grads`: the result holds them, or their scaled copies with `grads` disposed. A non-finite norm is returned
+ * for the caller to reject; the gradients are then left unscaled or zeroed, never to be applied.
+ */
+export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { clipped: tf.Tensor[]; norm: number } {
+  const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+  if (!(maxNorm > 0 && norm > maxNorm)) return { clipped: grads, norm };
+  const scale = maxNorm / (norm + 1e-6);
+  const clipped = grads.map((g) => tf.mul(g, scale));
+  tf.dispose(grads);
+  return { clipped, norm };
 }

@@ -36,7 +36,7 @@ import { KlKind, LossAggregation, combineLoss, entropyLoss, klLoss, policyLoss, 
 import { RewardFunction, rewardByName } from './rewards';
 import { NoiseSchedule, constantSchedule, exponentialSchedule } from './curriculum';
 import { Critic } from './critic';
-import { accumulateGradients, globalNorm, microBatchWeights, microBatches } from '../model/micro-batches';
+import { accumulateGradients, clipByGlobalNorm, microBatchWeights, microBatches } from '../model/micro-batches';
 import { loadTrainState, readTrainState, saveTrainState } from './train-state';
 import { AdamW } from '../model/adamw';
 import { OBS_TOKENS } from '../agent/policy-base';
@@ -200,15 +200,6 @@ function unpad(t: tf.Tensor2D, lengths: number[]): number[][] {
   return a.map((r, b) => r.slice(0, lengths[b]));
 }
 
-/** Gradients scaled to a global norm ≤ maxNorm (disposes `grads`); also the norm before clipping. */
-function clipGrads(grads: tf.Tensor[], maxNorm: number): { clipped: tf.Tensor[]; norm: number } {
-  const norm = globalNorm(grads);
-  const scale = Math.min(1, maxNorm / (norm + 1e-6));
-  const clipped = grads.map((g) => tf.mul(g, scale));
-  tf.dispose(grads);
-  return { clipped, norm };
-}
-
 /** Mean of a − b over mask-1 entries (k1 KL of rollout-time log-probs). */
 function maskedMean(a: number[][], b: number[][], mask: number[][]): number {
   let sum = 0;
@@ -336,7 +327,7 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
           });
           const [pgV, klV, entV, clipV, akV] = r.extras;
           assertFinite(step, 'policy loss', r.loss);
-          const { clipped, norm } = clipGrads(r.grads, cfg.gradClip);
+          const { clipped, norm } = clipByGlobalNorm(r.grads, cfg.gradClip);
           assertFinite(step, 'gradient norm', norm);
           optimizer.apply(clipped, lr);
           tf.dispose(clipped);
@@ -350,7 +341,7 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
               extras: [],
             }));
             assertFinite(step, 'value loss', v.loss);
-            const c = clipGrads(v.grads, cfg.gradClip);
+            const c = clipByGlobalNorm(v.grads, cfg.gradClip);
             criticOpt.apply(c.clipped, cfg.criticLr * warm);
             tf.dispose(c.clipped);
             acc.value.push(v.loss);
