@@ -187,7 +187,13 @@ function answerTurn(answer: string, searched: boolean): Segment {
 }
 
 /** One scripted trajectory of `style` for question `q` of a pretraining world. */
-export function scriptedTrajectory(ws: WorldScripts, q: Question, style: ScriptStyle, rng: Rng): Segment[] {
+/** The style a script of `q` really follows: `shallow` on a one-hop question is `correct`. */
+function effectiveStyle(style: ScriptStyle, q: Question): ScriptStyle {
+  return style === 'shallow' && q.hops.length < 2 ? 'correct' : style;
+}
+
+export function scriptedTrajectory(ws: WorldScripts, q: Question, styleAsked: ScriptStyle, rng: Rng): Segment[] {
+  const style = effectiveStyle(styleAsked, q);
   const prompt: Segment = { text: policyPrompt(q.question), policy: false };
   const docsOf = (query: string) => {
     const d = ws.docs.get(query);
@@ -200,7 +206,7 @@ export function scriptedTrajectory(ws: WorldScripts, q: Question, style: ScriptS
   // Stops after the first hop and answers with that hop's answer.
   const shallow = () => [prompt, ...searchTurn(q.hops[0].query, docsOf(q.hops[0].query)), answerTurn(q.hops[0].answer, true)];
   if (style === 'direct') return [prompt, answerTurn(other.golden_answers[0], false)];
-  if (style === 'shallow' && q.hops.length > 1) return shallow();
+  if (style === 'shallow') return shallow();
   if (style === 'flawed') {
     if (q.hops.length > 1 && rng.next() < 0.5) return shallow();
     const wrong = other.hops[0];
@@ -256,15 +262,10 @@ export function policyBaseSampler(
     if (!habits.has(template)) habits.set(template, templateHabit(template, cfg.habitMix ?? cfg.mix, cfg.habitSeed ?? 0));
     return habits.get(template)!;
   };
-  // Questions whose habit differs from the correct script (`shallow` changes nothing on a one-hop question).
+  // Questions whose habit differs from the correct script.
   const habitual = new Map<WorldScripts, Question[]>();
   const habitualOf = (ws: WorldScripts) => {
-    if (!habitual.has(ws)) {
-      habitual.set(ws, ws.questions.filter((q) => {
-        const h = habitOf(q.template);
-        return h === 'direct' || h === 'flawed' || (h === 'shallow' && q.hops.length > 1);
-      }));
-    }
+    if (!habitual.has(ws)) habitual.set(ws, ws.questions.filter((q) => effectiveStyle(habitOf(q.template), q) !== 'correct'));
     return habitual.get(ws)!;
   };
   return (rng: Rng): LmExample => {
