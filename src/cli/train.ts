@@ -19,10 +19,9 @@ import { QUESTION_SETS } from '../world/types';
 import { writeJsonAtomic } from '../util';
 import { buildPolicyBase } from '../agent/policy-base';
 import { buildSimulator } from '../simulator/pipeline';
-import { LocalGenerator, SimulatedSearchEngine } from '../search/simulated';
 import type { SearchEngine } from '../search/types';
 import { ADVANTAGE_ESTIMATORS, AdvantageEstimator } from '../rl/advantages';
-import { evaluateEm, rlConfig, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
+import { evaluateEm, rlConfig, trainingSimulator, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
 import type { NoiseSpec, TrainerConfig } from '../rl/trainer';
 import { CURRICULUM } from '../eval/presets';
 import { parseNumber } from './options';
@@ -76,11 +75,6 @@ export function register(program: Command): void {
       const world = generateWorld(preset, parseNumber('--world-seed', o.worldSeed, { integer: true }));
       const base = await buildPolicyBase(world, { preset, seed, outDir: o.baseDir ?? path.join(o.out, 'policy-base') });
       const bm25 = worldEngine(world);
-      let engine: SearchEngine | null = o.engine === 'none' ? null : bm25;
-      if (o.engine === 'simulated') {
-        const sim = await buildSimulator(world, preset, { seed, outDir: o.simulatorDir ?? path.join(o.out, 'simulator'), skipQuality: true });
-        engine = new SimulatedSearchEngine({ generator: new LocalGenerator(sim.sft, sim.tokenizer), seed });
-      }
       const overrides: Partial<TrainerConfig> = { seed, noise: noiseSpec(o), maskDocuments: o.mask };
       if (o.estimator) overrides.estimator = o.estimator as AdvantageEstimator;
       if (o.steps) overrides.steps = parseNumber('--steps', o.steps, { integer: true });
@@ -89,6 +83,11 @@ export function register(program: Command): void {
       if (o.miniBatch) overrides.miniBatchSize = parseNumber('--mini-batch', o.miniBatch, { integer: true });
       if (o.epochs) overrides.epochs = parseNumber('--epochs', o.epochs, { integer: true });
       const config = rlConfig(preset, overrides);
+      let engine: SearchEngine | null = o.engine === 'none' ? null : bm25;
+      if (o.engine === 'simulated') {
+        const sim = await buildSimulator(world, preset, { seed, outDir: o.simulatorDir ?? path.join(o.out, 'simulator'), skipQuality: true });
+        engine = trainingSimulator(sim.sft, sim.tokenizer, config.rollout, { seed });
+      }
       const stage = await trainPolicyStage({ base: base.model, tokenizer: base.tokenizer, questions: trainQuestions(world), engine, config, outDir: path.join(o.out, 'rl') });
       const last = stage.metrics[stage.metrics.length - 1];
       process.stdout.write(`RL done: ${stage.metrics.length} steps; last reward ${last?.reward.toFixed(3)}, searches/trajectory ${last?.searchesPerTrajectory.toFixed(2)}\n`);

@@ -23,7 +23,7 @@ import * as path from 'path';
 import { spawn } from 'child_process';
 import type { Transformer } from '../model/transformer';
 import type { SearchEngine } from '../search/types';
-import { LocalGenerator, mapWithConcurrency, SimulatedSearchEngine } from '../search/simulated';
+import { mapWithConcurrency } from '../search/simulated';
 import { readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from '../util';
 import { initBackend } from '../tensor';
 import { writeTable } from '../report/paperTables';
@@ -33,7 +33,7 @@ import { buildPolicyBase } from '../agent/policy-base';
 import type { PolicyBase } from '../agent/policy-base';
 import { buildSimulator, SIMULATOR_PRESETS } from '../simulator/pipeline';
 import type { SimulatorBuild, SimulatorPreset } from '../simulator/pipeline';
-import { rlConfig, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
+import { rlConfig, trainingSimulator, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
 import type { PolicyStage } from '../rl/pipeline';
 import type { StepMetrics, TrainerConfig } from '../rl/trainer';
 import { evaluatePolicy, EvalReport, EvalRow } from './evaluate';
@@ -126,7 +126,6 @@ interface SeedStages {
   base: PolicyBase;
   sim: SimulatorBuild;
   small: SimulatorBuild | null;
-  simPreset: SimulatorPreset;
 }
 
 /**
@@ -160,18 +159,12 @@ async function seedStages(presetName: PresetName, seed: number, dir: string, pre
   const small = preset.runs.some((r) => r.engine === 'simulator-sft-small')
     ? await stage(dir, 'simulator-small', exists(smallDir, 'sft', 'config.json'), () => buildSimulator(world, smallSimulator(simPreset), { seed, outDir: smallDir, skipQuality: true }), quiet)
     : null;
-  return { world, bm25: worldEngine(world), base, sim, small, simPreset };
+  return { world, bm25: worldEngine(world), base, sim, small };
 }
 
-/**
- * The engine an RL run trains with. A simulator generates at most as many tokens as the rollout keeps of an
- * observation (`maxObsTokens`): the policy never reads the rest, so generating it would only cost time. Every
- * query of a turn is decoded in one batch (up to 128 rows), so a turn costs one generation call.
- */
+/** The engine an RL run trains with (../rl/pipeline `trainingSimulator` for the simulators). */
 function trainingEngine(s: SeedStages, engine: TrainEngine, seed: number, rollout: TrainerConfig['rollout']): SearchEngine | null {
-  const maxTokens = Math.min(50 * s.simPreset.topk, rollout.maxObsTokens ?? Infinity);
-  const simulated = (build: SimulatorBuild, model: Transformer, style: 'sft' | 'prompt') =>
-    new SimulatedSearchEngine({ generator: new LocalGenerator(model, build.tokenizer, { batchSize: 128 }), promptStyle: style, seed, maxTokens });
+  const simulated = (build: SimulatorBuild, model: Transformer, promptStyle: 'sft' | 'prompt') => trainingSimulator(model, build.tokenizer, rollout, { seed, promptStyle });
   switch (engine) {
     case 'bm25': return s.bm25;
     case 'none': return null;

@@ -15,6 +15,7 @@ import type { Tokenizer } from '../text/tokenizer';
 import { exactMatch } from '../text/metrics';
 import { Bm25Engine } from '../search/bm25';
 import type { SearchEngine } from '../search/types';
+import { LocalGenerator, SimulatedSearchEngine } from '../search/simulated';
 import type { PresetName } from '../world/config';
 import type { World } from '../world/types';
 import { readJson, readJsonl, writeJsonAtomic } from '../util';
@@ -46,6 +47,18 @@ export function rlConfig(preset: PresetName, overrides: Partial<TrainerConfig> =
 /** The micro world's real search engine: BM25 over its corpus. */
 export function worldEngine(world: World): Bm25Engine {
   return Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+}
+
+/**
+ * The simulated engine an RL run trains with (ZeroSearch). It generates at most as many tokens as the rollout
+ * keeps of an observation (`maxObsTokens`): the policy never reads the rest, so generating it would only cost
+ * time. Every query of a turn is decoded in one batch (up to 128 rows), so a turn costs one generation call.
+ */
+export function trainingSimulator(
+  model: Transformer, tokenizer: Tokenizer, rolloutOpts: Pick<TrainerConfig['rollout'], 'topk' | 'maxObsTokens'>, opts: { seed: number; promptStyle?: 'sft' | 'prompt' },
+): SimulatedSearchEngine {
+  const maxTokens = Math.min(50 * (rolloutOpts.topk ?? 5), rolloutOpts.maxObsTokens ?? Infinity);
+  return new SimulatedSearchEngine({ generator: new LocalGenerator(model, tokenizer, { batchSize: 128 }), promptStyle: opts.promptStyle ?? 'sft', seed: opts.seed, maxTokens });
 }
 
 /** Training questions of a world (micro-nq + micro-hotpotqa train splits, as in the paper). */
