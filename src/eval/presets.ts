@@ -68,8 +68,8 @@ export const REPRODUCE_PRESETS: Record<PresetName, ReproducePreset> = {
   /** For tests: every stage once, minimal steps. */
   tiny: { runs: [SEARCH_R1, ZEROSEARCH], baselines: ['direct', 'rag', 'base'], evalLimit: null, ragTopk: 3, rl: {}, simulatorQuality: false },
   /**
-   * The README's command: the main comparison (Table 3), meant to fit 15 minutes on 2 cores (704 s in the committed
-   * run; results/quick/seed-1/timings.json). 40 RL steps, not the RL preset's 100: the base is a good reader with
+   * The README's command: the main comparison (Table 3), meant to fit 15 minutes on 2 cores (636 s in the committed
+   * run; results/quick/summary.md). 40 RL steps, not the RL preset's 100: the base is a good reader with
    * habits (POLICY_BASE_PRESETS), and 40 steps of four 16-trajectory updates unlearn them; 60 steps gave no more
    * (quick world seed 1, a base with habit share 0.4: Search-R1 0.304 after 40 steps, 0.298 after 60).
    */

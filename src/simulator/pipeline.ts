@@ -65,14 +65,16 @@ const model = (hiddenSize: number, numLayers: number, intermediateSize: number) 
  * number above: 600 × 3 documents now gives 80.0 / 15.0 / 90.0 and 450 × 5 (this preset) 82.5 / 10.0 / 97.5
  * (`zerosearch simulator eval --preset quick --seed 1` on reproduce's stages). 450 × 5 fits the quick budget now.
  * On 40 queries one query is 2.5 points, and that noise hid the differences above: on 200 other held-out
- * queries (seed 11) this simulator is 81.0 / 10.0 / 99.0. Variants on those 200, one build each: knowledge
- * sequences with each document's sentences shuffled (fact completion 39% → 61%) 78.0 useful; then useful targets
- * that open with the answering sentence 82.0; shuffled with no replay 84.0 (81.5 with answer-first too); no
- * imperfect queries in the collection 79.0; a 192 × 6 model 82.0; 2000 SFT steps 83.0; greedy decoding 84.5;
- * half the non-replay SFT rows being useful examples cut after Doc 1 (more gradient on the choice of
- * document) 79.0; knowledge sequences that open with all of one entity's documents, in half of them 85.0
- * (well-formed 94%), in 80% 84.5 (79%). None beats the noise, so the report now uses 200 queries. The misses: the model writes a document of the query's
- * entity that lacks the queried relation (about half), or states the relation with a wrong object.
+ * queries (`heldOutQueries(world, 200, 11)`) this simulator is 81.0 / 10.0 / 99.0. Variants on those 200, one
+ * build each (one-off runs of buildSimulator with the change, then evaluateEngines; the variants' code is not
+ * kept): knowledge sequences with each document's sentences shuffled (fact completion 39% → 61%) 78.0 useful;
+ * then useful targets that open with the answering sentence 82.0; shuffled with no replay 84.0 (81.5 with
+ * answer-first too); no imperfect queries in the collection 79.0; a 192 × 6 model 82.0; 2000 SFT steps 83.0;
+ * greedy decoding 84.5; half the non-replay SFT rows being useful examples cut after Doc 1 (more gradient on
+ * the choice of document) 79.0; knowledge sequences that open with all of one entity's documents, in half of
+ * them 85.0 (well-formed 94%), in 80% 84.5 (79%). None beats the noise, so the report now uses 200 queries.
+ * The misses: the model writes a document of the query's entity that lacks the queried relation (about half),
+ * or states the relation with a wrong object.
  */
 export const SIMULATOR_PRESETS: Record<'tiny' | 'quick' | 'paper', SimulatorPreset> = {
   tiny: {
