@@ -116,6 +116,20 @@ test('seeded sampling: same seed same tokens, a row does not depend on its batch
   model.dispose();
 });
 
+test('per-row budgets: each row stops at its own maxNewTokens, and its tokens match a run with that budget', () => {
+  const model = roughModel(4);
+  const prompts = [[1, 2], [3], [4, 5, 6]];
+  const opts = { temperature: 1.0, seed: 9 };
+  const out = generate(model, prompts, { ...opts, maxNewTokens: [3, 0, 6] });
+  assert.deepEqual(out.tokens.map((t) => t.length), [3, 0, 6]);
+  assert.deepEqual(out.finishReason, ['length', 'length', 'length']);
+  const whole = generate(model, prompts, { ...opts, maxNewTokens: 6 });
+  assert.deepEqual(out.tokens[0], whole.tokens[0].slice(0, 3));
+  assert.deepEqual(out.tokens[2], whole.tokens[2]);
+  assert.throws(() => generate(model, prompts, { ...opts, maxNewTokens: [3, 1] }), /one per prompt/);
+  model.dispose();
+});
+
 test('sampleToken follows the softmax and respects top-p', () => {
   const rng = new Rng(7);
   const logits = [Math.log(0.5), Math.log(0.3), Math.log(0.2)];

@@ -49,7 +49,8 @@ export function sampleToken(logits: ArrayLike<number>, opts: SampleOptions, rng:
 }
 
 export interface GenerateOptions extends SampleOptions {
-  maxNewTokens: number;
+  /** New tokens at most: one budget for every row, or one per row. */
+  maxNewTokens: number | number[];
   seed?: number;
   /** Finish a row when it samples one of these ids (the id is kept in its output). */
   stopTokenIds?: number[];
@@ -71,8 +72,9 @@ export function generate(model: Transformer, prompts: number[][], opts: Generate
   prompts.forEach((p, i) => {
     if (p.length === 0) throw new Error(`generate: prompt ${i} is empty (expected at least one token)`);
   });
-  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 0) {
-    throw new Error(`generate: maxNewTokens must be a non-negative integer, got ${opts.maxNewTokens}`);
+  const budgets = typeof opts.maxNewTokens === 'number' ? prompts.map(() => opts.maxNewTokens as number) : opts.maxNewTokens;
+  if (budgets.length !== prompts.length || !budgets.every((b) => Number.isInteger(b) && b >= 0)) {
+    throw new Error(`generate: maxNewTokens must be a non-negative integer or one per prompt, got ${JSON.stringify(opts.maxNewTokens)}`);
   }
   const stopIds = new Set(opts.stopTokenIds ?? []);
   if (opts.eosId !== undefined) stopIds.add(opts.eosId);
@@ -80,13 +82,13 @@ export function generate(model: Transformer, prompts: number[][], opts: Generate
   const rngs = prompts.map((_, i) => root.fork(`row ${i}`));
   const tokens: number[][] = prompts.map(() => []);
   const finishReason: Array<'stop' | 'length'> = prompts.map(() => 'length');
-  if (opts.maxNewTokens === 0) return { tokens, finishReason };
+  let active = prompts.map((_, i) => i).filter((i) => budgets[i] > 0); // original row of each cache row
+  if (active.length === 0) return { tokens, finishReason };
 
   const V = model.config.vocabSize;
-  let active = prompts.map((_, i) => i); // original row of each cache row
-  const cache = model.newCache(prompts.length);
+  const cache = model.newCache(active.length);
   try {
-    let logits = model.extend(cache, prompts);
+    let logits = model.extend(cache, active.map((i) => prompts[i]));
     for (let step = 0; ; step++) {
       const values = logits.dataSync();
       logits.dispose();
@@ -96,7 +98,7 @@ export function generate(model: Transformer, prompts: number[][], opts: Generate
         const token = sampleToken(values.subarray(r * V, (r + 1) * V), opts, rngs[row]);
         tokens[row].push(token);
         if (stopIds.has(token) || opts.stopWhen?.(tokens[row])) finishReason[row] = 'stop';
-        else if (tokens[row].length < opts.maxNewTokens) {
+        else if (tokens[row].length < budgets[row]) {
           keep.push(r);
           next.push(token);
         }

@@ -15,7 +15,7 @@ import { generate, stopOnStrings, Transformer } from '../model';
 import { HfTokenizer } from '../text';
 import type { Tokenizer } from '../text';
 import { Rng } from '../util';
-import { parseSimulatorOutput } from '../simulator/parse';
+import { collapseBlankLines, findRepeatedDocument, parseSimulatorOutput } from '../simulator/parse';
 import { DocQuality, SimulatorQuery, promptOnlyPrompt, sftPrompt } from '../simulator/prompts';
 import { OnFailure, RetryOptions, requestJson, SearchHttpError } from './http';
 import { checkTopk, Doc, NO_INFORMATION_DOC, SearchEngine, SearchOptions } from './types';
@@ -26,6 +26,11 @@ export interface CompletionOptions {
   seed: number;
   /** Stop once the text contains this string (the `Doc k+1` cut). */
   stop?: string;
+  /**
+   * Per prompt, output already written: the generator continues after it and returns only the new text;
+   * `maxTokens` bounds the whole output, prefix included. Only for generators with `continuesPrefixes`.
+   */
+  prefixes?: string[];
 }
 
 /** Something that continues prompts: the in-process model or an OpenAI-compatible server. */
@@ -33,6 +38,8 @@ export interface TextGenerator {
   readonly name: string;
   /** One completion per prompt; a failed prompt is an Error in its slot (so finished ones are kept). */
   complete(prompts: string[], opts: CompletionOptions): Promise<Array<string | Error>>;
+  /** Whether `complete` honours `CompletionOptions.prefixes`. */
+  readonly continuesPrefixes?: boolean;
 }
 
 /**
@@ -49,6 +56,7 @@ export function simulatorInputText(tokenizer: Tokenizer, prompt: string): string
 /** The kit's transformer + tokenizer, generating `batchSize` prompts at a time. */
 export class LocalGenerator implements TextGenerator {
   readonly name: string;
+  readonly continuesPrefixes = true;
   constructor(readonly model: Transformer, readonly tokenizer: Tokenizer, readonly opts: { batchSize?: number; name?: string } = {}) {
     this.name = opts.name ?? 'local';
   }
@@ -64,11 +72,15 @@ export class LocalGenerator implements TextGenerator {
     const batchSize = this.opts.batchSize ?? 16;
     const decode = (ids: number[]) => this.tokenizer.decode(ids, { skipSpecialTokens: true });
     const stopWhen = opts.stop ? stopOnStrings((ids) => decode(ids).toLowerCase(), [opts.stop.toLowerCase()]) : undefined;
+    if (opts.prefixes && opts.prefixes.length !== prompts.length) {
+      throw new Error(`LocalGenerator: ${opts.prefixes.length} prefixes for ${prompts.length} prompts`);
+    }
     for (let start = 0; start < prompts.length; start += batchSize) {
-      const batch = prompts.slice(start, start + batchSize).map((p) => this.encodePrompt(p));
+      const written = prompts.slice(start, start + batchSize).map((_, j) => (opts.prefixes?.[start + j] ? this.tokenizer.encode(opts.prefixes[start + j]) : []));
+      const batch = prompts.slice(start, start + batchSize).map((p, j) => [...this.encodePrompt(p), ...written[j]]);
       const room = this.model.config.maxPositions - Math.max(...batch.map((b) => b.length));
       const result = generate(this.model, batch, {
-        maxNewTokens: Math.max(0, Math.min(opts.maxTokens, room)),
+        maxNewTokens: written.map((w) => Math.max(0, Math.min(opts.maxTokens - w.length, room))),
         temperature: opts.temperature,
         seed: opts.seed + start,
         eosId: this.tokenizer.eosId,
@@ -162,6 +174,13 @@ export interface SimulatedEngineOptions {
   seed?: number;
   /** 'throw' (default): a generator failure rejects the call; 'empty': that query gets "No information available". */
   onFailure?: OnFailure;
+  /**
+   * Rewrites of a response that repeats one of its documents (same opening words): the text is cut just
+   * after the repeat's `Doc i:` marker and the generator continues from there, up to this many times.
+   * A real engine never returns a document twice; a small simulator often does (on the quick preset, 123 of
+   * 200 useful responses). Default 2; 0 keeps repeats. Needs a generator with `continuesPrefixes`.
+   */
+  distinctRetries?: number;
 }
 
 export interface SimulatedSearchOptions extends SearchOptions {
@@ -181,6 +200,8 @@ export interface SimulatedResult {
   /** Per query: what the parser repaired, or why the query failed. */
   problems: string[][];
   raw: string[];
+  /** Per query: how many times a repeated document was rewritten (`distinctRetries`). */
+  rewrites: number[];
 }
 
 export class SimulatedSearchEngine implements SearchEngine {
@@ -225,13 +246,10 @@ export class SimulatedSearchEngine implements SearchEngine {
       const q: SimulatorQuery = { query, question: ctx?.question ?? query, answer: ctx?.answer ?? 'unknown' };
       return build(q, noisy[i] ? 'noisy' : 'useful', opts.topk);
     });
-    const outputs = await this.opts.generator.complete(prompts, {
-      temperature: this.opts.temperature ?? 0.8,
-      maxTokens: this.opts.maxTokens ?? 60 * opts.topk,
-      seed: this.rng.nextUint32(),
-      stop: `Doc ${opts.topk + 1}`,
-    });
-    const result: SimulatedResult = { docs: [], noisy, wellFormed: [], problems: [], raw: [] };
+    const completion = { temperature: this.opts.temperature ?? 0.8, maxTokens: this.opts.maxTokens ?? 60 * opts.topk, stop: `Doc ${opts.topk + 1}` };
+    const outputs = await this.opts.generator.complete(prompts, { ...completion, seed: this.rng.nextUint32() });
+    const rewrites = await this.rewriteRepeats(prompts, outputs, opts.topk, completion);
+    const result: SimulatedResult = { docs: [], noisy, wellFormed: [], problems: [], raw: [], rewrites };
     const failures: string[] = [];
     outputs.forEach((out, i) => {
       if (out instanceof Error) {
@@ -255,5 +273,38 @@ export class SimulatedSearchEngine implements SearchEngine {
     }
     this.lastCall = result;
     return result;
+  }
+
+  /**
+   * Rewrite, in place, each output's first repeated document: the generator continues from just after its
+   * `Doc i:` marker until `Doc i+1`, and the documents after it are kept.
+   */
+  private async rewriteRepeats(prompts: string[], outputs: Array<string | Error>, topk: number, completion: Omit<CompletionOptions, 'seed'>): Promise<number[]> {
+    const rewrites = outputs.map(() => 0);
+    if (!this.opts.generator.continuesPrefixes) return rewrites;
+    for (let round = 0; round < (this.opts.distinctRetries ?? 2); round++) {
+      const redo = outputs.flatMap((out, i) => {
+        if (typeof out !== 'string') return [];
+        const text = collapseBlankLines(out);
+        const repeat = findRepeatedDocument(text, topk);
+        return repeat ? [{ i, text, repeat }] : [];
+      });
+      // One batch per `Doc i+1` stop string, so every rewrite ends with its own document.
+      for (const number of new Set(redo.map((r) => r.repeat.number))) {
+        const group = redo.filter((r) => r.repeat.number === number);
+        const more = await this.opts.generator.complete(group.map((r) => prompts[r.i]), {
+          ...completion, stop: `Doc ${number + 1}`, seed: this.rng.nextUint32(), prefixes: group.map((r) => r.text.slice(0, r.repeat.start)),
+        });
+        group.forEach(({ i, text, repeat }, j) => {
+          const next = more[j];
+          if (typeof next !== 'string') return; // keep the finished text rather than lose it to a failed rewrite
+          const stop = next.search(new RegExp(`doc\\s*${number + 1}\\b`, 'i'));
+          const doc = (stop >= 0 ? next.slice(0, stop) : next).trimEnd();
+          outputs[i] = `${text.slice(0, repeat.start)}${doc}\n${text.slice(repeat.end)}`;
+          rewrites[i]++;
+        });
+      }
+    }
+    return rewrites;
   }
 }

@@ -1,7 +1,7 @@
 /** The simulation LLM: world knowledge, SFT data from a real engine, labels, SFT, prompt-only simulator, quality. */
 export { sftPrompt, promptOnlyPrompt, renderTarget, outputLabel, promptVocabularyTexts, SIMULATOR_TOPK } from './prompts';
 export type { DocQuality, SimulatorQuery } from './prompts';
-export { parseSimulatorOutput } from './parse';
+export { parseSimulatorOutput, findRepeatedDocument } from './parse';
 export type { ParsedDocs } from './parse';
 export { knowledgeSampler, factProbes, factCompletionAccuracy } from './knowledge';
 export type { FactProbe, KnowledgeReport } from './knowledge';

@@ -13,12 +13,17 @@ export interface ParsedDocs {
   problems: string[];
 }
 
+/** ZeroSearch's `result.replace('\n\n', '\n')`, applied until no blank line is left. */
+export function collapseBlankLines(raw: string): string {
+  return raw.replace(/\n\n+/g, '\n');
+}
+
 const DOC_LINE = /^\s*doc\s*(\d+)\s*[:.)-]?\s*(.*)$/i;
 
 export function parseSimulatorOutput(raw: string, topk: number): ParsedDocs {
   if (!Number.isInteger(topk) || topk < 1) throw new Error(`parseSimulatorOutput: topk must be a positive integer, got ${topk}`);
-  // ZeroSearch: result.replace('\n\n', '\n') then split at f'Doc {topk+1}' (case-insensitive here: word models lower-case).
-  const text = raw.replace(/\n\n+/g, '\n');
+  // ZeroSearch splits at f'Doc {topk+1}' (case-insensitive here: word models lower-case).
+  const text = collapseBlankLines(raw);
   const cut = text.search(new RegExp(`doc\\s*${topk + 1}\\b`, 'i'));
   const kept = cut >= 0 ? text.slice(0, cut) : text;
   const problems: string[] = [];
@@ -51,4 +56,39 @@ export function parseSimulatorOutput(raw: string, topk: number): ParsedDocs {
   const inOrder = numbers.every((n, i) => n === i + 1);
   if (!inOrder && !preamble.trim()) problems.push(`document numbers ${numbers.join(',')} are not 1..${numbers.length}`);
   return { docs: nonEmpty.map((d, i) => ({ id: `sim-${i + 1}`, text: d.text })), wellFormed: problems.length === 0, problems };
+}
+
+/** Words that make a document's opening: a title (at most three words here) and the start of its first sentence. */
+export const OPENING_WORDS = 8;
+
+export interface RepeatedDocument {
+  /** `Doc i` number of the repeat. */
+  number: number;
+  /** Offset just after its `Doc i:` marker (before any space). */
+  start: number;
+  /** Offset of the next `Doc` line, or the text's length. */
+  end: number;
+}
+
+/**
+ * The first document within `Doc 1..topk` whose first `OPENING_WORDS` words match an earlier document's, or
+ * null. Offsets are in the text with blank lines collapsed (`collapseBlankLines`), as the parser reads it.
+ */
+export function findRepeatedDocument(raw: string, topk: number): RepeatedDocument | null {
+  const text = collapseBlankLines(raw);
+  const openings = new Set<string>();
+  let found: RepeatedDocument | null = null;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const m = DOC_LINE.exec(line);
+    if (m && found) return { ...found, end: offset };
+    if (m) {
+      if (Number(m[1]) > topk) break;
+      const opening = m[2].toLowerCase().split(/\s+/).filter(Boolean).slice(0, OPENING_WORDS).join(' ');
+      if (opening && openings.has(opening)) found = { number: Number(m[1]), start: offset + line.slice(0, line.length - m[2].length).trimEnd().length, end: text.length };
+      openings.add(opening);
+    }
+    offset += line.length + 1;
+  }
+  return found && { ...found, end: Math.min(found.end, text.length) };
 }

@@ -119,6 +119,26 @@ test('the server drives the in-process model end to end', async () => {
   }
 });
 
+test('LocalGenerator continues a prefix: the same tokens as prompting with prompt + prefix, within the whole budget', async () => {
+  const world = generateWorld('tiny', 2);
+  const tokenizer = simulatorTokenizer(world);
+  const model = createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32 }, 3);
+  try {
+    const generator = new LocalGenerator(model, tokenizer);
+    const prompt = 'Query: zed born\nUseful Output:\n';
+    const prefix = 'Doc 1: zed was born . Doc 2:';
+    const opts = { temperature: 1, maxTokens: 20, seed: 4 };
+    const [continued] = await generator.complete([prompt], { ...opts, prefixes: [prefix] });
+    const prefixTokens = tokenizer.encode(prefix).length;
+    assert.equal(tokenizer.encode(continued as string).length, 20 - prefixTokens, 'maxTokens bounds prefix + new text');
+    const [joined] = await generator.complete([`${prompt}${prefix}`], { ...opts, maxTokens: 20 - prefixTokens });
+    assert.equal(continued, joined);
+    await assert.rejects(generator.complete([prompt], { ...opts, prefixes: [] }), /0 prefixes for 1 prompts/);
+  } finally {
+    model.dispose();
+  }
+});
+
 test('a dead or silent server gives a clear error after the retries; an evaluation keeps what it finished', async () => {
   // Dead: a port nobody listens on.
   const probe = http.createServer();

@@ -4,7 +4,7 @@ import { Bm25Engine } from '../search';
 import { CompletionOptions, SimulatedSearchEngine, TextGenerator } from '../search/simulated';
 import { generateWorld, indexWorld, textContainsAnswer } from '../world';
 import { RELATIONS } from '../world/templates';
-import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, sftSequence, simulatorTokenizer, parseSimulatorOutput, renderTarget, sftPrompt, factProbes, knowledgeSampler } from './index';
+import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, sftSequence, simulatorTokenizer, parseSimulatorOutput, renderTarget, sftPrompt, factProbes, knowledgeSampler, findRepeatedDocument } from './index';
 import { Rng } from '../util';
 
 const world = generateWorld('tiny', 3);
@@ -88,6 +88,53 @@ test('parser: cuts at Doc k+1, repairs and reports malformed output', () => {
   assert.match(bare.problems.join(';'), /before the first/);
   assert.deepEqual(parseSimulatorOutput('', 5).docs, []);
   assert.match(parseSimulatorOutput('', 5).problems.join(';'), /empty output/);
+});
+
+test('findRepeatedDocument finds the first document whose opening repeats an earlier one', () => {
+  const text = 'Doc 1: ada byron was born in 1815 in london .\n\nDoc 2: other text\nDoc 3: Ada Byron was born in 1815 in london and more\nmore of doc 3\nDoc 4: x';
+  const collapsed = text.replace(/\n\n+/g, '\n');
+  const repeat = findRepeatedDocument(text, 5)!;
+  assert.equal(repeat.number, 3);
+  assert.equal(collapsed.slice(0, repeat.start), 'Doc 1: ada byron was born in 1815 in london .\nDoc 2: other text\nDoc 3:');
+  assert.equal(collapsed.slice(repeat.end), 'Doc 4: x', 'the repeat ends where the next document begins');
+  assert.equal(findRepeatedDocument('Doc 1: a b\nDoc 2: a b', 5)!.end, 'Doc 1: a b\nDoc 2: a b'.length, 'a last repeat runs to the end');
+  assert.equal(findRepeatedDocument('Doc 1: a b c\nDoc 2: a b d', 5), null, 'openings differ within eight words');
+  assert.equal(findRepeatedDocument('Doc 1: a b c\nDoc 2: z\nDoc 3: a b c', 2), null, 'documents past topk are cut anyway');
+});
+
+/** First answers repeat Doc 1 as Doc 2; a rewrite (given a prefix) writes `fresh` or the same text again, then runs on. */
+class RepeatingGenerator implements TextGenerator {
+  readonly name = 'repeating';
+  readonly continuesPrefixes = true;
+  calls: Array<{ prompts: string[]; prefixes?: string[]; stop?: string }> = [];
+  constructor(readonly fresh: boolean) {}
+  async complete(prompts: string[], opts: CompletionOptions): Promise<string[]> {
+    this.calls.push({ prompts, prefixes: opts.prefixes, stop: opts.stop });
+    if (!opts.prefixes) return prompts.map(() => 'Doc 1: same doc\nDoc 2: same doc\nDoc 3: c\nDoc 4: d\nDoc 5: e');
+    return prompts.map(() => (this.fresh ? ' new doc\nDoc 3: run-on' : ' same doc\nDoc 3: run-on'));
+  }
+}
+
+test('a repeated document is rewritten in place, the documents after it kept; rewrites are counted and bounded', async () => {
+  const fixing = new RepeatingGenerator(true);
+  const r = await new SimulatedSearchEngine({ generator: fixing, seed: 1 }).searchDetailed(['q1', 'q2'], { topk: 5 });
+  assert.deepEqual(r.docs[0].map((d) => d.text), ['same doc', 'new doc', 'c', 'd', 'e']);
+  assert.ok(r.wellFormed[0]);
+  assert.deepEqual(r.rewrites, [1, 1]);
+  assert.deepEqual(fixing.calls[1].prefixes, ['Doc 1: same doc\nDoc 2:', 'Doc 1: same doc\nDoc 2:']);
+  assert.equal(fixing.calls[1].stop, 'Doc 3', 'a rewrite stops at the next document');
+  assert.deepEqual(fixing.calls[1].prompts, fixing.calls[0].prompts, 'the same prompts, continued');
+
+  const stubborn = new RepeatingGenerator(false);
+  const kept = await new SimulatedSearchEngine({ generator: stubborn, seed: 1, distinctRetries: 3 }).searchDetailed(['q'], { topk: 5 });
+  assert.deepEqual(kept.rewrites, [3], 'gives up after distinctRetries');
+  assert.deepEqual(kept.docs[0].map((d) => d.text), ['same doc', 'same doc', 'c', 'd', 'e'], 'a repeat that stays is kept, not dropped');
+  assert.equal(stubborn.calls.length, 4);
+
+  const off = new RepeatingGenerator(true);
+  const raw = await new SimulatedSearchEngine({ generator: off, seed: 1, distinctRetries: 0 }).searchDetailed(['q'], { topk: 5 });
+  assert.deepEqual(raw.rewrites, [0]);
+  assert.equal(off.calls.length, 1);
 });
 
 /** Answers every prompt with five docs naming its quality, and records the prompts. */
