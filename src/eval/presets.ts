@@ -44,7 +44,7 @@ export interface ReproducePreset {
 /**
  * The curriculum of ZeroSearch runs in the micro world: p from 0 to 0.25 (exponential, base 4), the paper's
  * setting for Qwen-2.5-3B (App. F; its headline rows), rather than the reference README's 0 → 0.5. Why: the
- * micro simulator's useful documents already miss the answer about one time in seven (86.0% in its quality
+ * micro simulator's useful documents already miss the answer about one time in seven (86.7% in its quality
  * report), and 40 steps leave little room to learn from noisy ones. Measured on the quick stages of seed 1
  * (one ZeroSearch run each, test EM with BM25; Search-R1 35.0): 0 → 0.5 30.7, 0 → 0.25 32.9, constant 0 33.0;
  * on world seed 2 (Search-R1 52.7): 0 → 0.5 42.0, 0 → 0.25 54.8.

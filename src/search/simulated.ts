@@ -175,10 +175,16 @@ export interface SimulatedEngineOptions {
   /** 'throw' (default): a generator failure rejects the call; 'empty': that query gets "No information available". */
   onFailure?: OnFailure;
   /**
-   * Rewrites of a response that repeats one of its documents (same opening words): the text is cut just
-   * after the repeat's `Doc i:` marker and the generator continues from there, up to this many times.
-   * A real engine never returns a document twice; a small simulator often does (on the quick preset, 123 of
-   * 200 useful responses). Default 2; 0 keeps repeats. Needs a generator with `continuesPrefixes`.
+   * Rewrites of a useful response that repeats one of its documents (same opening words): the generator
+   * writes that document again from just after its `Doc i:` marker, up to this many times; the documents
+   * after it are kept. A real engine never returns a document twice; a small simulator often does. Off by
+   * default, because the policy learnt less from the rewritten responses. Quick preset (one-off scripts):
+   * - every held-out query, 4 sampling seeds: distinct useful documents 82.6% → 90.4%, useful answer rate
+   *   85.7 → 87.2, noisy 9.8 (rewriting noisy responses too raised it to 11.3: answers leak in), ~1.3× the
+   *   generation time;
+   * - ZeroSearch RL on the same stages, 2 RL seeds: avg EM 32.9 → 29.5 and 31.8 → 27.7. A repeat of the
+   *   answering document repeats the answer; a rewrite puts another, often distracting, document in its place.
+   * Needs a generator with `continuesPrefixes`.
    */
   distinctRetries?: number;
 }
@@ -248,7 +254,7 @@ export class SimulatedSearchEngine implements SearchEngine {
     });
     const completion = { temperature: this.opts.temperature ?? 0.8, maxTokens: this.opts.maxTokens ?? 60 * opts.topk, stop: `Doc ${opts.topk + 1}` };
     const outputs = await this.opts.generator.complete(prompts, { ...completion, seed: this.rng.nextUint32() });
-    const rewrites = await this.rewriteRepeats(prompts, outputs, opts.topk, completion);
+    const rewrites = await this.rewriteRepeats(prompts, outputs, noisy, opts.topk, completion);
     const result: SimulatedResult = { docs: [], noisy, wellFormed: [], problems: [], raw: [], rewrites };
     const failures: string[] = [];
     outputs.forEach((out, i) => {
@@ -276,15 +282,15 @@ export class SimulatedSearchEngine implements SearchEngine {
   }
 
   /**
-   * Rewrite, in place, each output's first repeated document: the generator continues from just after its
-   * `Doc i:` marker until `Doc i+1`, and the documents after it are kept.
+   * Rewrite, in place, each useful output's first repeated document: the generator continues from just after
+   * its `Doc i:` marker until `Doc i+1`, and the documents after it are kept.
    */
-  private async rewriteRepeats(prompts: string[], outputs: Array<string | Error>, topk: number, completion: Omit<CompletionOptions, 'seed'>): Promise<number[]> {
+  private async rewriteRepeats(prompts: string[], outputs: Array<string | Error>, noisy: boolean[], topk: number, completion: Omit<CompletionOptions, 'seed'>): Promise<number[]> {
     const rewrites = outputs.map(() => 0);
     if (!this.opts.generator.continuesPrefixes) return rewrites;
-    for (let round = 0; round < (this.opts.distinctRetries ?? 2); round++) {
+    for (let round = 0; round < (this.opts.distinctRetries ?? 0); round++) {
       const redo = outputs.flatMap((out, i) => {
-        if (typeof out !== 'string') return [];
+        if (typeof out !== 'string' || noisy[i]) return [];
         const text = collapseBlankLines(out);
         const repeat = findRepeatedDocument(text, topk);
         return repeat ? [{ i, text, repeat }] : [];

@@ -77,15 +77,14 @@ const model = (hiddenSize: number, numLayers: number, intermediateSize: number) 
  * or states the relation with a wrong object. By the entity's number of documents (scratch classification of
  * the 200): one document 91% answered, two 72.5%, three 70%; with the answer in the prompt (the query is the
  * question's last hop) 79%, without 83%, so the model does not copy the answer it is given.
- * The report now uses every held-out query (324 on world seed 1; on 200 one s.e. is 2.5 points). There, one
- * build each, evaluated with one-off scripts: this preset 84.6 / 12.0 / 97.2 (distinct docs 83.0%) without
- * rewriting repeated documents, 85.5 / 9.0 / 98.1 (89.8%) with the engine's default `distinctRetries` (1.3×
- * the generation time). Rewriting from the repeat to the end instead 87.0 / 9.6 (91.9%, 2.5× the time).
- * On the report's former 200 queries (86.0 for this preset, also with rewriting to the end): knowledge
- * sequences where half the documents are re-rendered (the same facts in fresh wordings and order), with useful
- * targets re-rendered to open with the queried fact, 72.5 (rewriting to the end); fact completion fell to 54%
- * on seen phrasings (from 89%) and rose to 39% on held-out ones: 450 steps are far too few to learn facts
- * apart from their wording. Useful targets followed by all of the query entity's documents: 83.0 (no rewriting).
+ * The report now uses every held-out query (324 on world seed 1; on 200, one s.e. is 2.5 points): 86.7 / 10.8 /
+ * 98.5 (`zerosearch simulator eval --preset quick --seed 1` on reproduce's stages); over 4 sampling seeds of the
+ * same script-run evaluation 85.7 / 9.8 / 98.2. Rewriting repeated useful documents: the engine's
+ * `distinctRetries` (off; its numbers are there). On the former 200 queries (86.0 for this preset), one build
+ * each: knowledge sequences where half the documents are re-rendered (the same facts in fresh wordings and
+ * order), with useful targets re-rendered to open with the queried fact, 72.5; fact completion fell to 54% on
+ * seen phrasings (from 89%) and rose to 39% on held-out ones: 450 steps are far too few to learn facts apart
+ * from their wording. Useful targets followed by all of the query entity's documents: 83.0.
  */
 export const SIMULATOR_PRESETS: Record<'tiny' | 'quick' | 'paper', SimulatorPreset> = {
   tiny: {

@@ -122,12 +122,13 @@ export async function evaluateEngines(engines: EngineUnderTest[], queries: EvalQ
   return { rows, examples };
 }
 
-/** A Markdown table of quality rows. */
+/** A Markdown table of quality rows; the answer rate with its standard error over the queries (±1 s.e.). */
 export function formatQualityTable(rows: QualityRow[]): string {
   const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
+  const se = (r: QualityRow) => (r.queries > 0 ? ` ± ${(100 * Math.sqrt((r.answerRate * (1 - r.answerRate)) / r.queries)).toFixed(1)}` : '');
   return [
     '| engine | queries | answer rate | well-formed | distinct docs | docs/s |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.engine} | ${r.queries} | ${pct(r.answerRate)} | ${pct(r.wellFormedRate)} | ${pct(r.distinctDocRate)} | ${Number.isFinite(r.docsPerSecond) ? r.docsPerSecond.toFixed(1) : '∞'} |`),
+    ...rows.map((r) => `| ${r.engine} | ${r.queries} | ${pct(r.answerRate)}${se(r)} | ${pct(r.wellFormedRate)} | ${pct(r.distinctDocRate)} | ${Number.isFinite(r.docsPerSecond) ? r.docsPerSecond.toFixed(1) : '∞'} |`),
   ].join('\n');
 }

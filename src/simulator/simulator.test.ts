@@ -4,7 +4,7 @@ import { Bm25Engine } from '../search';
 import { CompletionOptions, SimulatedSearchEngine, TextGenerator } from '../search/simulated';
 import { generateWorld, indexWorld, textContainsAnswer } from '../world';
 import { RELATIONS } from '../world/templates';
-import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, sftSequence, simulatorTokenizer, parseSimulatorOutput, renderTarget, sftPrompt, factProbes, knowledgeSampler, findRepeatedDocument } from './index';
+import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, sftSequence, simulatorTokenizer, parseSimulatorOutput, renderTarget, sftPrompt, factProbes, knowledgeSampler, findRepeatedDocument, formatQualityTable } from './index';
 import { Rng } from '../util';
 
 const world = generateWorld('tiny', 3);
@@ -102,6 +102,13 @@ test('findRepeatedDocument finds the first document whose opening repeats an ear
   assert.equal(findRepeatedDocument('Doc 1: a b c\nDoc 2: z\nDoc 3: a b c', 2), null, 'documents past topk are cut anyway');
 });
 
+test('the quality table gives each answer rate with its standard error', () => {
+  const row = { engine: 'e', queries: 100, answerRate: 0.5, wellFormedRate: 1, distinctDocRate: 0.9, docsPerSecond: 12.34 };
+  const table = formatQualityTable([row, { ...row, engine: 'bm25', answerRate: 1, docsPerSecond: Infinity }]);
+  assert.match(table, /\| e \| 100 \| 50\.0% ± 5\.0 \| 100\.0% \| 90\.0% \| 12\.3 \|/);
+  assert.match(table, /\| bm25 \| 100 \| 100\.0% ± 0\.0 \| .* \| ∞ \|/);
+});
+
 /** First answers repeat Doc 1 as Doc 2; a rewrite (given a prefix) writes `fresh` or the same text again, then runs on. */
 class RepeatingGenerator implements TextGenerator {
   readonly name = 'repeating';
@@ -115,9 +122,9 @@ class RepeatingGenerator implements TextGenerator {
   }
 }
 
-test('a repeated document is rewritten in place, the documents after it kept; rewrites are counted and bounded', async () => {
+test('a repeated useful document is rewritten in place, the documents after it kept; rewrites are counted and bounded', async () => {
   const fixing = new RepeatingGenerator(true);
-  const r = await new SimulatedSearchEngine({ generator: fixing, seed: 1 }).searchDetailed(['q1', 'q2'], { topk: 5 });
+  const r = await new SimulatedSearchEngine({ generator: fixing, seed: 1, distinctRetries: 2 }).searchDetailed(['q1', 'q2'], { topk: 5 });
   assert.deepEqual(r.docs[0].map((d) => d.text), ['same doc', 'new doc', 'c', 'd', 'e']);
   assert.ok(r.wellFormed[0]);
   assert.deepEqual(r.rewrites, [1, 1]);
@@ -131,9 +138,14 @@ test('a repeated document is rewritten in place, the documents after it kept; re
   assert.deepEqual(kept.docs[0].map((d) => d.text), ['same doc', 'same doc', 'c', 'd', 'e'], 'a repeat that stays is kept, not dropped');
   assert.equal(stubborn.calls.length, 4);
 
+  const noisy = new RepeatingGenerator(true);
+  const asWritten = await new SimulatedSearchEngine({ generator: noisy, seed: 1, distinctRetries: 2 }).searchDetailed(['q'], { topk: 5, quality: 'noisy' });
+  assert.deepEqual(asWritten.rewrites, [0], 'noisy responses are left as written');
+  assert.equal(noisy.calls.length, 1);
+
   const off = new RepeatingGenerator(true);
-  const raw = await new SimulatedSearchEngine({ generator: off, seed: 1, distinctRetries: 0 }).searchDetailed(['q'], { topk: 5 });
-  assert.deepEqual(raw.rewrites, [0]);
+  const raw = await new SimulatedSearchEngine({ generator: off, seed: 1 }).searchDetailed(['q'], { topk: 5 });
+  assert.deepEqual(raw.rewrites, [0], 'off by default');
   assert.equal(off.calls.length, 1);
 });
 
