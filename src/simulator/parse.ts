@@ -90,5 +90,5 @@ export function findRepeatedDocument(raw: string, topk: number): RepeatedDocumen
     }
     offset += line.length + 1;
   }
-  return found && { ...found, end: Math.min(found.end, text.length) };
+  return found;
 }
