@@ -186,12 +186,12 @@ function answerTurn(answer: string, searched: boolean): Segment {
   return { text: `<think> ${thought} </think>\n<answer> ${answer} </answer>`, policy: true };
 }
 
-/** One scripted trajectory of `style` for question `q` of a pretraining world. */
 /** The style a script of `q` really follows: `shallow` on a one-hop question is `correct`. */
 function effectiveStyle(style: ScriptStyle, q: Question): ScriptStyle {
   return style === 'shallow' && q.hops.length < 2 ? 'correct' : style;
 }
 
+/** One scripted trajectory of `styleAsked` for question `q` of a pretraining world. */
 export function scriptedTrajectory(ws: WorldScripts, q: Question, styleAsked: ScriptStyle, rng: Rng): Segment[] {
   const style = effectiveStyle(styleAsked, q);
   const prompt: Segment = { text: policyPrompt(q.question), policy: false };

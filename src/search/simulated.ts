@@ -76,8 +76,9 @@ export class LocalGenerator implements TextGenerator {
       throw new Error(`LocalGenerator: ${opts.prefixes.length} prefixes for ${prompts.length} prompts`);
     }
     for (let start = 0; start < prompts.length; start += batchSize) {
-      const written = prompts.slice(start, start + batchSize).map((_, j) => (opts.prefixes?.[start + j] ? this.tokenizer.encode(opts.prefixes[start + j]) : []));
-      const batch = prompts.slice(start, start + batchSize).map((p, j) => [...this.encodePrompt(p), ...written[j]]);
+      const chunk = prompts.slice(start, start + batchSize);
+      const written = chunk.map((_, j) => (opts.prefixes?.[start + j] ? this.tokenizer.encode(opts.prefixes[start + j]) : []));
+      const batch = chunk.map((p, j) => [...this.encodePrompt(p), ...written[j]]);
       const room = this.model.config.maxPositions - Math.max(...batch.map((b) => b.length));
       const result = generate(this.model, batch, {
         maxNewTokens: written.map((w) => Math.max(0, Math.min(opts.maxTokens - w.length, room))),
