@@ -14,7 +14,7 @@
 import { generate, stopOnStrings, Transformer } from '../model';
 import { HfTokenizer } from '../text';
 import type { Tokenizer } from '../text';
-import { Rng } from '../util';
+import { mapWithConcurrency, Rng } from '../util';
 import { collapseBlankLines, findRepeatedDocument, parseSimulatorOutput } from '../simulator/parse';
 import { DocQuality, SimulatorQuery, promptOnlyPrompt, sftPrompt } from '../simulator/prompts';
 import { OnFailure, RetryOptions, requestJson, SearchHttpError } from './http';
@@ -102,20 +102,6 @@ export interface RemoteGeneratorOptions extends RetryOptions {
   model?: string;
   /** Requests in flight at once (ZeroSearch's search pool has 10 workers). Default 8. */
   concurrency?: number;
-}
-
-/** Map with at most `limit` calls in flight; results in input order. */
-export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 /** One chat completion from an OpenAI-compatible server (system '' + user prompt, as ZeroSearch sends). */
