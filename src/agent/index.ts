@@ -10,3 +10,5 @@ export {
   POLICY_BASE_PRESETS,
 } from './policy-base';
 export type { PolicyBase, PolicyBaseConfig, ScriptStyle, Segment } from './policy-base';
+export { POLICY_TEMPLATES, policyPromptFormat, resolvePolicyTemplate } from './policy-template';
+export type { PolicyTemplate, PolicyPromptFormat } from './policy-template';

@@ -64,6 +64,8 @@ export interface RolloutOptions {
    * `prompt: (q) => hfTokenizer.applyChatTemplate(policyChat(q))`.
    */
   prompt?: (question: string) => string;
+  /** Token ids that end a turn like EOS (a chat template's end-of-turn token; see ./policy-template). */
+  stopTokenIds?: number[];
 }
 
 export interface Turn {
@@ -116,7 +118,7 @@ interface Row {
 
 const STOP_STRINGS = ['</search>', '</answer>'];
 
-function checkOptions(o: Required<Omit<RolloutOptions, 'searchOptions' | 'prompt'>>): void {
+function checkOptions(o: Required<Omit<RolloutOptions, 'searchOptions' | 'prompt' | 'stopTokenIds'>>): void {
   for (const k of ['maxTurns', 'maxTurnTokens', 'maxObsTokens', 'maxContextTokens', 'topk'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < (k === 'maxTurns' ? 0 : 1)) throw new Error(`rollout: ${k} must be a positive integer, got ${o[k]}`);
   }
@@ -150,6 +152,7 @@ export async function rollout(
   const root = new Rng(o.seed);
   const isStop = stopOnStrings((ids) => tokenizer.decode(ids), STOP_STRINGS);
   const V = policy.config.vocabSize;
+  const stopIds = new Set([tokenizer.eosId, ...(opts.stopTokenIds ?? [])]);
 
   const all: Row[] = questions.map((q, index) => {
     if (!q || typeof q.question !== 'string') throw new Error(`questions[${index}].question: expected a string`);
@@ -188,7 +191,7 @@ export async function rollout(
           r.traj.ids.push(token);
           r.traj.mask.push(1);
           r.traj.logProbs.push(logSoftmaxAt(row, token));
-          if (token === tokenizer.eosId || isStop(r.turnTokens) || r.turnTokens.length >= o.maxTurnTokens) r.turnDone = true;
+          if (stopIds.has(token) || isStop(r.turnTokens) || r.turnTokens.length >= o.maxTurnTokens) r.turnDone = true;
           if (r.traj.ids.length >= o.maxContextTokens) { r.turnDone = true; r.traj.finishReason = 'length'; }
           return r.turnDone ? [] : [token];
         });

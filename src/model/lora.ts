@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng, writeJsonAtomic } from '../util';
 import { writeSafetensors } from './safetensors';
 import { Transformer, isLinearWeight } from './transformer';
+import type { HeadWeight } from './chunked-head';
 
 export interface LoraConfig {
   rank: number;
@@ -60,6 +61,10 @@ export class LoraTransformer extends Transformer {
 
   override trainableVariables(): tf.Variable[] {
     return [...this.adapters.values()].flatMap(({ a, b }) => [a, b]);
+  }
+
+  protected override headWeight(): HeadWeight | null {
+    return this.adapters.has('lm_head') ? null : super.headWeight();
   }
 
   protected override linear(x: tf.Tensor2D, name: string): tf.Tensor2D {

@@ -13,6 +13,7 @@ import { Rng } from '../util';
 import { ModelConfig, ModelConfigInput, modelConfig } from './config';
 import { softmaxCrossEntropy, swiglu } from '../tensor/ops';
 import { KvCache, appendPlan, appendSlots } from './kv-cache';
+import { DEFAULT_HEAD_CHUNK_ELEMENTS, HeadWeight, chunkedHeadStats } from './chunked-head';
 import { MASKED, applyRope, groupedQueryAttention, rmsNorm, ropeInverseFrequencies, ropeTables } from './layers';
 
 /** Weights stored transposed relative to HF (`[in, out]` here, `[out, in]` in safetensors files). */
@@ -71,6 +72,11 @@ export interface TokenStatsOptions {
   lengths?: number[];
   /** Also return per-position entropy of the predictive distribution (nats). */
   entropy?: boolean;
+  /**
+   * Past this many logits (positions × vocabulary) the head runs in chunks of at most this many, with a
+   * recomputing gradient (./chunked-head), so the full logits tensor never exists. Default 2^24.
+   */
+  chunkElements?: number;
 }
 
 export class Transformer {
@@ -160,8 +166,16 @@ export class Transformer {
       // Drop each row's last position: it predicts nothing inside the batch.
       const d = this.config.hiddenSize;
       const h = tf.reshape(tf.slice(tf.reshape(hidden, [B, T, d]), [0, 0, 0], [B, T - 1, d]), [N, d]) as tf.Tensor2D;
-      const logits = this.logitsFromHidden(h);
       const validMask = tf.tensor1d(valid);
+      const limit = opts.chunkElements ?? DEFAULT_HEAD_CHUNK_ELEMENTS;
+      const head = this.headWeight();
+      if (head && N * V > limit) {
+        const hn = rmsNorm(h, this.param('model.norm.weight'), this.config.rmsNormEps) as tf.Tensor2D;
+        const both = chunkedHeadStats(hn, head, targets, Math.max(1, Math.floor(limit / V)));
+        const column = (c: number) => tf.reshape(tf.mul(tf.reshape(tf.slice(both, [0, c], [N, 1]), [N]), validMask), [B, T - 1]) as tf.Tensor2D;
+        return opts.entropy ? { logProbs: column(0), entropy: column(1) } : { logProbs: column(0) };
+      }
+      const logits = this.logitsFromHidden(h);
       if (!opts.entropy) {
         // log p(target) = −cross-entropy: one fused kernel on the native backend (src/tensor/ops.ts).
         const picked = tf.neg(softmaxCrossEntropy(logits, tf.tensor1d(targets, 'int32')));
@@ -311,6 +325,12 @@ export class Transformer {
       x = tf.add(x, this.linear(gated, `${p}.mlp.down_proj`));
     }
     return { hidden: x, keys, values };
+  }
+
+  /** The output projection as the chunked head takes it; null when the head is not a plain matrix (an adapter on it). */
+  protected headWeight(): HeadWeight | null {
+    if (this.config.tieEmbeddings) return { w: this.param<tf.Rank.R2>('model.embed_tokens.weight'), transposed: true };
+    return { w: this.param<tf.Rank.R2>('lm_head.weight'), transposed: false };
   }
 
   /** Final RMSNorm and lm_head (the embedding matrix, transposed, when tied): [N, d] → [N, V]. */

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import type { ChatMessage, DecodeOptions, EncodeOptions, Tokenizer } from './tokenizer';
+import { chatTemplateKind, renderChat } from './chat-templates';
 
 interface TokenizerConfig {
   eos_token?: string | { content: string } | null;
@@ -33,6 +34,8 @@ export class HfTokenizer implements Tokenizer {
   readonly eosId: number;
   readonly padId: number;
   readonly bosId: number | undefined;
+  /** The bos_token text of tokenizer_config.json (LLaMA-3's chat template starts with it). */
+  readonly bosToken: string | undefined;
   readonly specialTokens: Readonly<Record<string, number>>;
   /** The Jinja chat template from tokenizer_config.json, if the model has one. */
   readonly chatTemplate: string | undefined;
@@ -60,6 +63,7 @@ export class HfTokenizer implements Tokenizer {
     this.eosId = eos;
     this.padId = idOf('pad_token') ?? eos; // HF convention when a model has no pad token: pad with eos
     this.bosId = idOf('bos_token');
+    this.bosToken = tokenContent(config.bos_token);
     const tpl = config.chat_template;
     this.chatTemplate = Array.isArray(tpl) ? tpl.find((t) => t.name === 'default')?.template : tpl;
   }
@@ -81,29 +85,16 @@ export class HfTokenizer implements Tokenizer {
   }
 
   /**
-   * Render chat messages as the model's chat template would (spec §2.1: the policy prompt is one
-   * user message with `add_generation_prompt=True`). Hand-written rather than a Jinja engine, so only
-   * the ChatML family (Qwen) is supported; any other template throws rather than guessing. ChatML:
-   *   <|im_start|>{role}\n{content}<|im_end|>\n  for each message, then  <|im_start|>assistant\n
-   * Like Qwen's own template, when the first message is not a system message the template's default
-   * system message is put first (Qwen2.5: "You are Qwen, created by Alibaba Cloud. You are a helpful
-   * assistant."). Tools and tool calls are not supported.
+   * Render chat messages as the model's chat template would (spec §2.1: the policy prompt is one user
+   * message with `add_generation_prompt=True`). Hand-written rather than a Jinja engine (./chat-templates):
+   * ChatML (Qwen) and LLaMA-3 headers are supported; any other template throws rather than guessing.
    */
   applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTemplateOptions = {}): string {
     const tpl = this.chatTemplate;
     if (!tpl) throw new Error(`${this.source}: this tokenizer has no chat_template; use the raw prompt text (spec §2.1)`);
-    if (!tpl.includes('<|im_start|>')) {
-      throw new Error(`${this.source}: only ChatML (Qwen) chat templates are supported by applyChatTemplate; render this model's template yourself`);
-    }
-    let out = '';
-    const defaultSystem = /'<\|im_start\|>system\\n([^'\\]*)<\|im_end\|>\\n'/.exec(tpl)?.[1];
-    if (defaultSystem !== undefined && messages[0]?.role !== 'system') out += `<|im_start|>system\n${defaultSystem}<|im_end|>\n`;
-    for (const m of messages) {
-      if (!['system', 'user', 'assistant'].includes(m.role)) throw new Error(`applyChatTemplate: unknown role ${JSON.stringify(m.role)}`);
-      out += `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`;
-    }
-    if (opts.addGenerationPrompt ?? true) out += '<|im_start|>assistant\n';
-    return out;
+    const kind = chatTemplateKind(tpl);
+    if (!kind) throw new Error(`${this.source}: only ChatML (Qwen) and LLaMA-3 chat templates are supported by applyChatTemplate; render this model's template yourself`);
+    return renderChat(kind, messages, { ...opts, template: tpl, bosToken: this.bosToken });
   }
 }
 

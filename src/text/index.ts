@@ -8,3 +8,5 @@ export type { WordTokenizerOptions, WordTokenizerJSON } from './word-tokenizer';
 export { HfTokenizer, loadHfTokenizer, qwen25Tokenizer } from './hf-tokenizer';
 export type { ChatTemplateOptions } from './hf-tokenizer';
 export { loadTokenizer } from './load-tokenizer';
+export { CHAT_TEMPLATE_KINDS, END_OF_TURN, chatTemplateKind, renderChat } from './chat-templates';
+export type { ChatTemplateKind, RenderChatOptions } from './chat-templates';
