@@ -11,7 +11,7 @@ export { loadHfModel, loadCheckpoint, saveCheckpoint } from './checkpoint';
 export type { SaveOptions } from './checkpoint';
 export { trainLm, learningRate, sampleBatch } from './lm-trainer';
 export type { LmExample, LmSampler, LmTrainOptions, LmTrainResult, LossRecord, TrainableLm } from './lm-trainer';
-export { LoraTransformer, mergeLora, saveLoraAdapter, DEFAULT_LORA } from './lora';
+export { LoraTransformer, mergeLora, saveLoraAdapter, loadLoraAdapter, DEFAULT_LORA } from './lora';
 export type { LoraConfig } from './lora';
 export { AdamW } from './adamw';
 export type { AdamWOptions } from './adamw';

@@ -9,8 +9,8 @@
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, writeJsonAtomic } from '../util';
-import { writeSafetensors } from './safetensors';
+import { Rng, readJson, writeJsonAtomic } from '../util';
+import { SafetensorsFile, writeSafetensors } from './safetensors';
 import { Transformer, isLinearWeight } from './transformer';
 import type { HeadWeight } from './chunked-head';
 
@@ -113,4 +113,30 @@ export function saveLoraAdapter(model: LoraTransformer, dir: string, baseModel =
     fan_in_fan_out: false,
     target_modules: model.lora.targetModules,
   });
+}
+
+/**
+ * Read a PEFT adapter written by `saveLoraAdapter` into `model`'s adapters (exact f32 round trip: how an RL
+ * run's checkpoint restores them). The rank, alpha and adapted layers must match the model's.
+ */
+export function loadLoraAdapter(model: LoraTransformer, dir: string): void {
+  const cfgFile = path.join(dir, 'adapter_config.json');
+  const cfg = readJson<{ r?: number; lora_alpha?: number }>(cfgFile);
+  if (cfg.r !== model.lora.rank || cfg.lora_alpha !== model.lora.alpha) {
+    throw new Error(`${cfgFile}: adapter has r ${cfg.r}, lora_alpha ${cfg.lora_alpha}; the model has rank ${model.lora.rank}, alpha ${model.lora.alpha}`);
+  }
+  const f = new SafetensorsFile(path.join(dir, 'adapter_model.safetensors'));
+  try {
+    for (const [layer, { a, b }] of model.adapters) {
+      for (const [v, part] of [[a, 'lora_A'], [b, 'lora_B']] as const) {
+        const name = `base_model.model.${layer}.${part}.weight`;
+        const entry = f.tensors.get(name);
+        const [rows, cols] = v.shape as [number, number];
+        if (!entry || entry.shape.join() !== [cols, rows].join()) throw new Error(`${f.file}: "${name}" missing or not of shape [${cols}, ${rows}]`);
+        tf.tidy(() => v.assign(tf.transpose(tf.tensor2d(f.readFloat32(name), [cols, rows]))));
+      }
+    }
+  } finally {
+    f.close();
+  }
 }

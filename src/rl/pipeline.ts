@@ -10,7 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Transformer } from '../model/transformer';
-import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
+import { loadCheckpoint, saveCheckpoint, SaveOptions } from '../model/checkpoint';
+import { LoraConfig, LoraTransformer, mergeLora, saveLoraAdapter } from '../model/lora';
 import type { Tokenizer } from '../text/tokenizer';
 import { exactMatch } from '../text/metrics';
 import { Bm25Engine } from '../search/bm25';
@@ -81,7 +82,7 @@ export interface PolicyStage {
 }
 
 /**
- * RL from `base` on `questions` with `engine`. With `outDir`: metrics and checkpoints go there, a finished
+ * RL from `base` (left unchanged) on `questions` with `engine`. With `outDir`: metrics and checkpoints go there, a finished
  * stage (policy/ + done.json with the same config) is loaded instead of retrained, and an interrupted one
  * resumes exactly.
  */
@@ -94,6 +95,10 @@ export async function trainPolicyStage(args: {
   outDir?: string;
   quiet?: boolean;
   onStep?: (m: StepMetrics, trajectories: Trajectory[]) => void;
+  /** Train LoRA adapters instead of every weight; the saved policy/ is the merged model, adapter/ the PEFT adapter. */
+  lora?: LoraConfig;
+  /** How policy/ is written (e.g. dtype BF16 to match the input checkpoint). */
+  save?: SaveOptions;
 }): Promise<PolicyStage> {
   const { outDir } = args;
   const done = outDir && path.join(outDir, 'done.json');
@@ -102,14 +107,21 @@ export async function trainPolicyStage(args: {
     if (JSON.stringify(saved.config) !== JSON.stringify(args.config)) throw new Error(`${done}: stage was trained with another config; use another outDir or delete ${args.outDir} to retrain`);
     return { policy: loadCheckpoint(path.join(outDir, 'policy')), metrics: readJsonl<StepMetrics>(path.join(outDir, 'metrics.jsonl')), config: saved.config, dir: outDir };
   }
-  const policy = copyModel(args.base);
+  // LoRA trains adapters on the base in place (the base stays frozen); otherwise a full copy trains.
+  const trained = args.lora ? new LoraTransformer(args.base, args.lora) : copyModel(args.base);
   const checkpointEvery = args.config.checkpointEvery || (outDir ? Math.max(1, Math.floor(args.config.steps / 10)) : 0);
   const { metrics } = await trainPolicy({
-    policy, tokenizer: args.tokenizer, questions: args.questions, engine: args.engine,
+    policy: trained, tokenizer: args.tokenizer, questions: args.questions, engine: args.engine,
     config: { ...args.config, checkpointEvery }, outDir, quiet: args.quiet, onStep: args.onStep,
   });
+  let policy: Transformer = trained;
+  if (trained instanceof LoraTransformer) {
+    if (outDir) saveLoraAdapter(trained, path.join(outDir, 'adapter'));
+    policy = mergeLora(trained);
+    trained.dispose();
+  }
   if (outDir) {
-    saveCheckpoint(policy, path.join(outDir, 'policy'));
+    saveCheckpoint(policy, path.join(outDir, 'policy'), args.save);
     writeJsonAtomic(done!, { config: args.config, steps: metrics.length });
   }
   return { policy, metrics, config: args.config, dir: outDir };

@@ -1,6 +1,7 @@
 /**
  * The trainer's checkpoint: everything needed to continue a run exactly as if it had never stopped.
  * - `policy/` (and `critic/`): HF-layout model directories (`saveCheckpoint`), float32, so weights round-trip bit for bit;
+ *   for a LoRA policy `adapter/` instead (PEFT layout, f32): the frozen base is never written;
  * - `optimizer.safetensors`: the AdamW state (step count and moments, in variable order);
  * - `state.json`: the step the checkpoint belongs to.
  * Everything is written into `<dir>.tmp` first and renamed over `<dir>` at the end, so a kill while saving
@@ -14,6 +15,7 @@ import { readJson, writeJsonAtomic } from '../util';
 import { saveCheckpoint, loadCheckpoint } from '../model/checkpoint';
 import { SafetensorsFile, writeSafetensors } from '../model/safetensors';
 import type { Transformer } from '../model/transformer';
+import { LoraTransformer, loadLoraAdapter, saveLoraAdapter } from '../model/lora';
 import type { AdamW } from '../model/adamw';
 
 export interface TrainState {
@@ -42,7 +44,9 @@ export async function saveTrainState(dir: string, parts: Checkpointable, state: 
   const tmp = `${dir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
-  saveCheckpoint(parts.policy, path.join(tmp, 'policy'));
+  // A LoRA policy's base is frozen: its adapters are the whole trainable state.
+  if (parts.policy instanceof LoraTransformer) saveLoraAdapter(parts.policy, path.join(tmp, 'adapter'));
+  else saveCheckpoint(parts.policy, path.join(tmp, 'policy'));
   parts.optimizer.save(path.join(tmp, 'optimizer.safetensors'));
   if (parts.critic) {
     saveCheckpoint(parts.critic.model, path.join(tmp, 'critic'));
@@ -65,7 +69,8 @@ export function readTrainState(dir: string): TrainState | null {
 export async function loadTrainState(dir: string, parts: Checkpointable): Promise<TrainState> {
   const state = readTrainState(dir);
   if (!state) throw new Error(`${dir}: no state.json (not a complete trainer checkpoint)`);
-  assignWeights(parts.policy, loadCheckpoint(path.join(dir, 'policy')), `${dir}/policy`);
+  if (parts.policy instanceof LoraTransformer) loadLoraAdapter(parts.policy, path.join(dir, 'adapter'));
+  else assignWeights(parts.policy, loadCheckpoint(path.join(dir, 'policy')), `${dir}/policy`);
   parts.optimizer.load(path.join(dir, 'optimizer.safetensors'));
   if (parts.critic) {
     assignWeights(parts.critic.model, loadCheckpoint(path.join(dir, 'critic')), `${dir}/critic`);

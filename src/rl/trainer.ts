@@ -13,7 +13,7 @@
  * Loss mask: 1 on tokens the policy wrote. `maskDocuments: false` is the paper's Table 7 ablation: every
  * response token (documents and the invalid-action message too) gets the policy-gradient loss.
  *
- * KL: to a frozen copy of the starting policy. For `gae` (PPO) the KL sits in the reward (−β·KL per token,
+ * KL: to a frozen copy of the starting policy (LoRA: the base with adapters off; none at all when β = 0). For `gae` (PPO) the KL sits in the reward (−β·KL per token,
  * veRL `kl_ctrl`, k1 estimator), otherwise it is a loss term whose sign is `klSign` ('add' is correct;
  * 'subtract-released-code-bug' reproduces ZeroSearch). Default β = 0: the micro-world prototype needed none.
  *
@@ -26,6 +26,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Transformer } from '../model/transformer';
+import { LoraTransformer } from '../model/lora';
 import type { Tokenizer } from '../text/tokenizer';
 import type { SearchEngine } from '../search/types';
 import { exactMatch } from '../text/metrics';
@@ -224,7 +225,9 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
   const { checkpointEvery, ...keyed } = cfg;
   const configKey = JSON.stringify(keyed);
   const usesKl = cfg.klCoef > 0;
-  const reference = usesKl ? args.reference ?? frozenCopy(policy) : null;
+  // With LoRA the reference is the base with the adapters off (the same weights, no copy); no KL, no reference.
+  const ownReference = usesKl && !args.reference && !(policy instanceof LoraTransformer);
+  const reference = usesKl ? args.reference ?? (policy instanceof LoraTransformer ? policy.base : frozenCopy(policy)) : null;
   const optimizer = new AdamW(policy.trainableVariables(), { weightDecay: cfg.weightDecay });
   const critic = cfg.estimator === 'gae' ? Critic.fromPolicy(policy) : null;
   const criticOpt = critic ? new AdamW(critic.variables(), { weightDecay: cfg.weightDecay }) : null;
@@ -240,7 +243,7 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
     optimizer.dispose();
     criticOpt?.dispose();
     critic?.dispose();
-    if (reference && reference !== args.reference) reference.dispose();
+    if (ownReference) reference!.dispose();
   };
   if (out) {
     fs.mkdirSync(out, { recursive: true });
