@@ -11,6 +11,7 @@ import { Bm25Engine } from '../search/bm25';
 import type { Doc, SearchEngine } from '../search/types';
 import { POLICY_PROMPT_PREFIX, INVALID_ACTION_MESSAGE } from '../agent/template';
 import type { PolicyModel } from '../agent/rollout';
+import { readJsonl } from '../util';
 import { evaluatePolicy, summarizeRecords, EvalRecord, EvalRow } from './evaluate';
 import { directPrompt, ragPrompts, DIRECT_THOUGHT } from './baselines';
 
@@ -95,6 +96,15 @@ test('resume: rows already in the predictions file are not rolled out again, and
     assert.deepEqual(policy.batches, [2]);
     assert.deepEqual(resumed.perDataset, full.perDataset);
     assert.deepEqual(resumed.records.map((r) => r.prediction), full.records.map((r) => r.prediction));
+    // The file is whole again: valid JSON on every line, one row per (set, id), and a third run reads it.
+    const keys = readJsonl<EvalRecord>(file).map((r) => `${r.data_source}/${r.id}`);
+    assert.deepEqual(keys, ['micro-nq/q1', 'micro-nq/q2', 'micro-nq/q3', 'micro-popqa/q1', 'micro-popqa/q2']);
+    // A racing second writer left every row twice: a resume keeps one of each and rolls out nothing.
+    fs.appendFileSync(file, fs.readFileSync(file, 'utf8'));
+    const third = lookupPolicy();
+    await evaluatePolicy(third, tokenizer, ROWS, null, { batchSize: 2, quiet: true, predictionsFile: file, rollout: { maxTurns: 1, maxTurnTokens: 5 } });
+    assert.deepEqual(third.batches, []);
+    assert.equal(readJsonl(file).length, 5);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

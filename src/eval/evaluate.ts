@@ -7,15 +7,14 @@
  * every row is evaluated in file order, the last partial batch included.
  *
  * Resumable: with `predictionsFile`, each finished batch is appended as JSONL (one record per row: the
- * prediction, its scores and the trajectory); started again, rows already in the file are skipped and
- * their records reused.
+ * prediction, its scores and the trajectory) and synced; started again, rows already in the file are skipped
+ * and their records reused, and the file keeps one record per (data_source, id) (see util/jsonl-log).
  */
-import * as fs from 'fs';
 import type { Transformer } from '../model/transformer';
 import type { Tokenizer } from '../text/tokenizer';
 import { scoreAnswer } from '../text/metrics';
 import type { SearchEngine } from '../search/types';
-import { appendJsonl, progress, readJsonl } from '../util';
+import { JsonlLog, progress } from '../util';
 import { rollout, RolloutOptions, Trajectory } from '../agent/rollout';
 import { DEFAULT_TRAINER_CONFIG } from '../rl/trainer';
 
@@ -131,10 +130,9 @@ export async function evaluatePolicy(
   const rolloutOpts: RolloutOptions = { ...DEFAULT_TRAINER_CONFIG.rollout, ...opts.rollout, temperature: 0, topP: 1, seed: 0 };
 
   const done = new Map<string, EvalRecord>();
-  if (opts.predictionsFile && fs.existsSync(opts.predictionsFile)) {
-    const wanted = new Set(rows.map(rowKey));
-    for (const r of readJsonl<EvalRecord>(opts.predictionsFile, { tolerateTruncatedTail: true })) if (wanted.has(rowKey(r))) done.set(rowKey(r), r);
-  }
+  const log = opts.predictionsFile ? JsonlLog.open<EvalRecord>(opts.predictionsFile, { key: rowKey }) : null;
+  const wanted = new Set(rows.map(rowKey));
+  for (const r of log?.rows ?? []) if (wanted.has(rowKey(r))) done.set(rowKey(r), r);
   const todo = rows.filter((r) => !done.has(rowKey(r)));
   const bar = progress(opts.label ?? 'eval', rows.length, { quiet: opts.quiet });
   bar.tick(rows.length - todo.length);
@@ -142,7 +140,8 @@ export async function evaluatePolicy(
     const batch = todo.slice(start, start + batchSize);
     const trajs = await rollout(policy, tokenizer, batch, engine, rolloutOpts);
     const records = batch.map((row, i) => toRecord(row, trajs[i]));
-    if (opts.predictionsFile) appendJsonl(opts.predictionsFile, records);
+    log?.append(records);
+    log?.sync();
     for (const r of records) done.set(rowKey(r), r);
     const sofar = [...done.values()];
     bar.tick(batch.length, { em: (sofar.reduce((a, r) => a + r.em, 0) / sofar.length).toFixed(3) });

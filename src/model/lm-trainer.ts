@@ -19,7 +19,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, appendJsonl, progress, readJson, readJsonl, writeJsonAtomic, writeJsonl } from '../util';
+import { JsonlLog, Rng, progress, readJson, writeJsonAtomic } from '../util';
 import { accumulateGradients, clipByGlobalNorm, microBatchWeights, microBatches } from './micro-batches';
 import { AdamW } from './adamw';
 import { SafetensorsFile, writeSafetensors } from './safetensors';
@@ -186,11 +186,9 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
     if (opts.checkpointDir && fs.existsSync(path.join(opts.checkpointDir, TRAINER_FILE))) {
       step = loadState(opts.checkpointDir, vars, optimizer);
     }
-    if (opts.lossLog) {
-      // Rows past the checkpoint came from a run that was killed later; they are recomputed identically.
-      const kept = fs.existsSync(opts.lossLog) ? readJsonl<LossRecord>(opts.lossLog, { tolerateTruncatedTail: true }).filter((r) => r.step < step) : [];
-      writeJsonl(opts.lossLog, kept);
-    }
+    // Rows past the checkpoint came from a run that was killed later; they are recomputed identically.
+    const resumeStep = step;
+    const lossLog = opts.lossLog ? JsonlLog.open<LossRecord>(opts.lossLog, { key: (r) => String(r.step), keep: (r) => r.step < resumeStep }) : null;
     const resumedFrom = step;
     const losses: LossRecord[] = [];
     let skippedSteps = 0;
@@ -199,6 +197,7 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
     bar.tick(step);
     const save = () => {
       if (!opts.checkpointDir) return;
+      lossLog?.sync();
       saveState(opts.checkpointDir, vars, optimizer, { step, numVariables: vars.length, seed: opts.seed, steps: opts.steps, savedAt: new Date().toISOString() });
     };
     while (step < opts.steps) {
@@ -218,7 +217,7 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
         }
       } else badInARow = 0;
       losses.push(record);
-      if (opts.lossLog) appendJsonl(opts.lossLog, [record]);
+      lossLog?.append([record]);
       step++;
       bar.tick(1, step % logEvery === 0 || step === opts.steps ? { loss, lr } : undefined);
       if (opts.checkpointEvery && step % opts.checkpointEvery === 0 && step < opts.steps) save();

@@ -3,10 +3,10 @@
  * - `policy/` (and `critic/`): HF-layout model directories (`saveCheckpoint`), float32, so weights round-trip bit for bit;
  *   for a LoRA policy `adapter/` instead (PEFT layout, f32): the frozen base is never written;
  * - `optimizer.safetensors`: the AdamW state (step count and moments, in variable order);
- * - `state.json`: the step the checkpoint belongs to.
- * Everything is written into `<dir>.tmp` first and renamed over `<dir>` at the end, so a kill while saving
- * leaves the previous checkpoint intact.
- * Randomness needs no state: every step derives its question sample and rollout seed from (seed, step).
+ * - `state.json`: the step the checkpoint belongs to and the search engine's random state (a simulator draws
+ *   noisy/useful and its sampling seeds from one stream across steps; the trainer's own draws derive from (seed, step)).
+ * Everything is written into `<dir>.tmp` first; the previous checkpoint is moved to `<dir>.old` until the new
+ * one is in place, so a kill at any moment leaves a complete checkpoint behind.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,6 +22,8 @@ export interface TrainState {
   step: number;
   /** Fingerprint of the run config; resuming with another config is an error. */
   configKey: string;
+  /** `SearchEngine.randomState()` after this step, for engines that have one. */
+  engineRandomState?: unknown;
 }
 
 /** Copy weights from a loaded model into `target` (same names and shapes), then free the loaded one. */
@@ -56,13 +58,21 @@ export async function saveTrainState(dir: string, parts: Checkpointable, state: 
     parts.critic.optimizer.save(path.join(tmp, 'critic-optimizer.safetensors'));
   }
   writeJsonAtomic(path.join(tmp, 'state.json'), state);
-  fs.rmSync(dir, { recursive: true, force: true });
+  const old = `${dir}.old`;
+  fs.rmSync(old, { recursive: true, force: true });
+  if (fs.existsSync(dir)) fs.renameSync(dir, old);
   fs.renameSync(tmp, dir);
+  fs.rmSync(old, { recursive: true, force: true });
 }
 
-/** The saved state, or null when `dir` holds no complete checkpoint. */
+/** The saved state, or null when `dir` holds no complete checkpoint (one a kill left in `<dir>.old` is moved back first). */
 export function readTrainState(dir: string): TrainState | null {
   const file = path.join(dir, 'state.json');
+  const old = `${dir}.old`;
+  if (!fs.existsSync(file) && fs.existsSync(path.join(old, 'state.json'))) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(old, dir);
+  }
   return fs.existsSync(file) ? readJson<TrainState>(file) : null;
 }
 

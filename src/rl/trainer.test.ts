@@ -5,7 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../tensor';
-import { createModel } from '../model/transformer';
+import { createModel, Transformer } from '../model/transformer';
+import type { Tokenizer } from '../text/tokenizer';
+import { LocalGenerator, SimulatedSearchEngine } from '../search/simulated';
 import { generateWorld } from '../world/generate';
 import { Bm25Engine } from '../search/bm25';
 import type { SearchEngine, SearchOptions } from '../search/types';
@@ -27,6 +29,9 @@ const SMALL: Partial<TrainerConfig> = {
   steps: 4, questionsPerStep: 2, rolloutsPerQuestion: 2, miniBatchSize: 2, entropyCoef: 0.05, lr: 1e-2,
   rollout: { maxTurns: 1, maxTurnTokens: 6, topk: 1 },
 };
+// A policy over a 15-token vocabulary: even untrained, it writes `<search> … </search>` now and then.
+const smallTokenizer = WordTokenizer.fromCorpus(['alpha beta gamma']);
+const smallModel = (seed: number) => createModel({ vocabSize: smallTokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32 }, seed);
 const withoutTime = (ms: StepMetrics[]) => ms.map(({ time: _t, ...rest }) => rest);
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'zs-rl-'));
 
@@ -34,33 +39,57 @@ before(async () => {
   await initBackend();
 });
 
-test('kill after step 3, resume from the step-2 checkpoint: metrics and weights equal an uninterrupted run', async () => {
-  const full = tinyModel();
-  const a = await trainPolicy({ policy: full, tokenizer, questions, engine, config: SMALL, quiet: true });
-  assert.equal(a.metrics.length, 4);
-  assert.ok(a.metrics.some((m) => m.gradNorm > 0), 'the policy must actually change');
-
+/**
+ * Train 4 steps uninterrupted; train again with checkpoints every 2 steps, killed after step 3 (metrics.jsonl then
+ * ends with a partial line, as a kill mid-write leaves it); resume with a fresh model and engine, as a new process
+ * would. Returns both runs' metrics and final weights.
+ */
+async function killAndResume(o: { model: () => Transformer; tok: Tokenizer; engine: () => SearchEngine | null; config: Partial<TrainerConfig> }) {
+  const full = o.model();
+  const a = await trainPolicy({ policy: full, tokenizer: o.tok, questions, engine: o.engine(), config: o.config, quiet: true });
   const dir = tmp();
-  const killed = tinyModel();
+  const config = { ...o.config, checkpointEvery: 2 };
+  const killed = o.model();
   await assert.rejects(trainPolicy({
-    policy: killed, tokenizer, questions, engine, config: { ...SMALL, checkpointEvery: 2 }, outDir: dir, quiet: true,
+    policy: killed, tokenizer: o.tok, questions, engine: o.engine(), config, outDir: dir, quiet: true,
     onStep: (m) => { if (m.step === 3) throw new Error('killed'); },
   }), /killed/);
-  assert.equal(readJsonl(path.join(dir, 'metrics.jsonl')).length, 3);
   killed.dispose();
-  const resumed = tinyModel(); // a fresh process starts from the same base weights
-  const b = await trainPolicy({ policy: resumed, tokenizer, questions, engine, config: { ...SMALL, checkpointEvery: 2 }, outDir: dir, quiet: true });
-  assert.deepEqual(withoutTime(b.metrics), withoutTime(a.metrics));
+  assert.equal(readJsonl(path.join(dir, 'metrics.jsonl')).length, 3);
+  fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"step":4,"rew');
+  const resumed = o.model();
+  const b = await trainPolicy({ policy: resumed, tokenizer: o.tok, questions, engine: o.engine(), config, outDir: dir, quiet: true });
   assert.deepEqual(withoutTime(readJsonl<StepMetrics>(path.join(dir, 'metrics.jsonl'))), withoutTime(a.metrics));
+  return { a, b, full, resumed, dir };
+}
+
+test('kill after step 3, resume from the step-2 checkpoint: metrics and weights equal an uninterrupted run', async () => {
+  const { a, b, full, resumed, dir } = await killAndResume({ model: () => tinyModel(), tok: tokenizer, engine: () => engine, config: SMALL });
+  assert.equal(a.metrics.length, 4);
+  assert.ok(a.metrics.some((m) => m.gradNorm > 0), 'the policy must actually change');
+  assert.deepEqual(withoutTime(b.metrics), withoutTime(a.metrics));
   for (const [name, v] of full.params) assert.deepEqual(resumed.params.get(name)!.dataSync(), v.dataSync(), name);
   await assert.rejects(trainPolicy({ policy: resumed, tokenizer, questions, engine, config: { ...SMALL, lr: 1, checkpointEvery: 2 }, outDir: dir, quiet: true }), /another config/);
   full.dispose();
   resumed.dispose();
 });
 
-// A policy over a 15-token vocabulary: even untrained, it writes `<search> … </search>` now and then.
-const smallTokenizer = WordTokenizer.fromCorpus(['alpha beta gamma']);
-const smallModel = (seed: number) => createModel({ vocabSize: smallTokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32 }, seed);
+test('exact resume with the simulated engine (its noisy/useful draws and sampling seeds) and with PPO\'s critic', async () => {
+  // A 15-token policy searches now and then; the simulator is a small random model over the same words.
+  const simulator = smallModel(11);
+  const simulated = () => new SimulatedSearchEngine({ generator: new LocalGenerator(simulator, smallTokenizer), seed: 5, maxTokens: 6 });
+  const config: Partial<TrainerConfig> = { ...SMALL, questionsPerStep: 4, noise: { constant: 0.5 }, rollout: { maxTurns: 2, maxTurnTokens: 10, topk: 1 } };
+  const zs = await killAndResume({ model: () => smallModel(5), tok: smallTokenizer, engine: simulated, config });
+  const searched = zs.a.metrics.filter((m) => m.noisyFraction !== null).map((m) => m.step);
+  assert.ok(searched.includes(2) && searched.includes(3), `the policy searched before and after the checkpoint (steps ${searched})`);
+  assert.deepEqual(withoutTime(zs.b.metrics), withoutTime(zs.a.metrics));
+  for (const [name, v] of zs.full.params) assert.deepEqual(zs.resumed.params.get(name)!.dataSync(), v.dataSync(), name);
+  const ppo = await killAndResume({ model: () => smallModel(5), tok: smallTokenizer, engine: simulated, config: { ...config, estimator: 'gae', klCoef: 0.01 } });
+  assert.ok(ppo.a.metrics.every((m) => m.valueLoss !== null));
+  assert.deepEqual(withoutTime(ppo.b.metrics), withoutTime(ppo.a.metrics));
+  for (const m of [zs.full, zs.resumed, ppo.full, ppo.resumed, simulator]) m.dispose();
+});
+
 
 test('the curriculum p_i of each step reaches the engine; no tensors leak across steps', async () => {
   const seen: number[] = [];

@@ -17,10 +17,11 @@
  * veRL `kl_ctrl`, k1 estimator), otherwise it is a loss term whose sign is `klSign` ('add' is correct;
  * 'subtract-released-code-bug' reproduces ZeroSearch). Default β = 0: the micro-world prototype needed none.
  *
- * Exact resume: with `outDir` and `checkpointEvery`, the weights, the Adam state and the step are saved;
- * started again on the same `outDir` with the same starting policy and config, the run continues from the
- * last checkpoint and writes the same metrics an uninterrupted run writes (same backend). Nothing random
- * carries state across steps: each step derives its questions and rollout seed from (seed, step).
+ * Exact resume: with `outDir` and `checkpointEvery`, the weights, the Adam state (the critic's too), the step
+ * and the search engine's random state are saved; started again on the same `outDir` with the same starting
+ * policy, engine and config, the run continues from the last checkpoint and writes the same metrics an
+ * uninterrupted run writes (same backend). The trainer's own draws carry no state across steps: each step
+ * derives its questions and rollout seed from (seed, step).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -30,7 +31,7 @@ import { LoraTransformer } from '../model/lora';
 import type { Tokenizer } from '../text/tokenizer';
 import type { SearchEngine } from '../search/types';
 import { exactMatch } from '../text/metrics';
-import { Rng, appendJsonl, readJsonl, writeJsonAtomic, writeJsonl, progress } from '../util';
+import { JsonlLog, Rng, writeJsonAtomic, progress } from '../util';
 import { rollout, rolloutStats, RolloutOptions, RolloutQuestion, Trajectory } from '../agent/rollout';
 import { AdvantageEstimator, computeAdvantages } from './advantages';
 import { KlKind, LossAggregation, combineLoss, entropyLoss, klLoss, policyLoss, valueLoss } from './losses';
@@ -38,7 +39,7 @@ import { RewardFunction, rewardByName } from './rewards';
 import { NoiseSchedule, constantSchedule, exponentialSchedule } from './curriculum';
 import { Critic } from './critic';
 import { accumulateGradients, clipByGlobalNorm, microBatchWeights, microBatches } from '../model/micro-batches';
-import { loadTrainState, readTrainState, saveTrainState } from './train-state';
+import { loadTrainState, readTrainState, saveTrainState, TrainState } from './train-state';
 import { AdamW } from '../model/adamw';
 import { OBS_TOKENS } from '../agent/policy-base';
 
@@ -211,6 +212,16 @@ function maskedMean(a: number[][], b: number[][], mask: number[][]): number {
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
+/** Put the engine's random stream where the checkpoint left it; a stream the checkpoint lacks is said aloud, not ignored. */
+function restoreEngineState(engine: SearchEngine | null, saved: TrainState, ckptDir: string): void {
+  if (saved.engineRandomState !== undefined) {
+    if (!engine?.restoreRandomState) throw new Error(`${ckptDir}: checkpoint holds a search engine's random state, but this run's engine keeps none (another engine?)`);
+    engine.restoreRandomState(saved.engineRandomState);
+  } else if (engine?.randomState?.() !== undefined) {
+    process.stderr.write(`warning: ${ckptDir} holds no random state of the search engine (written by an older kit); the resumed run will differ from an uninterrupted one\n`);
+  }
+}
+
 /** Train `policy` in place; returns every step's metrics (including steps done before a resume). */
 export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: StepMetrics[]; config: TrainerConfig }> {
   const cfg: TrainerConfig = { ...DEFAULT_TRAINER_CONFIG, ...args.config, rollout: { ...DEFAULT_TRAINER_CONFIG.rollout, ...args.config?.rollout } };
@@ -220,6 +231,7 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
   args.questions.forEach((q, i) => {
     if (!Array.isArray(q.golden_answers) || q.golden_answers.length === 0) throw new Error(`questions[${i}].golden_answers: expected a non-empty array`);
   });
+  await engine?.check?.(); // an unreachable remote engine fails the run now, not at the first search
   const rewardFn: RewardFunction = rewardByName(cfg.reward);
   const schedule = noiseSchedule(cfg.noise);
   const { checkpointEvery, ...keyed } = cfg;
@@ -236,8 +248,8 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
   // ---- resume ------------------------------------------------------------------------------------------
   const out = args.outDir;
   const ckptDir = out ? path.join(out, 'checkpoint') : '';
-  const metricsFile = out ? path.join(out, 'metrics.jsonl') : '';
   let metrics: StepMetrics[] = [];
+  let metricsLog: JsonlLog<StepMetrics> | null = null;
   let startStep = 1;
   const disposeAll = () => {
     optimizer.dispose();
@@ -254,10 +266,12 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
     }
     if (saved) {
       await loadTrainState(ckptDir, parts);
+      restoreEngineState(engine, saved, ckptDir);
       startStep = saved.step + 1;
-      metrics = (fs.existsSync(metricsFile) ? readJsonl<StepMetrics>(metricsFile, { tolerateTruncatedTail: true }) : []).filter((m) => m.step <= saved.step);
-      writeJsonl(metricsFile, metrics); // drop steps the killed run did after its last checkpoint
-    } else if (fs.existsSync(metricsFile)) fs.rmSync(metricsFile);
+    }
+    // Steps the killed run did after its last checkpoint are dropped; they are redone identically.
+    metricsLog = JsonlLog.open<StepMetrics>(path.join(out, 'metrics.jsonl'), { key: (m) => String(m.step), keep: (m) => m.step < startStep });
+    metrics = [...metricsLog.rows];
     writeJsonAtomic(path.join(out, 'config.json'), cfg);
   }
 
@@ -361,9 +375,11 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
         time: { rollout: (t1 - t0) / 1000, prepare: (t2 - t1) / 1000, update: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
       };
       metrics.push(m);
-      if (out) appendJsonl(metricsFile, [m]);
-      if (out && checkpointEvery > 0 && (step % checkpointEvery === 0 || step === cfg.steps)) {
-        await saveTrainState(ckptDir, parts, { step, configKey });
+      metricsLog?.append([m]);
+      if (metricsLog && checkpointEvery > 0 && (step % checkpointEvery === 0 || step === cfg.steps)) {
+        metricsLog.sync();
+        const engineRandomState = engine?.randomState?.();
+        await saveTrainState(ckptDir, parts, { step, configKey, ...(engineRandomState !== undefined && { engineRandomState }) });
       }
       bar.tick(1, { reward: m.reward, search: m.searchesPerTrajectory });
       args.onStep?.(m, trajs);

@@ -73,3 +73,19 @@ test('failed searches are passed through but not recorded; bad setups are clear 
   fs.writeFileSync(file, '{"engine":"e","query":"q"}\n');
   assert.throws(() => new CachedEngine(null, { file, mode: 'replay', engineName: 'e' }), /row 1: expected \{engine, query, topk, docs\}/);
 });
+
+test('answers are written as they arrive: a call that fails half-way keeps what finished', async () => {
+  const file = tmpFile();
+  const halfway: SearchEngine = {
+    name: 'flaky',
+    async search(qs, opts) {
+      opts.onAnswer?.(0, [{ text: `about ${qs[0]}` }]);
+      opts.onAnswer?.(1, [{ text: `about ${qs[1]}` }]);
+      throw new Error('connection reset after two answers');
+    },
+  };
+  await assert.rejects(new CachedEngine(halfway, { file, mode: 'auto' }).search(['a', 'b', 'c'], { topk: 1 }), /connection reset/);
+  const replay = new CachedEngine(null, { file, mode: 'replay', engineName: 'flaky' });
+  assert.deepEqual(await replay.search(['a', 'b'], { topk: 1 }), [[{ text: 'about a' }], [{ text: 'about b' }]]);
+  await assert.rejects(replay.search(['c'], { topk: 1 }), /no answer/);
+});

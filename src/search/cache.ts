@@ -12,7 +12,7 @@
  * through but never recorded, so a transient outage is not frozen into the cache.
  */
 import * as fs from 'fs';
-import { appendJsonl, readJsonl } from '../util';
+import { JsonlLog, readJsonl } from '../util';
 import { checkTopk, Doc, isNoInformation, SearchEngine, SearchOptions } from './types';
 
 export type CacheMode = 'record' | 'replay' | 'auto';
@@ -32,16 +32,6 @@ interface CacheRow {
   docs: Doc[];
 }
 
-/**
- * A run killed mid-append leaves a last line without its newline; appending after it would glue the
- * next row onto it. Cut it off (it was never a complete answer).
- */
-function dropPartialLastLine(file: string): void {
-  const text = fs.readFileSync(file, 'utf8');
-  if (text === '' || text.endsWith('\n')) return;
-  fs.truncateSync(file, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
-}
-
 const keyOf = (engine: string, query: string, topk: number) => JSON.stringify([engine, query, topk]);
 
 export class CachedEngine implements SearchEngine {
@@ -49,6 +39,8 @@ export class CachedEngine implements SearchEngine {
   private readonly entries = new Map<string, Doc[]>();
   /** Searches answered from the file / from upstream since construction. */
   readonly stats = { hits: 0, misses: 0 };
+  /** Opened with the file (or at the first recorded answer); replay never writes. */
+  private log: JsonlLog<CacheRow> | null = null;
 
   constructor(private readonly upstream: SearchEngine | null, private readonly opts: CacheOptions) {
     if (!['record', 'replay', 'auto'].includes(opts.mode)) {
@@ -59,8 +51,8 @@ export class CachedEngine implements SearchEngine {
     if (!upstream && opts.mode !== 'replay') throw new Error(`search cache: mode '${opts.mode}' needs an upstream engine`);
     this.name = name;
     if (fs.existsSync(opts.file)) {
-      if (opts.mode !== 'replay') dropPartialLastLine(opts.file);
-      readJsonl<CacheRow>(opts.file, { tolerateTruncatedTail: true }).forEach((row, i) => {
+      const rows = opts.mode === 'replay' ? readJsonl<CacheRow>(opts.file, { tolerateTruncatedTail: true }) : (this.log = JsonlLog.open<CacheRow>(opts.file)).rows;
+      rows.forEach((row, i) => {
         if (typeof row?.engine !== 'string' || typeof row.query !== 'string' || typeof row.topk !== 'number' || !Array.isArray(row.docs)) {
           throw new Error(`${opts.file}: row ${i + 1}: expected {engine, query, topk, docs}`);
         }
@@ -69,6 +61,20 @@ export class CachedEngine implements SearchEngine {
     } else if (opts.mode === 'replay') {
       throw new Error(`${opts.file}: replay cache not found (record it first with mode 'record' or 'auto')`);
     }
+  }
+
+  /** Replay never asks upstream, so only the other modes need it to answer. */
+  async check(): Promise<void> {
+    if (this.opts.mode !== 'replay') await this.upstream?.check?.();
+  }
+
+  randomState(): unknown {
+    return this.upstream?.randomState?.();
+  }
+
+  restoreRandomState(state: unknown): void {
+    if (!this.upstream?.restoreRandomState) throw new Error(`search cache: engine "${this.name}" keeps no random state to restore`);
+    this.upstream.restoreRandomState(state);
   }
 
   /** Number of distinct (engine, query, topk) answers held. */
@@ -94,18 +100,20 @@ export class CachedEngine implements SearchEngine {
     this.stats.misses += missing.length;
     const fresh = new Map<string, Doc[]>();
     if (missing.length > 0) {
-      const answers = await this.upstream!.search(missing, opts);
+      // Each answer is written as it arrives, so a call that fails half-way keeps (and never pays again for) the rest.
+      const record = (i: number, docs: Doc[]) => {
+        const q = missing[i];
+        if (fresh.has(q)) return;
+        fresh.set(q, docs);
+        if (isNoInformation(docs)) return;
+        this.entries.set(keyOf(this.name, q, topk), docs);
+        (this.log ??= JsonlLog.open<CacheRow>(this.opts.file)).append([{ engine: this.name, query: q, topk, docs }]);
+      };
+      const answers = await this.upstream!.search(missing, { ...opts, onAnswer: record });
       if (answers.length !== missing.length) {
         throw new Error(`search cache: engine "${this.name}" returned ${answers.length} lists for ${missing.length} queries`);
       }
-      const rows: CacheRow[] = [];
-      missing.forEach((q, i) => {
-        fresh.set(q, answers[i]);
-        if (isNoInformation(answers[i])) return;
-        this.entries.set(keyOf(this.name, q, topk), answers[i]);
-        rows.push({ engine: this.name, query: q, topk, docs: answers[i] });
-      });
-      appendJsonl(this.opts.file, rows);
+      answers.forEach((docs, i) => record(i, docs));
     }
     // Copies, so a caller editing its documents cannot change what later searches replay.
     return queries.map((q) => structuredClone(fresh.get(q) ?? this.entries.get(keyOf(this.name, q, topk))!));

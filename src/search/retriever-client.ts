@@ -78,9 +78,20 @@ export class RetrieverClient implements SearchEngine {
     const batch = this.opts.protocol === 'wiki' ? 1 : this.opts.maxBatch ?? 64;
     for (let start = 0; start < queries.length; start += batch) {
       const chunk = queries.slice(start, start + batch);
-      out.push(...(await withFailurePolicy(this.opts.onFailure ?? 'throw', chunk.length, () => this.request(chunk, opts.topk))));
+      const docs = await withFailurePolicy(this.opts.onFailure ?? 'throw', chunk.length, () => this.request(chunk, opts.topk));
+      docs.forEach((d, j) => opts.onAnswer?.(start + j, d));
+      out.push(...docs);
     }
     return out;
+  }
+
+  /** One one-document search, whatever the failure policy (an outage must show now, not as empty answers). */
+  async check(): Promise<void> {
+    try {
+      await this.request(['health check'], 1);
+    } catch (err) {
+      throw new Error(`search engine ${this.name} does not answer: ${(err as Error).message}`);
+    }
   }
 
   private async request(queries: string[], topk: number): Promise<Doc[][]> {

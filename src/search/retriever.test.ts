@@ -35,9 +35,15 @@ test('client ↔ server round trip on loopback returns what the engine returns',
     const client = new RetrieverClient(server.url, { apiKey: KEY, maxBatch: 2 });
     const queries = ['capital of France', 'Germany', 'Seine river', 'nothing matches zzz'];
     const local = await engine.search(queries, { topk: 2 });
-    const remote = await client.search(queries, { topk: 2 });
+    const arrived: number[] = [];
+    const remote = await client.search(queries, { topk: 2, onAnswer: (i) => arrived.push(i) });
     assert.deepEqual(remote, local, 'ids, titles, texts and scores survive the trip (split into batches of 2)');
+    assert.deepEqual(arrived, [0, 1, 2, 3], 'each answer is reported as its batch arrives');
+    await client.check();
+    await assert.rejects(new RetrieverClient(server.url, { retries: 0 }).check(), /retriever:http.* does not answer: .*HTTP 401/);
   });
+  const gone = new RetrieverClient('http://127.0.0.1:9/retrieve', { retries: 0, timeoutMs: 2000, onFailure: 'empty' });
+  await assert.rejects(gone.check(), /does not answer: .*request failed/, 'the check ignores onFailure: an outage shows at the start');
 });
 
 test('server speaks Search-R1 JSON exactly, with and without scores, and ZeroSearch wiki mode', async () => {

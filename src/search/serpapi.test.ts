@@ -51,7 +51,9 @@ test('SerpAPI: request parameters, title+snippet with no separator, topk cut, re
   const s = await standIn();
   try {
     const engine = new SerpApiEngine({ ...fast, apiKey: 'test-key', baseUrl: s.base });
-    const [docs, other] = await engine.search(['who wrote Hamlet', 'Paris'], { topk: 3 });
+    const arrived: string[] = [];
+    const [docs, other] = await engine.search(['who wrote Hamlet', 'Paris'], { topk: 3, onAnswer: (i, d) => arrived.push(`${i}:${d.length}`) });
+    assert.deepEqual(arrived.sort(), ['0:3', '1:3'], 'each query is reported as it finishes');
     assert.deepEqual(Object.fromEntries(s.seen[0]), { engine: 'google', q: 'who wrote Hamlet', api_key: 'test-key', num: '3' });
     assert.equal(docs.length, 3, 'the stand-in returns topk+2 results; we keep topk');
     assert.deepEqual(docs[0], { id: 'https://example.org/who%20wrote%20Hamlet/1', text: 'who wrote Hamlet title 1 snippet 1.' });
@@ -88,6 +90,7 @@ test('SerpAPI: missing or wrong key is a clear error, never hidden as No informa
   try {
     delete process.env.SERPAPI_API_KEY;
     await assert.rejects(new SerpApiEngine({ baseUrl: s.base }).search(['x'], { topk: 1 }), /set SERPAPI_API_KEY/);
+    await assert.rejects(new SerpApiEngine({ baseUrl: s.base }).check(), /set SERPAPI_API_KEY/, 'the up-front check needs no paid search');
     process.env.SERPAPI_API_KEY = 'wrong-key';
     const wrong = new SerpApiEngine({ ...fast, baseUrl: s.base, onFailure: 'empty' });
     await assert.rejects(wrong.search(['x'], { topk: 1 }), (err: Error) => /HTTP 401.*Invalid API key/.test(err.message) && !err.message.includes('wrong-key'));

@@ -12,6 +12,7 @@
  */
 import { OnFailure, requestJson, RetryOptions, withFailurePolicy } from './http';
 import { checkTopk, Doc, SearchEngine, SearchOptions } from './types';
+import { mapWithConcurrency } from '../util';
 
 export interface SerpApiOptions extends RetryOptions {
   /** Default: the SERPAPI_API_KEY environment variable, read at the first search. */
@@ -47,20 +48,6 @@ export function parseSerpApiResponse(json: unknown, topk: number): Doc[] {
   });
 }
 
-/** Map `fn` over `items` with at most `limit` calls in flight, keeping order. */
-async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 export class SerpApiEngine implements SearchEngine {
   readonly name = 'serpapi:google';
 
@@ -76,7 +63,7 @@ export class SerpApiEngine implements SearchEngine {
     checkTopk(opts.topk);
     const apiKey = this.apiKey();
     const base = this.opts.baseUrl ?? 'https://serpapi.com/search.json';
-    return mapPool(queries, this.opts.concurrency ?? 10, async (query) => {
+    return mapWithConcurrency(queries, this.opts.concurrency ?? 10, async (query, i) => {
       const url = new URL(base);
       const params = { ...this.opts.params, engine: 'google', q: query, api_key: apiKey, num: String(opts.topk) };
       for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
@@ -85,7 +72,13 @@ export class SerpApiEngine implements SearchEngine {
           parseSerpApiResponse(json, opts.topk),
         ),
       ]);
+      opts.onAnswer?.(i, docs);
       return docs;
     });
+  }
+
+  /** Only the key: every SerpAPI search is billed, so no search is spent on a check. */
+  async check(): Promise<void> {
+    this.apiKey();
   }
 }

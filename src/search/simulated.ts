@@ -33,13 +33,31 @@ export interface CompletionOptions {
   prefixes?: string[];
 }
 
+/** A completion and why it ended: a stop (end of text, stop string) or its token budget or the model's context. */
+export interface Completion {
+  text: string;
+  finishReason: 'stop' | 'length';
+}
+
 /** Something that continues prompts: the in-process model or an OpenAI-compatible server. */
 export interface TextGenerator {
   readonly name: string;
   /** One completion per prompt; a failed prompt is an Error in its slot (so finished ones are kept). */
   complete(prompts: string[], opts: CompletionOptions): Promise<Array<string | Error>>;
+  /** `complete` with each completion's finish reason, for generators that know it. */
+  completeDetailed?(prompts: string[], opts: CompletionOptions): Promise<Array<Completion | Error>>;
   /** Whether `complete` honours `CompletionOptions.prefixes`. */
   readonly continuesPrefixes?: boolean;
+  /** Remote generators: throw a clear error unless the server answers. */
+  check?(): Promise<void>;
+}
+
+/** A prompt that fills the model's whole context, so no token can follow it (the server answers 400). */
+export class PromptTooLongError extends Error {
+  constructor(readonly promptTokens: number, readonly contextTokens: number) {
+    super(`prompt is ${promptTokens} tokens; the model's context holds ${contextTokens}, so nothing can be generated after it (shorten the prompt)`);
+    this.name = 'PromptTooLongError';
+  }
 }
 
 /**
@@ -68,8 +86,14 @@ export class LocalGenerator implements TextGenerator {
   }
 
   async complete(prompts: string[], opts: CompletionOptions): Promise<Array<string | Error>> {
-    const out: string[] = [];
+    return (await this.completeDetailed(prompts, opts)).map((c) => (c instanceof Error ? c : c.text));
+  }
+
+  /** Each row has its own room (context minus its prompt), so one over-long prompt fails alone and never shortens the others. */
+  async completeDetailed(prompts: string[], opts: CompletionOptions): Promise<Array<Completion | Error>> {
+    const out: Array<Completion | Error> = [];
     const batchSize = this.opts.batchSize ?? 16;
+    const context = this.model.config.maxPositions;
     const decode = (ids: number[]) => this.tokenizer.decode(ids, { skipSpecialTokens: true });
     const stopWhen = opts.stop ? stopOnStrings((ids) => decode(ids).toLowerCase(), [opts.stop.toLowerCase()]) : undefined;
     if (opts.prefixes && opts.prefixes.length !== prompts.length) {
@@ -78,16 +102,18 @@ export class LocalGenerator implements TextGenerator {
     for (let start = 0; start < prompts.length; start += batchSize) {
       const chunk = prompts.slice(start, start + batchSize);
       const written = chunk.map((_, j) => (opts.prefixes?.[start + j] ? this.tokenizer.encode(opts.prefixes[start + j]) : []));
-      const batch = chunk.map((p, j) => [...this.encodePrompt(p), ...written[j]]);
-      const room = this.model.config.maxPositions - Math.max(...batch.map((b) => b.length));
-      const result = generate(this.model, batch, {
-        maxNewTokens: written.map((w) => Math.max(0, Math.min(opts.maxTokens - w.length, room))),
+      const inputs = chunk.map((p, j) => [...this.encodePrompt(p), ...written[j]]);
+      // An over-long row gets no budget, so generate never feeds it to the model and the other rows keep their random streams.
+      const result = generate(this.model, inputs, {
+        maxNewTokens: inputs.map((ids, j) => Math.max(0, Math.min(opts.maxTokens - written[j].length, context - ids.length))),
         temperature: opts.temperature,
         seed: opts.seed + start,
         eosId: this.tokenizer.eosId,
         stopWhen,
       });
-      out.push(...result.tokens.map((ids) => decode(ids)));
+      inputs.forEach((ids, j) => {
+        out.push(ids.length >= context ? new PromptTooLongError(ids.length, context) : { text: decode(result.tokens[j]), finishReason: result.finishReason[j] });
+      });
       await new Promise((r) => setImmediate(r)); // let servers and timers breathe between batches
     }
     return out;
@@ -104,15 +130,20 @@ export interface RemoteGeneratorOptions extends RetryOptions {
   concurrency?: number;
 }
 
+/** The server root of `baseUrl` (a trailing `/v1` dropped) and the headers every request carries. */
+function serverOf(opts: RemoteGeneratorOptions): { base: string; headers: Record<string, string> } {
+  return { base: opts.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, ''), headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {} };
+}
+
 /** One chat completion from an OpenAI-compatible server (system '' + user prompt, as ZeroSearch sends). */
 export async function chatCompletion(opts: RemoteGeneratorOptions, prompt: string, c: { temperature: number; maxTokens: number; seed?: number }): Promise<string> {
-  const base = opts.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
+  const { base, headers } = serverOf(opts);
   return requestJson(
     {
       url: `${base}/v1/chat/completions`,
       label: `chat completion at ${base}`,
       method: 'POST',
-      headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {},
+      headers,
       body: {
         model: opts.model ?? '',
         messages: [{ role: 'system', content: '' }, { role: 'user', content: prompt }],
@@ -145,6 +176,16 @@ export class RemoteGenerator implements TextGenerator {
         return err as Error;
       }
     });
+  }
+
+  /** GET /v1/models, which sglang, vLLM and serve-simulator all answer. */
+  async check(): Promise<void> {
+    const { base, headers } = serverOf(this.opts);
+    try {
+      await requestJson({ url: `${base}/v1/models`, label: `models at ${base}`, headers }, this.opts, (json) => json);
+    } catch (err) {
+      throw new Error(`simulator server ${base} does not answer: ${(err as Error).message}`);
+    }
   }
 }
 
@@ -218,6 +259,18 @@ export class SimulatedSearchEngine implements SearchEngine {
 
   get noiseProbability(): number {
     return this.noise;
+  }
+
+  async check(): Promise<void> {
+    await this.opts.generator.check?.();
+  }
+
+  randomState(): unknown {
+    return this.rng.getState();
+  }
+
+  restoreRandomState(state: unknown): void {
+    this.rng.setState(state);
   }
 
   async search(queries: string[], opts: SimulatedSearchOptions): Promise<Doc[][]> {

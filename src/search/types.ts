@@ -15,6 +15,11 @@ export interface Doc {
 export interface SearchOptions {
   /** Documents wanted per query (ZeroSearch uses 5 everywhere; Search-R1 3). */
   topk: number;
+  /**
+   * Called with a query's documents as soon as they arrive, so what finished survives a later failure of
+   * the same call (the record cache writes it). Engines that answer a call at once need not call it.
+   */
+  onAnswer?: (queryIndex: number, docs: Doc[]) => void;
 }
 
 /**
@@ -26,6 +31,11 @@ export interface SearchEngine {
    * it should change whenever the same query would get different documents. */
   readonly name?: string;
   search(queries: string[], opts: SearchOptions): Promise<Doc[][]>;
+  /** Remote engines: throw a clear error unless the engine answers, so a run fails as it starts, not when the policy first searches. */
+  check?(): Promise<void>;
+  /** Engines that draw random numbers: their generator's state, for a checkpoint to restore (exact resume). */
+  randomState?(): unknown;
+  restoreRandomState?(state: unknown): void;
 }
 
 /** Engines call this first: a bad topk is a caller bug, never a search failure. */

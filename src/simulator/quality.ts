@@ -7,8 +7,7 @@
  */
 import type { Doc, SearchEngine } from '../search';
 import { SimulatedSearchEngine } from '../search/simulated';
-import * as fs from 'fs';
-import { Rng, appendJsonl, readJsonl } from '../util';
+import { JsonlLog, Rng } from '../util';
 import { textContainsAnswer } from '../world';
 import type { World } from '../world';
 import type { DocQuality } from './prompts';
@@ -70,11 +69,12 @@ interface QueryRecord {
 export async function evaluateEngines(engines: EngineUnderTest[], queries: EvalQuery[], opts: { topk?: number; batchSize?: number; recordFile?: string } = {}): Promise<{ rows: QualityRow[]; examples: Record<string, string[][]> }> {
   const topk = opts.topk ?? 5;
   const batchSize = opts.batchSize ?? 16;
-  const done = opts.recordFile && fs.existsSync(opts.recordFile) ? readJsonl<QueryRecord>(opts.recordFile, { tolerateTruncatedTail: true }) : [];
+  const log = opts.recordFile ? JsonlLog.open<QueryRecord>(opts.recordFile, { key: (r) => `${r.engine}\u0000${r.i}` }) : null;
   const rows: QualityRow[] = [];
   const examples: Record<string, string[][]> = {};
   for (const { name, engine, quality } of engines) {
-    const records = done.filter((r) => r.engine === name);
+    // Batches are written in order, so an engine's records are queries 0 .. n-1.
+    const records = (log?.rows ?? []).filter((r) => r.engine === name && r.i < queries.length).sort((a, b) => a.i - b.i);
     for (let start = records.length; start < queries.length; start += batchSize) {
       const batch = queries.slice(start, start + batchSize);
       const t0 = performance.now();
@@ -102,7 +102,8 @@ export async function evaluateEngines(engines: EngineUnderTest[], queries: EvalQ
           texts,
         };
       });
-      if (opts.recordFile) appendJsonl(opts.recordFile, fresh);
+      log?.append(fresh);
+      log?.sync();
       records.push(...fresh);
     }
     const n = records.length;

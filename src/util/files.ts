@@ -1,5 +1,6 @@
 /**
- * File helpers: atomic writes (temp file + rename, so a killed run never leaves half a file) and JSONL.
+ * File helpers: atomic writes (temp file + rename, so a killed run never leaves half a file) and JSONL
+ * (appending to a resumable JSONL file is ./jsonl-log's job).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -17,13 +18,6 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 
 export function writeJsonl(file: string, rows: readonly unknown[]): void {
   writeFileAtomic(file, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
-}
-
-/** Append rows to a JSONL log (one write per call; a crash loses at most the last partial line, which readJsonl skips with `tolerateTruncatedTail`). */
-export function appendJsonl(file: string, rows: readonly unknown[]): void {
-  if (rows.length === 0) return;
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.appendFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
 export function readJsonl<T = unknown>(file: string, opts: { tolerateTruncatedTail?: boolean } = {}): T[] {

@@ -1,5 +1,7 @@
 export { Rng, hashString } from './rng';
-export { writeFileAtomic, writeJsonAtomic, writeJsonl, appendJsonl, readJsonl, readJson } from './files';
+export { writeFileAtomic, writeJsonAtomic, writeJsonl, readJsonl, readJson } from './files';
+export { JsonlLog } from './jsonl-log';
+export type { JsonlLogOptions } from './jsonl-log';
 export { progress } from './progress';
 export { mapWithConcurrency } from './concurrency';
 export { sharedDir, sharedPath } from './shared';

@@ -35,6 +35,18 @@ export class Rng {
     return t >>> 0;
   }
 
+  /** The whole generator state (four 32-bit words): a checkpoint stores it so a resumed run draws what an uninterrupted one would. */
+  getState(): number[] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  setState(state: unknown): void {
+    if (!Array.isArray(state) || state.length !== 4 || !state.every((x) => Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 32)) {
+      throw new Error(`Rng.setState: expected four 32-bit integers (from getState), got ${JSON.stringify(state)}`);
+    }
+    [this.a, this.b, this.c, this.d] = state.map((x: number) => x | 0);
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     return this.nextUint32() / 4294967296;
