@@ -6,6 +6,7 @@
 # system's Vulkan driver instead, and then a software adapter is refused (so the run proves the GPU is used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh --webgpu   # also the Vulkan loader and the libraries lavapipe links
 
 if [ "${ZS_WEBGPU_SYSTEM_DRIVER:-0}" != 1 ]; then
   if ! icd=$(bash scripts/setup-lavapipe.sh); then

@@ -99,8 +99,8 @@ async function launchChromium(): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!fs.existsSync(executablePath)) {
     throw new Error(
-      `Chromium not found at ${executablePath}: PNG export needs a headless Chromium. ` +
-        'Install Debian\'s package (apt-get install -y chromium) or set ZS_CHROMIUM to a Chromium/Chrome binary.',
+      `Chromium not found at ${executablePath}: PNG figures need a headless Chromium. Install it with ` +
+        '`sudo apt-get install -y chromium` (or `npm run setup`), or set ZS_CHROMIUM to a Chromium/Chrome binary',
     );
   }
   const { chromium } = await import('playwright-core');

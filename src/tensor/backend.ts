@@ -97,6 +97,15 @@ export function initBackend(opts: { backend?: BackendChoice; log?: boolean } = {
         chosen = { choice, name };
         if (opts.log ?? process.env.ZS_QUIET !== '1') {
           process.stderr.write(`[zerosearch] tensor backend: ${choice} (tfjs '${name}')${failures.length ? `; skipped ${failures.map((f) => f.split(':')[0]).join(', ')}` : ''}\n`);
+          // Falling back from native costs most of the speed; say why and how to get it back.
+          const native = failures.find((f) => f.startsWith('native:'));
+          if (native && (choice === 'wasm' || choice === 'cpu')) {
+            const reason = native.slice('native: '.length);
+            const fix = reason.includes('not built')
+              ? 'install OpenBLAS and a C++ toolchain, then build it: sudo apt-get install -y libopenblas-dev g++ make && npm run build:native'
+              : reason;
+            process.stderr.write(`[zerosearch] native backend unavailable, running on ${choice} at roughly 0.1x its speed: ${fix}\n`);
+          }
         }
         return chosen;
       } catch (err) {

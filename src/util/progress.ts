@@ -1,6 +1,6 @@
 /**
- * Progress reporting that works in a terminal (a cli-progress bar) and in notebooks or CI logs
- * (a line every few seconds), so long work always shows where it is.
+ * Progress reporting that works in a terminal (a cli-progress bar), in notebooks (one line updated in
+ * place) and in CI logs (a line every few seconds), so long work always shows where it is.
  */
 import * as cliProgress from 'cli-progress';
 
@@ -26,20 +26,40 @@ export function progress(label: string, total: number, opts: { quiet?: boolean }
       },
     };
   }
+  // In a notebook a new stream line every few seconds piles up dozens of outputs; one display updated in
+  // place (as tqdm.notebook does) shows the same progress, and the saved notebook keeps only its last state.
+  const display = notebookDisplay();
   let value = 0;
   let last = 0;
   const start = Date.now();
+  const show = (info?: Record<string, string | number>) => {
+    const line = `${label} ${value}/${total} (${((Date.now() - start) / 1000).toFixed(0)}s)${info ? ' ' + formatInfo(info) : ''}`;
+    if (display) display.text(line);
+    else process.stderr.write(`${line}\n`);
+  };
   return {
     tick(n = 1, info) {
       value += n;
       const now = Date.now();
-      if (now - last > 5000 || value >= total) {
+      if (now - last > (display ? 1000 : 5000) || value >= total) {
         last = now;
-        process.stderr.write(`${label} ${value}/${total} (${((now - start) / 1000).toFixed(0)}s)${info ? ' ' + formatInfo(info) : ''}\n`);
+        show(info);
       }
     },
     done() {},
   };
+}
+
+/** An updatable output of the tslab kernel running the current cell, or null outside a notebook. */
+function notebookDisplay(): { text(s: string): void } | null {
+  // tslab hands each cell its own require through globalThis.__tslab__, which yields the kernel's tslab module.
+  const cellRequire = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__?.require;
+  if (!cellRequire) return null;
+  try {
+    return (cellRequire('tslab') as { newDisplay(): { text(s: string): void } }).newDisplay();
+  } catch {
+    return null;
+  }
 }
 
 function formatInfo(info: Record<string, string | number>): string {
