@@ -1,31 +1,38 @@
 /**
  * `zerosearch reproduce`: the README's main command. World → simulator → policy base → RL runs →
- * evaluation → tables → figures → summary.md, every stage cached (rerun to continue after a kill).
+ * evaluation → tables → figures → findings → summary.md, every stage cached (rerun to continue after a kill).
  *
  *   zerosearch reproduce --preset quick --seed 1 --out results/quick
- *   zerosearch reproduce --preset paper --seed 1 2 3 --out runs/paper     # mean ± std over seeds
+ *   zerosearch reproduce --preset ablations --seed 1 --out results/ablations --reuse results/quick
+ *   zerosearch reproduce --preset ablations --seed 1 --rl-seeds 1 2 3 4 5 --out runs/five-seeds
  */
 import type { Command } from 'commander';
 import { reproduce } from '../eval/reproduce';
-import type { PresetName } from '../world/config';
+import { REPRODUCE_PRESETS } from '../eval/presets';
+import { parseNumber } from './options';
+
+const integers = (flag: string, values: string[] | undefined) => values?.map((v) => parseNumber(flag, v, { integer: true }));
 
 export function register(program: Command): void {
   program
     .command('reproduce')
-    .description('run the whole micro-world reproduction: tables, figures and summary.md')
-    .option('--preset <name>', 'tiny | quick | paper', 'quick')
-    .option('--seed <n...>', 'seed(s); several are averaged (mean ± std)', ['1'])
+    .description('run the whole micro-world reproduction: tables, figures, findings and summary.md')
+    .option('--preset <name>', Object.keys(REPRODUCE_PRESETS).join(' | '), 'quick')
+    .option('--seed <n...>', 'world seed(s); several are averaged (mean ± std)', ['1'])
+    .option('--rl-seeds <n...>', 'RL seeds of every world seed (default: the preset\'s count, starting at the world seed)')
     .requiredOption('--out <dir>', 'run folder (stages found there are reused)')
+    .option('--reuse <dir>', 'copy the stages of another run folder (e.g. a quick run) where --out lacks them')
     .option('--no-png', 'write figures as HTML only (no Chromium needed)')
-    .action(async (o: { preset: string; seed: string[]; out: string; png: boolean }) => {
-      if (!['tiny', 'quick', 'paper'].includes(o.preset)) throw new Error(`--preset ${o.preset}: expected tiny, quick or paper`);
-      const seeds = o.seed.map((s) => {
-        const n = Number(s);
-        if (!Number.isInteger(n)) throw new Error(`--seed ${s}: expected an integer`);
-        return n;
-      });
+    .action(async (o: { preset: string; seed: string[]; rlSeeds?: string[]; out: string; reuse?: string; png: boolean }) => {
+      if (!(o.preset in REPRODUCE_PRESETS)) throw new Error(`--preset ${o.preset}: expected ${Object.keys(REPRODUCE_PRESETS).join(', ')}`);
+      const seeds = integers('--seed', o.seed)!;
+      const rlSeeds = integers('--rl-seeds', o.rlSeeds);
       const t0 = Date.now();
-      const result = await reproduce({ preset: o.preset as PresetName, seeds, outDir: o.out, png: o.png });
+      const result = await reproduce({ preset: o.preset, seeds, rlSeeds, outDir: o.out, reuse: o.reuse, png: o.png });
       process.stdout.write(`${result.files.summary}\n${result.files.tables.length} table files, ${result.files.figures.length} figure files in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+      for (const f of result.findings.filter((x) => x.result)) {
+        const d = f.result!.difference;
+        process.stdout.write(`${f.result!.verdict.padEnd(20)} ${f.claim}: ${(100 * d.estimate).toFixed(1)} [${(100 * d.low).toFixed(1)}, ${(100 * d.high).toFixed(1)}]\n`);
+      }
     });
 }

@@ -1,249 +1,184 @@
 /**
- * `zerosearch reproduce`: the whole micro-world reproduction behind one call, per seed
+ * `zerosearch reproduce`: the whole micro-world reproduction behind one call, per world seed
  *
- *   world → simulator (knowledge + SFT) → policy base → RL runs → evaluation (real engine) → tables → figures → summary.md
+ *   stages (./stages.ts) → RL runs × RL seeds → evaluation (real engine) → tables → figures → summary.md
  *
  * Layout of `outDir`:
- *   seed-<s>/world/               the micro world (exportWorld)
- *   seed-<s>/simulator/           buildSimulator's stages (knowledge model, SFT data, SFT model)
- *   seed-<s>/policy-base/         buildPolicyBase
- *   seed-<s>/rl/<run>/            trainPolicyStage (metrics.jsonl, checkpoints, policy/)
- *   seed-<s>/eval/<method>/       predictions.jsonl (per row, with trajectories) + report.json
+ *   seed-<s>/world/  policy-base/  simulator[-small|-large]/   the stages (see ./stages.ts)
+ *   seed-<s>/rl/<run>[.rl-seed-<r>]/    trainPolicyStage (metrics.jsonl, checkpoints, policy/)
+ *   seed-<s>/eval/<method>[.rl-seed-<r>]/  predictions.jsonl (per row, with trajectories) + report.json
  *   seed-<s>/timings.json         wall time of each stage when it ran
- *   tables/table3.json|csv …      mean ± std over the seeds
- *   figures/*.png|html            ours vs the paper, training curves, curriculum, cost
- *   summary.md                    which of the paper's findings hold here
+ *   tables/*.json|csv             mean ± std over world seeds × RL seeds
+ *   figures/*.png|html            ours vs the paper, training curves, the simulator ladder, curriculum, cost
+ *   findings.json, summary.md     each of the paper's findings as a paired difference with its interval
  *
- * Caching: every stage checks for its finished output and is skipped when present; the builders of the
- * other folders also resume interrupted training from their checkpoints and the evaluation resumes from
- * its predictions file, so killing and rerunning the command continues where it stopped.
+ * Caching: every stage checks for its finished output and is skipped when present; training resumes from
+ * its checkpoints and evaluation from its predictions file, so killing and rerunning the command continues.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawn } from 'child_process';
-import type { Transformer } from '../model/transformer';
-import type { SearchEngine } from '../search/types';
-import { mapWithConcurrency } from '../search/simulated';
-import { readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from '../util';
+import { hashString, mapWithConcurrency, readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from '../util';
 import { initBackend } from '../tensor';
 import { writeTable } from '../report/paperTables';
-import { exportWorld, generateWorld, loadWorld, World, WORLD_PRESETS } from '../world';
-import type { PresetName } from '../world/config';
-import { buildPolicyBase } from '../agent/policy-base';
-import type { PolicyBase } from '../agent/policy-base';
-import { buildSimulator, SIMULATOR_PRESETS } from '../simulator/pipeline';
-import type { SimulatorBuild, SimulatorPreset } from '../simulator/pipeline';
-import { rlConfig, trainingSimulator, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
-import type { PolicyStage } from '../rl/pipeline';
+import { heldOutQuestions } from '../world';
+import type { World } from '../world';
+import { rlConfig } from '../rl/pipeline';
 import type { StepMetrics, TrainerConfig } from '../rl/trainer';
-import { evaluatePolicy, EvalReport, EvalRow } from './evaluate';
+import { evaluatePolicy, EvalRecord, EvalReport, EvalRow } from './evaluate';
 import { directPrompt, ragPrompts } from './baselines';
-import { BaselineName, REPRODUCE_PRESETS, ReproducePreset, RunSpec, TrainEngine } from './presets';
-import type { WorkerArgs } from './stage-worker';
-import { buildTables, ReproduceTables, SeedResult } from './tables';
+import { BaselineName, ReproducePreset, reproducePreset, RunSpec, SIMULATOR_WIDTHS } from './presets';
+import { exists, ladderSimulator, runFinished, readTimings, recordTiming, reuseStages, runKey, seedStages, simulatorDir, simulatorPreset, stage, trainRun, workerProcess } from './stages';
+import { buildTables, LadderRung, ReproduceTables, SeedResult } from './tables';
 import { writeFigures } from './figures';
+import { findings, Finding } from './findings';
 import { writeSummary } from './summary';
 
 export interface ReproduceOptions {
-  preset: PresetName;
+  /** A REPRODUCE_PRESETS name: tiny, quick or ablations. */
+  preset: string;
+  /** World seeds. */
   seeds: number[];
+  /** RL seeds of every world seed (default: the preset's count, starting at the world seed). */
+  rlSeeds?: number[];
   outDir: string;
+  /** A run folder whose stages (world, policy base, simulator, RL runs, evaluations) are copied where `outDir` lacks them. */
+  reuse?: string;
   /** Override parts of the reproduce preset (tests use this to cut steps). */
   overrides?: Partial<ReproducePreset>;
   /** Export PNGs through Chromium (default true; HTML is always written). */
   png?: boolean;
   quiet?: boolean;
-  /** Train the simulator beside the policy base, and RL runs two at a time, in child processes (default true; 2 cores). */
+  /** Build simulators beside the policy base, and RL runs two at a time, in child processes (default true; 2 cores). */
   parallel?: boolean;
 }
 
 export interface ReproduceResult {
   tables: ReproduceTables;
   seeds: SeedResult[];
+  findings: Finding[];
   files: { tables: string[]; figures: string[]; summary: string };
 }
 
-/** Evaluation rows: the test split of every micro set, in set order (at most `limit` per set). */
-export function testRows(world: World, limit: number | null = null): EvalRow[] {
-  const perSet = new Map<string, number>();
-  return world.questions
-    .filter((q) => q.split === 'test')
-    .filter((q) => {
-      const n = perSet.get(q.data_source) ?? 0;
-      perSet.set(q.data_source, n + 1);
-      return limit === null || n < limit;
-    })
-    .map((q) => ({ id: q.id, question: q.question, golden_answers: q.golden_answers, data_source: q.data_source }));
+/** Evaluation rows: up to `perSet` held-out questions of every micro set (world `heldOutQuestions`), in set order. */
+export function evalRows(world: World, perSet: number): EvalRow[] {
+  return heldOutQuestions(world, perSet).map((q) => ({ id: q.id, question: q.question, golden_answers: q.golden_answers, data_source: q.data_source }));
 }
 
-type Timings = Record<string, { seconds: number; at: string }>;
+/** Identifies a question list, so an evaluation cached for other questions is redone. */
+const rowsKey = (rows: readonly EvalRow[]) => `${rows.length}:${hashString(rows.map((r) => `${r.id}\u0000${r.question}`).join('\n')).toString(16)}`;
 
-/** Runs `fn` and records its wall time under `name`, unless `done()` says the stage's output already exists. */
-async function stage<T>(dir: string, name: string, done: () => boolean, fn: () => Promise<T>, quiet?: boolean): Promise<T> {
-  const cached = done();
-  if (!quiet) process.stderr.write(`[reproduce] ${path.basename(dir)} · ${name}${cached ? ' (cached)' : ''}\n`);
-  const t0 = Date.now();
-  const out = await fn();
-  if (!cached) recordTiming(dir, name, (Date.now() - t0) / 1000);
+/** EM of every question, per set in row order (what the paired intervals resample). */
+function emBySet(rows: readonly EvalRow[], records: readonly EvalRecord[]): Record<string, number[]> {
+  const byId = new Map(records.map((r) => [`${r.data_source}\u0000${r.id}`, r.em]));
+  const out: Record<string, number[]> = {};
+  for (const r of rows) {
+    const em = byId.get(`${r.data_source}\u0000${r.id}`);
+    if (em === undefined) throw new Error(`reproduce: no prediction for ${r.id} (${r.data_source})`);
+    (out[r.data_source] ??= []).push(em);
+  }
   return out;
 }
 
-function recordTiming(dir: string, name: string, seconds: number): void {
-  const file = path.join(dir, 'timings.json');
-  const timings: Timings = fs.existsSync(file) ? readJson<Timings>(file) : {};
-  timings[name] = { seconds, at: new Date().toISOString() };
-  writeJsonAtomic(file, timings);
-}
+type Evaluated = { summary: Omit<EvalReport, 'records'>; perQuestion: Record<string, number[]> };
 
-const exists = (...parts: string[]) => () => fs.existsSync(path.join(...parts));
-
-/**
- * Run ./stage-worker.ts in a child process with `args` (its progress goes to our stderr). Resolves with its
- * wall seconds when it exits successfully.
- */
-function workerProcess(args: WorkerArgs, what: string): Promise<number> {
-  const t0 = Date.now();
-  const worker = path.join(__dirname, 'stage-worker.ts');
-  // The IPC channel is how the child notices this process is gone, however it ends (exit, SIGTERM, SIGKILL):
-  // the channel closes and the child stops (see stage-worker.ts).
-  const child = spawn(process.execPath, ['--import', 'tsx', worker, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolve((Date.now() - t0) / 1000) : reject(new Error(`${what}: child process exited with ${signal ?? code}`))));
-  });
-}
-
-/** Half the width of the preset's simulator (Table 4's second simulator size). */
-function smallSimulator(p: SimulatorPreset): SimulatorPreset {
-  const hidden = Math.max(16, Math.round((p.model.hiddenSize ?? 64) / 2 / 8) * 8);
-  return { ...p, model: { ...p.model, hiddenSize: hidden, intermediateSize: Math.round((p.model.intermediateSize ?? 4 * hidden) / 2) } };
-}
-
-/** What every RL run of a seed starts from. */
-interface SeedStages {
-  world: World;
-  bm25: SearchEngine;
-  base: PolicyBase;
-  sim: SimulatorBuild;
-  small: SimulatorBuild | null;
-}
-
-/**
- * World → simulator ∥ policy base → small simulator (when a run needs it), each cached in `dir`. With
- * `parallel`, the simulator trains in a child process while this one builds the policy base; afterwards
- * buildSimulator only loads its stages.
- */
-async function seedStages(presetName: PresetName, seed: number, dir: string, preset: ReproducePreset, opts: { quiet?: boolean; parallel?: boolean }): Promise<SeedStages> {
+/** Every RL seed's results of one world seed. */
+export async function reproduceSeed(preset: ReproducePreset, seed: number, rlSeeds: readonly number[], dir: string, opts: { quiet?: boolean; parallel?: boolean } = {}): Promise<SeedResult[]> {
   const { quiet, parallel = true } = opts;
-  fs.mkdirSync(dir, { recursive: true });
-  const worldDir = path.join(dir, 'world');
-  const world = await stage(dir, 'world', exists(worldDir, 'world.json'), async () => {
-    if (fs.existsSync(path.join(worldDir, 'world.json'))) return loadWorld(worldDir);
-    const w = generateWorld(WORLD_PRESETS[presetName], seed);
-    exportWorld(w, worldDir);
-    return w;
-  }, quiet);
-  const simDir = path.join(dir, 'simulator');
-  const simDone = exists(simDir, preset.simulatorQuality ? 'simulator.json' : 'sft', 'config.json');
-  const simPreset: SimulatorPreset = { ...SIMULATOR_PRESETS[presetName], ...preset.simulator };
-  const skipQuality = !preset.simulatorQuality;
-  const simChild = !simDone() && parallel ? workerProcess({ kind: 'simulator', worldDir, preset: simPreset, seed, outDir: simDir, skipQuality }, `simulator of ${dir}`) : null;
-  const baseDir = path.join(dir, 'policy-base');
-  const base = await stage(dir, 'policy-base', exists(baseDir, 'policy-base.json'),
-    () => buildPolicyBase(world, { preset: presetName, seed, outDir: baseDir, config: preset.policyBase }), quiet);
-  const sim = await stage(dir, simChild ? 'simulator (after the policy base)' : 'simulator', simDone, async () => {
-    if (simChild) recordTiming(dir, 'simulator (child process)', await simChild);
-    return buildSimulator(world, simPreset, { seed, outDir: simDir, skipQuality });
-  }, quiet);
-  const smallDir = path.join(dir, 'simulator-small');
-  const small = preset.runs.some((r) => r.engine === 'simulator-sft-small')
-    ? await stage(dir, 'simulator-small', exists(smallDir, 'sft', 'config.json'), () => buildSimulator(world, smallSimulator(simPreset), { seed, outDir: smallDir, skipQuality: true }), quiet)
-    : null;
-  return { world, bm25: worldEngine(world), base, sim, small };
-}
-
-/** The engine an RL run trains with (../rl/pipeline `trainingSimulator` for the simulators). */
-function trainingEngine(s: SeedStages, engine: TrainEngine, seed: number, rollout: TrainerConfig['rollout']): SearchEngine | null {
-  const simulated = (build: SimulatorBuild, model: Transformer, promptStyle: 'sft' | 'prompt') => trainingSimulator(model, build.tokenizer, rollout, { seed, promptStyle });
-  switch (engine) {
-    case 'bm25': return s.bm25;
-    case 'none': return null;
-    case 'simulator-sft': return simulated(s.sim, s.sim.sft, 'sft');
-    case 'simulator-prompt': return simulated(s.sim, s.sim.base, 'prompt');
-    case 'simulator-sft-small': return simulated(s.small!, s.small!.sft, 'sft');
-  }
-}
-
-const runConfig = (presetName: PresetName, preset: ReproducePreset, spec: RunSpec, seed: number): TrainerConfig =>
-  rlConfig(presetName, { ...preset.rl, ...spec.config, seed });
-
-/** One RL run of a seed folder whose earlier stages are built (the child-process entry calls this). */
-export async function trainRun(presetName: PresetName, seed: number, dir: string, preset: ReproducePreset, spec: RunSpec, stages?: SeedStages, quiet?: boolean): Promise<PolicyStage> {
-  const s = stages ?? (await seedStages(presetName, seed, dir, preset, { quiet: true, parallel: false }));
-  const config = runConfig(presetName, preset, spec, seed);
-  return trainPolicyStage({
-    base: s.base.model, tokenizer: s.base.tokenizer, questions: trainQuestions(s.world), engine: trainingEngine(s, spec.engine, seed, config.rollout),
-    config, outDir: path.join(dir, 'rl', spec.name), quiet,
-  });
-}
-
-/** Everything of one seed; returns what the tables need. */
-export async function reproduceSeed(presetName: PresetName, seed: number, dir: string, preset: ReproducePreset, opts: { quiet?: boolean; parallel?: boolean } = {}): Promise<SeedResult> {
-  const { quiet, parallel = true } = opts;
-  const stages = await seedStages(presetName, seed, dir, preset, opts);
+  const stages = await seedStages(preset, seed, dir, opts);
   const { world, bm25, base } = stages;
+  const rows = evalRows(world, preset.evalPerSet);
+  const key = rowsKey(rows);
+  const rollout = rlConfig(preset.stages, preset.rl).rollout;
 
-  // Evaluation: every policy with the real engine, greedy; baselines on the base policy.
-  const rows = testRows(world, preset.evalLimit);
-  const rollout = rlConfig(presetName, preset.rl).rollout;
-  const found: SeedResult['evals'] = {};
-  const evaluate = async (method: string, run: () => Promise<EvalReport>) => {
+  // Evaluation: every policy with the real engine, greedy; cached per method while the questions are the same.
+  const evaluate = async (method: string, run: (predictionsFile: string) => Promise<EvalReport>): Promise<Evaluated> => {
     const evalDir = path.join(dir, 'eval', method);
     const reportFile = path.join(evalDir, 'report.json');
-    found[method] = await stage(dir, `eval:${method}`, () => fs.existsSync(reportFile), async () => {
-      if (fs.existsSync(reportFile)) return readJson<Omit<EvalReport, 'records'>>(reportFile);
+    const predictions = path.join(evalDir, 'predictions.jsonl');
+    const cached = () => fs.existsSync(reportFile) && fs.existsSync(predictions) && readJson<{ rowsKey?: string }>(reportFile).rowsKey === key;
+    return stage(dir, `eval:${method}`, cached, async () => {
+      if (cached()) return { summary: readJson<Omit<EvalReport, 'records'>>(reportFile), perQuestion: emBySet(rows, readJsonl<EvalRecord>(predictions)) };
+      if (fs.existsSync(evalDir)) fs.rmSync(evalDir, { recursive: true });
       fs.mkdirSync(evalDir, { recursive: true });
-      const { records: _records, ...summary } = await run();
-      writeJsonAtomic(reportFile, summary);
-      return summary;
+      const { records, ...summary } = await run(predictions);
+      writeJsonAtomic(reportFile, { ...summary, rowsKey: key });
+      return { summary, perQuestion: emBySet(rows, records) };
     }, quiet);
   };
-  const evalOpts = (method: string) => ({ predictionsFile: path.join(dir, 'eval', method, 'predictions.jsonl'), label: `eval ${method}`, quiet });
-  const baselineRuns: Record<BaselineName, () => Promise<EvalReport>> = {
-    direct: () => evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('direct'), rollout: { ...rollout, maxTurns: 0, prompt: directPrompt } }),
-    rag: async () => evaluatePolicy(base.model, base.tokenizer, rows, null, {
-      ...evalOpts('rag'), rollout: { ...rollout, maxTurns: 0, prompt: await ragPrompts(rows, bm25, preset.ragTopk) },
-    }),
-    base: () => evaluatePolicy(base.model, base.tokenizer, rows, bm25, { ...evalOpts('base'), rollout }),
+  const evalOpts = (method: string, predictionsFile: string) => ({ predictionsFile, label: `eval ${method}`, quiet });
+  const baselineRuns: Record<BaselineName, (file: string) => Promise<EvalReport>> = {
+    direct: (f) => evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('direct', f), rollout: { ...rollout, maxTurns: 0, prompt: directPrompt } }),
+    rag: async (f) => evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('rag', f), rollout: { ...rollout, maxTurns: 0, prompt: await ragPrompts(rows, bm25, preset.ragTopk) } }),
+    base: (f) => evaluatePolicy(base.model, base.tokenizer, rows, bm25, { ...evalOpts('base', f), rollout }),
   };
+  const baselines: Record<string, Evaluated> = {};
   const baselineJob = async () => {
-    for (const b of preset.baselines) await evaluate(b, baselineRuns[b]);
+    for (const b of preset.baselines) baselines[b] = await evaluate(b, baselineRuns[b]);
   };
 
-  // One job per RL run: train (cached by trainPolicyStage: done.json + policy/), then evaluate. With
-  // `parallel`, a run not yet done trains in a child process and this process loads what it saved; two
-  // jobs go at a time and the baselines' evaluation takes the core of the first run that finishes, so
-  // both cores stay busy while the slower (simulated-search) run trains.
-  const trained: SeedResult['runs'] = {};
-  const runDone = (spec: RunSpec) => exists(dir, 'rl', spec.name, 'done.json');
-  const runJob = (spec: RunSpec) => async () => {
-    if (parallel && !runDone(spec)()) {
-      if (!quiet) process.stderr.write(`[reproduce] ${path.basename(dir)} · rl:${spec.name} (child process)\n`);
-      recordTiming(dir, `rl:${spec.name} (child process)`, await workerProcess({ kind: 'rl', presetName, seed, dir, preset, spec, quiet }, `rl:${spec.name} of ${dir}`));
+  // Simulators of the ladder other than the main one: built once, in a child process, before a run needs them.
+  const ladderBuilds = new Map<string, Promise<unknown>>();
+  const ladderBuild = (engine: keyof typeof SIMULATOR_WIDTHS, quality: boolean) => {
+    const id = `${engine}${quality ? ' quality' : ''}`;
+    const outDir = simulatorDir(dir, engine);
+    const done = exists(outDir, quality ? 'simulator.json' : path.join('sft', 'config.json'));
+    if (!ladderBuilds.has(id)) {
+      ladderBuilds.set(id, stage(dir, `simulator:${id}`, done, async () => {
+        if (!done() && parallel) await workerProcess({ kind: 'simulator', worldDir: path.join(dir, 'world'), preset: simulatorPreset(preset, engine), seed, outDir, skipQuality: !quality }, `${id} of ${dir}`);
+        return ladderSimulator(stages, preset, seed, dir, engine, quality);
+      }, quiet));
     }
-    const stageOut = await stage(dir, `rl:${spec.name}`, runDone(spec), () => trainRun(presetName, seed, dir, preset, spec, stages, quiet), quiet);
-    trained[spec.name] = runSummary(spec, stageOut.metrics, stageOut.config);
+    return ladderBuilds.get(id)!;
+  };
+  const ladderEngines = (Object.keys(SIMULATOR_WIDTHS) as Array<keyof typeof SIMULATOR_WIDTHS>).filter((e) => preset.runs.some((r) => r.engine === e));
+  const buildJobs = ladderEngines.filter((e) => e !== 'simulator-sft').sort((a, b) => SIMULATOR_WIDTHS[b] - SIMULATOR_WIDTHS[a]).map((e) => () => ladderBuild(e, false));
+  const qualityJobs = preset.simulatorQuality ? ladderEngines.map((e) => () => ladderBuild(e, true)) : [];
+
+  // One job per RL run and RL seed: train (cached by trainPolicyStage: done.json + policy/), then evaluate. With
+  // `parallel`, a run not yet done trains in a child process and this process loads what it saved; two jobs go
+  // at a time, so both cores stay busy while the slower (simulated-search) runs train.
+  const trained = new Map<string, { run: SeedResult['runs'][string]; evaluated: Evaluated }>();
+  const runJob = (spec: RunSpec, rlSeed: number) => async () => {
+    const name = runKey(spec, seed, rlSeed);
+    const runDone = () => runFinished(path.join(dir, 'rl', name));
+    if (spec.engine in SIMULATOR_WIDTHS && spec.engine !== 'simulator-sft') await ladderBuild(spec.engine as keyof typeof SIMULATOR_WIDTHS, false);
+    if (parallel && !runDone()) {
+      if (!quiet) process.stderr.write(`[reproduce] ${path.basename(dir)} · rl:${name} (child process)\n`);
+      recordTiming(dir, `rl:${name} (child process)`, await workerProcess({ kind: 'rl', seed, rlSeed, dir, preset, spec, quiet }, `rl:${name} of ${dir}`));
+    }
+    const out = await stage(dir, `rl:${name}`, runDone, () => trainRun(preset, seed, rlSeed, dir, spec, stages, quiet), quiet);
     // R1 (trained without search) is also evaluated without it, as in the paper; every other run with BM25.
     const engine = spec.engine === 'none' ? null : bm25;
-    await evaluate(spec.name, () => evaluatePolicy(stageOut.policy, base.tokenizer, rows, engine, { ...evalOpts(spec.name), rollout }));
+    const evaluated = await evaluate(name, (f) => evaluatePolicy(out.policy, base.tokenizer, rows, engine, { ...evalOpts(name, f), rollout }));
+    trained.set(name, { run: runSummary(spec, out.metrics, out.config), evaluated });
   };
-  await mapWithConcurrency([...preset.runs.map(runJob), baselineJob], parallel ? 2 : 1, (job) => job());
+  const runJobs = rlSeeds.flatMap((r) => preset.runs.map((spec) => runJob(spec, r)));
+  // Longest first: the big simulator's build, then runs that need no other simulator, then the rest.
+  const needsLadder = (i: number) => preset.runs[i % preset.runs.length].engine.startsWith('simulator-sft-');
+  const ordered = [...runJobs.filter((_, i) => !needsLadder(i)), ...runJobs.filter((_, i) => needsLadder(i))];
+  await mapWithConcurrency<() => Promise<unknown>, unknown>([...buildJobs, ...ordered, ...qualityJobs, baselineJob], parallel ? 2 : 1, (job) => job());
+
+  const ladder: LadderRung[] = [];
+  for (const engine of ladderEngines) {
+    const build = await ladderSimulator(stages, preset, seed, dir, engine, preset.simulatorQuality);
+    let params = 0;
+    for (const v of build.sft.params.values()) params += v.size;
+    const rate = (name: string) => build.quality?.rows.find((r) => r.engine === name);
+    ladder.push({ engine, hiddenSize: build.sft.config.hiddenSize, params, useful: rate('SFT useful')?.answerRate ?? null, noisy: rate('SFT noisy')?.answerRate ?? null, wellFormed: rate('SFT useful')?.wellFormedRate ?? null, promptUseful: rate('Prompt-only useful')?.answerRate ?? null });
+  }
   // Tables and figures list methods in a fixed order, whatever order the jobs finished in.
-  const evals: SeedResult['evals'] = {};
-  for (const method of [...preset.baselines, ...preset.runs.map((r) => r.name)]) evals[method] = found[method];
-  const runs: SeedResult['runs'] = Object.fromEntries(preset.runs.map((r) => [r.name, trained[r.name]]));
-  const timings = readJson<Timings>(path.join(dir, 'timings.json'));
-  return { seed, preset: presetName, evals, runs, timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.seconds])) };
+  const timings = readTimings(dir);
+  return rlSeeds.map((rlSeed) => {
+    const evals: SeedResult['evals'] = {};
+    const perQuestion: SeedResult['perQuestion'] = {};
+    const runs: SeedResult['runs'] = {};
+    for (const b of preset.baselines) [evals[b], perQuestion[b]] = [baselines[b].summary, baselines[b].perQuestion];
+    for (const spec of preset.runs) {
+      const t = trained.get(runKey(spec, seed, rlSeed))!;
+      [evals[spec.name], perQuestion[spec.name], runs[spec.name]] = [t.evaluated.summary, t.evaluated.perQuestion, t.run];
+    }
+    return { seed, rlSeed, preset: preset.stages, evals, perQuestion, runs, ladder, timings };
+  });
 }
 
 /** What the tables and figures need from an RL run. */
@@ -254,30 +189,40 @@ function runSummary(spec: RunSpec, metrics: StepMetrics[], config: TrainerConfig
     steps: metrics.map((m) => ({ step: m.step, reward: m.reward, searches: m.searchesPerTrajectory, noiseProbability: m.noiseProbability })),
     searchCalls: Math.round(metrics.reduce((a, m) => a + m.searchesPerTrajectory * perStep, 0)),
     trainSeconds: metrics.reduce((a, m) => a + m.time.total, 0),
+    stepSeconds: ['rollout', 'prepare', 'update'].map((k) => metrics.reduce((a, m) => a + m.time[k as 'rollout'], 0) / Math.max(1, metrics.length)) as [number, number, number],
     noise: config.noise,
   };
 }
 
-/** Every seed, then the tables (mean ± std), figures and summary at the top of `outDir`. */
+/** The RL seeds of a world seed: `count` of them, the first being the world seed itself. */
+export const defaultRlSeeds = (seed: number, count: number) => Array.from({ length: count }, (_, i) => seed + i);
+
+/** Every seed, then the tables (mean ± std), findings, figures and summary at the top of `outDir`. */
 export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult> {
-  const base = REPRODUCE_PRESETS[opts.preset];
-  if (!base) throw new Error(`reproduce: unknown preset ${JSON.stringify(opts.preset)} (expected ${Object.keys(REPRODUCE_PRESETS).join(', ')})`);
-  if (opts.seeds.length === 0 || !opts.seeds.every((s) => Number.isInteger(s))) throw new Error(`reproduce: seeds must be integers, got ${JSON.stringify(opts.seeds)}`);
-  const preset: ReproducePreset = { ...base, ...opts.overrides };
+  const preset: ReproducePreset = { ...reproducePreset(opts.preset), ...opts.overrides };
+  const ints = (xs: number[] | undefined, what: string) => {
+    if (xs && (xs.length === 0 || !xs.every((s) => Number.isInteger(s)) || new Set(xs).size !== xs.length)) throw new Error(`reproduce: ${what} must be distinct integers, got ${JSON.stringify(xs)}`);
+  };
+  ints(opts.seeds, 'seeds');
+  ints(opts.rlSeeds, 'RL seeds');
   await initBackend();
   const t0 = Date.now();
+  if (opts.reuse) {
+    const copied = reuseStages(opts.reuse, opts.outDir, opts.seeds);
+    if (!opts.quiet && copied.length) process.stderr.write(`[reproduce] reused ${copied.length} stages of ${opts.reuse}\n`);
+  }
   const seeds: SeedResult[] = [];
-  for (const seed of opts.seeds) seeds.push(await reproduceSeed(opts.preset, seed, path.join(opts.outDir, `seed-${seed}`), preset, { quiet: opts.quiet, parallel: opts.parallel }));
+  for (const seed of opts.seeds) {
+    const rlSeeds = opts.rlSeeds ?? defaultRlSeeds(seed, preset.rlSeeds);
+    seeds.push(...(await reproduceSeed(preset, seed, rlSeeds, path.join(opts.outDir, `seed-${seed}`), { quiet: opts.quiet, parallel: opts.parallel })));
+  }
   const tables = buildTables(seeds);
   const tableDir = path.join(opts.outDir, 'tables');
   const tableFiles = Object.entries(tables).flatMap(([name, t]) => (t ? Object.values(writeTable(t, tableDir, name)) : []));
+  const found = findings(seeds);
+  writeJsonAtomic(path.join(opts.outDir, 'findings.json'), found);
   const figures = await writeFigures(tables, seeds, path.join(opts.outDir, 'figures'), { png: opts.png ?? true, quiet: opts.quiet });
   const summary = path.join(opts.outDir, 'summary.md');
-  writeFileAtomic(summary, writeSummary(tables, seeds, { preset: opts.preset, seconds: (Date.now() - t0) / 1000 }));
-  return { tables, seeds, files: { tables: tableFiles, figures, summary } };
-}
-
-/** Per-step metrics of a finished or running RL run folder (for notebooks). */
-export function readRunMetrics(runDir: string): StepMetrics[] {
-  return readJsonl<StepMetrics>(path.join(runDir, 'metrics.jsonl'));
+  writeFileAtomic(summary, writeSummary(tables, seeds, found, { preset: opts.preset, seconds: (Date.now() - t0) / 1000 }));
+  return { tables, seeds, findings: found, files: { tables: tableFiles, figures, summary } };
 }

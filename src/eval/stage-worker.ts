@@ -1,22 +1,16 @@
 /**
  * Child-process entry of `reproduce` (two cores, two processes; the native backend uses one thread each):
- * - `{kind: 'simulator', worldDir, preset, seed, outDir, skipQuality}`: build the simulator of a world folder
- *   while the parent builds the policy base;
- * - `{kind: 'rl', presetName, seed, dir, preset, spec}`: one RL run of a seed folder whose world, policy base
- *   and simulator are already built (they are only loaded here), beside another RL run.
+ * - `{kind: 'simulator', worldDir, preset, seed, outDir, skipQuality}`: build a simulator of a world folder (or
+ *   its quality report) while the parent builds the policy base or another stage;
+ * - `{kind: 'rl', seed, rlSeed, dir, preset, spec}`: one RL run of a seed folder whose world, policy base
+ *   and simulators are already built (they are only loaded here), beside another RL run.
  * The parent then loads what the child saved: every stage is cached on disk.
  */
 import { initBackend } from '../tensor';
 import { loadWorld } from '../world/io';
 import { buildSimulator } from '../simulator/pipeline';
-import type { SimulatorPreset } from '../simulator/pipeline';
-import type { PresetName } from '../world/config';
-import type { ReproducePreset, RunSpec } from './presets';
-import { trainRun } from './reproduce';
-
-export type WorkerArgs =
-  | { kind: 'simulator'; worldDir: string; preset: SimulatorPreset; seed: number; outDir: string; skipQuality: boolean }
-  | { kind: 'rl'; presetName: PresetName; seed: number; dir: string; preset: ReproducePreset; spec: RunSpec; quiet?: boolean };
+import { trainRun } from './stages';
+import type { WorkerArgs } from './stages';
 
 async function main(): Promise<void> {
   // The parent holds an IPC channel open; when it dies (killed, crashed), the channel closes and this
@@ -32,7 +26,7 @@ async function main(): Promise<void> {
   const a = JSON.parse(raw) as WorkerArgs;
   await initBackend();
   if (a.kind === 'simulator') await buildSimulator(loadWorld(a.worldDir), a.preset, { seed: a.seed, outDir: a.outDir, skipQuality: a.skipQuality });
-  else if (a.kind === 'rl') await trainRun(a.presetName, a.seed, a.dir, a.preset, a.spec, undefined, a.quiet);
+  else if (a.kind === 'rl') await trainRun(a.preset, a.seed, a.rlSeed, a.dir, a.spec, undefined, a.quiet);
   else throw new Error(`stage-worker: unknown kind ${JSON.stringify((a as { kind: unknown }).kind)}`);
 }
 

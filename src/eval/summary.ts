@@ -1,12 +1,12 @@
 /**
- * `summary.md` of a reproduction: the paper's findings, each checked against our numbers, saying plainly
- * when one does not hold or could not be checked. A difference counts as clear when it exceeds twice its
- * standard error (binomial error of each set's EM, propagated to the 7-set mean; averaged over seeds).
+ * `summary.md` of a reproduction: the paper's findings with their verdicts and intervals (./findings.ts),
+ * saying plainly when one does not hold or could not be checked, then the tables, the simulator ladder,
+ * where an RL step's time goes, and the stage times.
  */
 import type { ResultTable } from '../report/paperTables';
 import { tableToCsv } from '../report/paperTables';
 import type { ReproduceTables, SeedResult } from './tables';
-import { TABLE_ROWS } from './tables';
+import { Finding, testSamplingSe } from './findings';
 
 interface Avg { mean: number; se: number }
 
@@ -25,23 +25,6 @@ export function averageEm(seeds: readonly SeedResult[], key: string): Avg | null
 }
 
 const pct = (x: number) => (100 * x).toFixed(1);
-
-/** One finding: "A > B" with numbers, or why it cannot be checked. */
-/**
- * One finding: "A > B" (or, with `approx`, "A ≈ B or better") with numbers, or why it cannot be checked.
- */
-function compare(seeds: readonly SeedResult[], claim: string, better: [string, string], worse: [string, string], paper: string, approx = false): string {
-  const a = averageEm(seeds, better[1]);
-  const b = averageEm(seeds, worse[1]);
-  if (!a || !b) return `- **${claim}** — not checked: this preset did not run ${!a ? better[0] : worse[0]}. (Paper: ${paper}.)`;
-  if (a.mean === 0 && b.mean === 0) return `- **${claim}** — cannot be judged: ${better[0]} and ${worse[0]} both score 0 EM. (Paper: ${paper}.)`;
-  const diff = a.mean - b.mean;
-  const se = Math.sqrt(a.se ** 2 + b.se ** 2);
-  const verdict = approx
-    ? (diff > 2 * se ? `holds (${better[0]} is better)` : diff >= -2 * se ? 'holds (equal within 2 standard errors)' : 'does NOT hold')
-    : (diff > 2 * se ? 'holds' : diff > 0 ? 'holds only weakly (within 2 standard errors)' : diff >= -2 * se ? 'does not hold clearly (the difference is within noise)' : 'does NOT hold');
-  return `- **${claim}** — ${verdict}: ${better[0]} ${pct(a.mean)} vs ${worse[0]} ${pct(b.mean)} avg EM (difference ${diff >= 0 ? '+' : ''}${pct(diff)} ± ${pct(se)} s.e.). (Paper: ${paper}.)`;
-}
 
 function mainCriteria(seeds: readonly SeedResult[]): string[] {
   const zs = averageEm(seeds, 'zerosearch');
@@ -66,13 +49,49 @@ function mainCriteria(seeds: readonly SeedResult[]): string[] {
   return lines;
 }
 
-function ranking(seeds: readonly SeedResult[]): string {
-  const rows = TABLE_ROWS.table5.filter(([label]) => label !== 'RLOO (default)');
-  const got = rows.map(([label, key]) => ({ label, avg: averageEm(seeds, key) })).filter((r) => r.avg !== null);
-  if (got.length < rows.length) return '- **Algorithm ranking REINFORCE > GRPO > PPO** — not checked: this preset did not run all three algorithms. (Paper: 34.47 > 33.17 > 32.67.)';
-  const order = [...got].sort((x, y) => y.avg!.mean - x.avg!.mean);
-  const same = order.map((r) => r.label).join(' > ') === 'REINFORCE > GRPO > PPO';
-  return `- **Algorithm ranking** — ours: ${order.map((r) => `${r.label} ${pct(r.avg!.mean)}`).join(' > ')}; ${same ? 'the same order as' : 'NOT the order of'} the paper (REINFORCE 34.47 > GRPO 33.17 > PPO 32.67; the paper calls the three comparable).`;
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${pct(x)}`;
+const VERDICT_WORDS: Record<string, string> = { holds: 'holds', reversed: 'REVERSED', 'not distinguishable': 'not distinguishable (the interval covers 0)' };
+
+/** One finding as a line: verdict, both rows, the paired difference with its 95% interval, the paper's numbers. */
+function findingLine(f: Finding): string {
+  const head = `- **${f.claim}** (${f.table})`;
+  if (!f.result) return `${head} — not checked: this preset did not run ${f.better[0]} and ${f.worse[0]}. (Paper: ${f.paper}.)`;
+  const { better, worse, difference: d } = f.result;
+  return `${head} — **${VERDICT_WORDS[f.result.verdict]}**: ${f.better[0]} ${pct(better.estimate)} vs ${f.worse[0]} ${pct(worse.estimate)}, `
+    + `difference ${signed(d.estimate)} [${signed(d.low)}, ${signed(d.high)}]. (Paper: ${f.paper}.)`;
+}
+
+/** The simulator ladder (Table 4's sizes): parameters, quality-report rates and EM after RL. */
+function ladderBlock(seeds: readonly SeedResult[]): string[] {
+  const rungs = seeds[0].ladder.filter((r) => r.useful !== null);
+  if (rungs.length < 2) return [];
+  const keyOf: Record<string, string> = { 'simulator-sft-small': 'zerosearch-sft-small', 'simulator-sft': 'zerosearch', 'simulator-sft-large': 'zerosearch-sft-large' };
+  const em = (key: string) => averageEm(seeds.filter((s) => s.seed === seeds[0].seed), key);
+  const rate = (x: number | null) => (x === null ? '–' : `${pct(x)}%`);
+  return [
+    '## The simulator ladder (Table 4)',
+    'Each simulator\'s quality report (useful / noisy answer rate and well-formed share on the same held-out hop queries; BM25 answers 100% of them by construction) and the EM of ZeroSearch trained with it (mean over RL seeds). Figure: [ladder.png](figures/ladder.png).',
+    '',
+    '| simulator | width | parameters | useful | noisy | well-formed | prompt-only useful | EM after RL |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rungs.map((r) => `| ${r.engine} | ${r.hiddenSize} | ${(r.params / 1e6).toFixed(2)} M | ${rate(r.useful)} | ${rate(r.noisy)} | ${rate(r.wellFormed)} | ${rate(r.promptUseful)} | ${em(keyOf[r.engine]) ? pct(em(keyOf[r.engine])!.mean) : '–'} |`),
+    '',
+  ];
+}
+
+/** Where a training step's time goes, per run (mean seconds per step, first RL seed). */
+function stepProfile(seeds: readonly SeedResult[]): string[] {
+  const runs = Object.entries(seeds[0].runs);
+  if (runs.length === 0) return [];
+  return [
+    '## Where an RL step goes',
+    'Mean seconds per step: rollout (policy decoding, plus the simulator\'s decoding for simulated engines), prepare (old log-probs, reference, values) and update (forward + backward + Adam).',
+    '',
+    '| run | rollout | prepare | update | total |',
+    '|---|---|---|---|---|',
+    ...runs.map(([name, r]) => `| ${name} | ${r.stepSeconds.map((x) => x.toFixed(2)).join(' | ')} | ${r.stepSeconds.reduce((a, x) => a + x, 0).toFixed(2)} |`),
+    '',
+  ];
 }
 
 function tableBlock(name: string, t: ResultTable | undefined): string {
@@ -83,35 +102,55 @@ function tableBlock(name: string, t: ResultTable | undefined): string {
   return `### ${name}\n${t.caption}\n\n${header}\n${body}\n`;
 }
 
+/** Measured context under a finding: searches per question at evaluation and the last steps' training reward. */
+function findingContext(f: Finding, seeds: readonly SeedResult[]): string {
+  const mine = seeds.filter((s) => s.seed === f.worldSeed);
+  const searches = (key: string) => mine.reduce((a, s) => a + (s.evals[key]?.average.searches ?? 0), 0) / mine.length;
+  const reward = (key: string) => {
+    const tails = mine.map((s) => s.runs[key]?.steps.slice(-5)).filter((t): t is NonNullable<typeof t> => !!t && t.length > 0);
+    return tails.length ? tails.reduce((a, t) => a + t.reduce((b, x) => b + x.reward, 0) / t.length, 0) / tails.length : null;
+  };
+  const [a, b] = [f.better[1], f.worse[1]];
+  const ra = reward(a);
+  const rb = reward(b);
+  const rewards = ra !== null && rb !== null ? `; training reward over the last 5 steps ${ra.toFixed(3)} vs ${rb.toFixed(3)}` : '';
+  return `  - searches per question at evaluation ${searches(a).toFixed(2)} vs ${searches(b).toFixed(2)}${rewards}.`;
+}
+
 /** The markdown text of summary.md. */
-export function writeSummary(tables: ReproduceTables, seeds: readonly SeedResult[], info: { preset: string; seconds: number }): string {
-  const findings = [
-    compare(seeds, 'Simulated search ≈ real search (ZeroSearch vs Search-R1)', ['ZeroSearch', 'zerosearch'], ['Search-R1', 'search-r1'], 'ZeroSearch-base 34.47 vs Search-R1-base 32.81 avg EM, Qwen-2.5-3B', true),
-    compare(seeds, 'RL with search beats Direct Answer', ['ZeroSearch', 'zerosearch'], ['Direct Answer', 'direct'], 'ZeroSearch-base 34.47 vs Direct Answer 15.99 (3B-Instruct)'),
-    compare(seeds, 'RL with search beats RAG', ['ZeroSearch', 'zerosearch'], ['RAG', 'rag'], 'ZeroSearch-base 34.47 vs RAG 24.99 (3B-Instruct)'),
-    compare(seeds, 'RL improves on the base policy', ['ZeroSearch', 'zerosearch'], ['Base Model', 'base'], 'SFT-14B 34.47 vs Base Model 8.82, Table 4'),
-    compare(seeds, 'SFT simulator > prompt-only simulator', ['SFT', 'zerosearch'], ['Prompt', 'zerosearch-prompt'], 'SFT-3B 30.47 vs Prompt-3B 29.44; SFT-14B 34.47 vs Prompt-14B 31.50'),
-    compare(seeds, 'Curriculum > constant noise (random)', ['Curriculum', 'zerosearch'], ['Random', 'zerosearch-random'], '34.47 vs 32.59, Qwen-2.5-3B-Base'),
-    compare(seeds, 'Loss mask on retrieved tokens > no mask', ['w/ mask', 'zerosearch'], ['w/o mask', 'zerosearch-nomask'], '36.07 vs 34.53, LLaMA-3.2-3B-Base'),
-    ranking(seeds),
-  ];
-  const timing = seeds.map((s) => `seed ${s.seed}: ${Object.entries(s.timings).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}`).join('\n- ');
+export function writeSummary(tables: ReproduceTables, seeds: readonly SeedResult[], found: readonly Finding[], info: { preset: string; seconds: number }): string {
+  const worldSeeds = [...new Set(seeds.map((s) => s.seed))];
+  const rlSeeds = [...new Set(seeds.map((s) => s.rlSeed))];
+  const questions = Object.values(seeds[0].perQuestion)[0] ?? {};
+  const perSet = Object.entries(questions).map(([set, xs]) => `${set.replace('micro-', '')} ${xs.length}`).join(', ');
+  const worstSe = Math.max(...seeds.flatMap((s) => Object.values(s.perQuestion).map(testSamplingSe)));
+  const timing = worldSeeds.map((w) => `world seed ${w}: ${Object.entries(seeds.find((s) => s.seed === w)!.timings).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}`).join('\n- ');
   const calls = tables.table8 ? tableToCsv(tables.table8).trim() : 'no RL runs';
+  const checked = found.filter((f) => f.result);
   return [
-    `# ZeroSearch micro-world reproduction — preset \`${info.preset}\`, seed(s) ${seeds.map((s) => s.seed).join(', ')}`,
+    `# ZeroSearch micro-world reproduction — preset \`${info.preset}\`, world seed(s) ${worldSeeds.join(', ')}, RL seed(s) ${rlSeeds.join(', ')}`,
     '',
-    'Every method is evaluated greedily on the test split of the seven micro sets with the real engine (BM25, top 5),',
-    'every row included. Numbers are EM in percent; Avg is the unweighted mean of the seven sets. The policy is a',
-    'sub-million-parameter transformer that never saw the test world before RL, so absolute numbers are not comparable',
-    'with the paper\'s 3B–7B models; the comparisons between rows are what this run tests.',
+    'Every method is evaluated greedily with the real engine (BM25, top 5) on held-out questions of the seven micro sets',
+    `(questions whose entities no training question mentions; per set: ${perSet}). Numbers are EM in percent; Avg is the`,
+    'unweighted mean of the seven sets; tables give the mean ± std over RL seeds. The policy is a sub-million-parameter',
+    'transformer that never saw the test world before RL, so absolute numbers are not comparable with the paper\'s 3B–7B',
+    'models; the comparisons between rows are what this run tests.',
     '',
     '## The paper\'s findings, here',
-    ...findings,
+    `Each finding is the paired difference of seven-set average EM between two rows, mean over ${rlSeeds.length} RL seed(s), with`,
+    'a 95% interval from a two-level percentile bootstrap (2000 replicates: RL seeds drawn with replacement, and per set one',
+    'resample of the questions shared by both rows and every drawn seed). **holds**: the interval lies above 0 in the',
+    'paper\'s direction; **REVERSED**: below 0; **not distinguishable**: it covers 0.',
+    `The largest test-sampling standard error of any row's seven-set average is ${pct(worstSe)} points.`,
+    '',
+    ...(checked.length ? checked.flatMap((f) => [findingLine(f), findingContext(f, seeds)]) : []),
+    ...found.filter((f) => !f.result).map(findingLine),
     '- **CoT** — not run: the micro base policy has never seen reasoning chains (its thoughts are one scripted line), so a chain-of-thought prompt measures nothing here.',
     '',
     '## Acceptance criteria of the quick preset',
     ...(mainCriteria(seeds).length ? mainCriteria(seeds) : ['- not applicable (ZeroSearch, Search-R1 or Direct Answer not run)']),
     '',
+    ...ladderBlock(seeds),
     '## Tables',
     ...(['table3', 'table4', 'table5', 'table6', 'table7'] as const).map((n) => tableBlock(n, tables[n])),
     '### table8 (search calls during RL, priced at the paper\'s SerpAPI rate of 586.7 USD / 64,000 queries)',
@@ -119,6 +158,7 @@ export function writeSummary(tables: ReproduceTables, seeds: readonly SeedResult
     calls,
     '```',
     '',
+    ...stepProfile(seeds),
     '## Time',
     `Total wall time of this invocation: ${info.seconds.toFixed(0)} s (cached stages take ~0 s). Stage times when they ran:`,
     `- ${timing}`,

@@ -27,12 +27,23 @@ const rowLabel = (r: TableRow<Cell>) => (r.model ? `${r.method} (${r.model})` : 
 
 const numberOrNull = (v: Cell | undefined): number | null => (typeof v === 'number' ? v : null);
 
+/** Options of `comparisonBars`. */
+export interface ComparisonOptions {
+  title?: string;
+  yTitle?: string;
+  /** Our row's method → the paper row's method it stands for: the two share a colour. */
+  pairs?: Record<string, string>;
+  /** Our row's method → per column [low, high] of its interval; drawn as asymmetric error bars instead of ± std. */
+  intervals?: Record<string, Record<string, [number, number]>>;
+}
+
 /**
  * Grouped bars, one group per paper column (the paper's order), one bar per row: our rows first
- * (solid, with ± std error bars when the row has std), then the paper's rows (hatched, labelled
- * "paper"). Pick the paper rows to compare with `pickRows` first; Table 3 has 33.
+ * (solid, with their interval, or ± std when the row has std), then the paper's rows (hatched,
+ * labelled "paper"). A paper row paired with one of ours takes its colour. Pick the paper rows to
+ * compare with `pickRows` first; Table 3 has 33.
  */
-export function comparisonBars(ours: ResultTable, paper: Table<Cell>, opts: { title?: string; yTitle?: string } = {}): PlotlyFigure {
+export function comparisonBars(ours: ResultTable, paper: Table<Cell>, opts: ComparisonOptions = {}): PlotlyFigure {
   const columns = paper.columns;
   const unknown = ours.columns.filter((c) => !columns.includes(c));
   if (unknown.length) throw new Error(`comparisonBars: our column(s) ${unknown.join(', ')} are not paper columns (${columns.join(', ')}); map dataset names with paperColumnOf`);
@@ -44,15 +55,22 @@ export function comparisonBars(ours: ResultTable, paper: Table<Cell>, opts: { ti
       y: columns.map((c) => numberOrNull(r.values[c])),
       marker: { color: colour(i) },
     };
-    if (r.std) trace.error_y = { type: 'data', array: columns.map((c) => r.std?.[c] ?? null), visible: true, thickness: 1.2, width: 3 };
+    const iv = opts.intervals?.[r.method];
+    const bar = { type: 'data', visible: true, thickness: 1.2, width: 3 };
+    if (iv) {
+      const y = columns.map((c) => numberOrNull(r.values[c]));
+      trace.error_y = { ...bar, symmetric: false, array: columns.map((c, j) => (iv[c] && y[j] !== null ? iv[c][1] - y[j]! : null)), arrayminus: columns.map((c, j) => (iv[c] && y[j] !== null ? y[j]! - iv[c][0] : null)) };
+    } else if (r.std) trace.error_y = { ...bar, array: columns.map((c) => r.std?.[c] ?? null) };
     return trace;
   });
-  const paperTraces: PlotlyTrace[] = paper.rows.map((r, i) => ({
+  const pairedIndex = new Map(Object.entries(opts.pairs ?? {}).map(([mine, theirs]) => [theirs, ours.rows.findIndex((r) => r.method === mine)]));
+  let unpaired = ours.rows.length;
+  const paperTraces: PlotlyTrace[] = paper.rows.map((r) => ({
     type: 'bar',
     name: `${rowLabel(r)} — paper`,
     x: columns,
     y: columns.map((c) => numberOrNull(r.values[c])),
-    marker: { color: colour(ours.rows.length + i), opacity: 0.75, pattern: { shape: '/', fillmode: 'overlay', fgcolor: 'white', size: 6 } },
+    marker: { color: colour((pairedIndex.get(r.method) ?? -1) >= 0 ? pairedIndex.get(r.method)! : unpaired++), opacity: 0.75, pattern: { shape: '/', fillmode: 'overlay', fgcolor: 'white', size: 6 } },
   }));
   return {
     data: [...ourTraces, ...paperTraces],
@@ -72,11 +90,13 @@ export interface TrainingRun {
   name: string;
   /** Per logged step: mean train reward and mean number of search calls per trajectory (null if not logged). */
   steps: { step: number; reward: number | null; searches: number | null }[];
+  /** Per step, the spread drawn as a band around each curve (e.g. the std over RL seeds). */
+  spread?: { reward: number[]; searches: number[] };
 }
 
 /**
  * Like the paper's Fig. 2: reward (top panel) and search calls per trajectory (bottom panel) against
- * the training step, one colour per run, sharing the step axis.
+ * the training step, one colour per run, sharing the step axis; a run's `spread` is drawn as a band.
  */
 export function trainingCurves(runs: TrainingRun[], opts: { title?: string } = {}): PlotlyFigure {
   if (runs.length === 0) throw new Error('trainingCurves: no runs given');
@@ -85,8 +105,16 @@ export function trainingCurves(runs: TrainingRun[], opts: { title?: string } = {
     if (run.steps.length === 0) throw new Error(`trainingCurves: run "${run.name}" has no steps`);
     const x = run.steps.map((s) => s.step);
     const line = { color: colour(i), width: 2 };
-    data.push({ type: 'scatter', mode: 'lines', name: run.name, legendgroup: run.name, x, y: run.steps.map((s) => s.reward), line, xaxis: 'x', yaxis: 'y' });
-    data.push({ type: 'scatter', mode: 'lines', name: run.name, legendgroup: run.name, showlegend: false, x, y: run.steps.map((s) => s.searches), line, xaxis: 'x', yaxis: 'y2' });
+    for (const [field, yaxis] of [['reward', 'y'], ['searches', 'y2']] as const) {
+      const y = run.steps.map((s) => s[field]);
+      const spread = run.spread?.[field];
+      if (spread) {
+        // A closed band: the upper edge left to right, then the lower edge back.
+        const edge = (sign: number) => y.map((v, j) => (v === null ? null : v + sign * (spread[j] ?? 0)));
+        data.push({ type: 'scatter', mode: 'lines', x: [...x, ...[...x].reverse()], y: [...edge(1), ...edge(-1).reverse()], fill: 'toself', fillcolor: colour(i), opacity: 0.18, line: { width: 0 }, hoverinfo: 'skip', showlegend: false, legendgroup: run.name, xaxis: 'x', yaxis });
+      }
+      data.push({ type: 'scatter', mode: 'lines', name: run.name, legendgroup: run.name, showlegend: field === 'reward', x, y, line, xaxis: 'x', yaxis });
+    }
   });
   return {
     data,
@@ -168,4 +196,48 @@ export function costRows(table: Table<Cell>, parts: string[]): CostRow[] {
       }),
     ),
   }));
+}
+
+/** One simulator of a size ladder: its size, the EM after RL with it (and its interval), its useful-mode answer rate. */
+export interface LadderPoint {
+  name: string;
+  params: number;
+  em: number;
+  low: number;
+  high: number;
+  useful: number | null;
+}
+
+/**
+ * Shaped like the paper's Table 4: EM after RL against the simulator's size (left), with the real engine as a
+ * horizontal line and the prompt-only simulator beside the ladder; each size's useful-mode answer rate (right).
+ */
+export function simulatorLadder(points: LadderPoint[], reference: { real: Omit<LadderPoint, 'params' | 'useful'>; prompt?: LadderPoint }, opts: { title?: string } = {}): PlotlyFigure {
+  if (points.length === 0) throw new Error('simulatorLadder: no simulators given');
+  const x = points.map((p) => p.params / 1e6);
+  const errors = (ps: Array<Pick<LadderPoint, 'em' | 'low' | 'high'>>) => ({ type: 'data', symmetric: false, array: ps.map((p) => p.high - p.em), arrayminus: ps.map((p) => p.em - p.low), visible: true, thickness: 1.2, width: 4 });
+  const span = [Math.min(...x) * 0.8, Math.max(...x) * 1.2];
+  const data: PlotlyTrace[] = [
+    { type: 'scatter', mode: 'lines+markers+text', name: 'SFT simulators (EM after RL)', x, y: points.map((p) => p.em), text: points.map((p) => p.name), textposition: 'top center', error_y: errors(points), line: { color: colour(0), width: 2 }, marker: { size: 9 }, xaxis: 'x', yaxis: 'y' },
+    { type: 'scatter', mode: 'lines', name: `${reference.real.name} (real engine)`, x: span, y: [reference.real.em, reference.real.em], line: { color: colour(3), dash: 'dash', width: 2 }, xaxis: 'x', yaxis: 'y' },
+    { type: 'scatter', mode: 'lines+markers', name: 'useful-mode answer rate', x, y: points.map((p) => (p.useful === null ? null : 100 * p.useful)), line: { color: colour(2), width: 2 }, marker: { size: 9 }, xaxis: 'x2', yaxis: 'y2' },
+    { type: 'scatter', mode: 'lines', name: 'real engine answer rate', x: span, y: [100, 100], line: { color: colour(3), dash: 'dash', width: 1 }, showlegend: false, xaxis: 'x2', yaxis: 'y2' },
+  ];
+  if (reference.prompt) {
+    const p = reference.prompt;
+    data.push({ type: 'scatter', mode: 'markers+text', name: `${p.name} (prompt-only)`, x: [p.params / 1e6], y: [p.em], text: [p.name], textposition: 'bottom center', error_y: errors([p]), marker: { color: colour(1), size: 10, symbol: 'diamond' }, xaxis: 'x', yaxis: 'y' });
+    if (p.useful !== null) data.push({ type: 'scatter', mode: 'markers', name: 'prompt-only answer rate', x: [p.params / 1e6], y: [100 * p.useful], marker: { color: colour(1), size: 10, symbol: 'diamond' }, showlegend: false, xaxis: 'x2', yaxis: 'y2' });
+  }
+  return {
+    data,
+    layout: {
+      ...BASE_LAYOUT,
+      title: title(opts.title ?? 'Simulator size: EM after RL and useful-mode answer rate'),
+      xaxis: { ...GRID, type: 'log', title: { text: 'simulator parameters (M)' }, domain: [0, 0.55] },
+      yaxis: { ...GRID, title: { text: 'EM after RL (%)' } },
+      xaxis2: { ...GRID, type: 'log', title: { text: 'simulator parameters (M)' }, domain: [0.65, 1], anchor: 'y2' },
+      yaxis2: { ...GRID, title: { text: 'answer rate (%)' }, anchor: 'x2', range: [0, 105] },
+      legend: { orientation: 'h', y: -0.2 },
+    },
+  };
 }

@@ -9,13 +9,13 @@
  */
 import { Rng } from '../util';
 import { resolveWorldConfig } from './config';
-import type { WorldConfigInput } from './config';
+import type { WorldConfig, WorldConfigInput } from './config';
 import { writeDocuments } from './documents';
 import { buildEntitiesAndFacts } from './facts';
 import type { AvoidFn } from './facts';
 import { indexWorld, surfaceForms, textContainsAnswer } from './lookup';
 import { generateQuestions, partitionEntities } from './questions';
-import type { World } from './types';
+import type { Question, World } from './types';
 
 export interface GenerateOptions {
   /** Never give a subject the same object as it has in this world (see generateSecondWorld). */
@@ -36,6 +36,31 @@ export function generateWorld(config: WorldConfigInput, seed: number, opts: Gene
   world.questions = generateQuestions(world, rng.fork('questions'));
   checkWorld(world);
   return world;
+}
+
+/**
+ * Up to `perSet` held-out questions per set (test first, then dev): the world regenerated with larger
+ * dev and test sizes. Documents and entity splits do not depend on those sizes, so they are the world's own
+ * (checked), and a held-out question names a dev or test entity, which no training question of the world
+ * does: both splits are unseen by RL. Ids are prefixed `held-out:` because the picks differ from the world's own.
+ */
+export function heldOutQuestions(world: World, perSet: number): Question[] {
+  if (!Number.isInteger(perSet) || perSet < 1) throw new Error(`heldOutQuestions: perSet must be a positive integer (got ${JSON.stringify(perSet)})`);
+  const questions = Object.fromEntries(Object.entries(world.config.questions).map(([set, sizes]) => [set, { ...sizes, dev: perSet, test: perSet }]));
+  const grown = generateWorld({ ...world.config, questions: questions as WorldConfig['questions'] }, world.seed);
+  const same = (f: (w: World) => unknown) => JSON.stringify(f(grown)) === JSON.stringify(f(world));
+  if (!same((w) => w.documents) || !same((w) => w.entitySplit)) {
+    throw new Error(`heldOutQuestions: world seed ${world.seed} does not regenerate to the same documents and entity splits (saved by another version of the kit?)`);
+  }
+  const bySet = new Map<string, Question[]>();
+  for (const split of ['test', 'dev'] as const) {
+    for (const q of grown.questions.filter((x) => x.split === split)) {
+      const list = bySet.get(q.data_source) ?? [];
+      if (list.length < perSet) list.push({ ...q, id: `held-out:${q.id}` });
+      bySet.set(q.data_source, list);
+    }
+  }
+  return [...bySet.values()].flat();
 }
 
 export function generateSecondWorld(world: World, seed = world.seed + 1): World {

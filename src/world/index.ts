@@ -1,5 +1,5 @@
 /** The micro world: a seeded fictional knowledge world (entities, facts, documents, question sets, splits). */
-export { generateWorld, generateSecondWorld, checkWorld } from './generate';
+export { generateWorld, generateSecondWorld, checkWorld, heldOutQuestions } from './generate';
 export type { GenerateOptions as WorldGenerateOptions } from './generate';
 export { WORLD_PRESETS, resolveWorldConfig } from './config';
 export type { WorldConfig, WorldConfigInput, PresetName, SplitSizes } from './config';
