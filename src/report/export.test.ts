@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { chromiumPath, exportFigure, figureHtml, withFigureExporter, writeFigureHtml } from './export';
 import { costBars, curriculumSchedules } from './figures';
+import { descendants, isAlive } from '../util/process-guard';
 
 const fig = costBars([{ name: 'simulator', parts: { GPU: 17.7 } }, { name: 'Google </script><script>alert(1)</script>', parts: { API: 586.7 } }], { title: 'Cost test' });
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'zs-export-'));
@@ -86,4 +88,31 @@ test('exportFigure with png: false needs no browser', async () => {
     if (saved === undefined) delete process.env.ZS_CHROMIUM;
     else process.env.ZS_CHROMIUM = saved;
   }
+});
+
+test('SIGTERM during a PNG export ends the process (no HTML-only fallback, no exit 0) and Chromium with it', { skip: noChromium || (!fs.existsSync('/proc/self/stat') && 'needs /proc') }, async () => {
+  const dir = tmp();
+  // What reproduce's figures do: PNG through Chromium, HTML only if that fails.
+  const script = `
+    const { exportFigure, writeFigureHtml } = require(${JSON.stringify(require.resolve('./export'))});
+    const { costBars } = require(${JSON.stringify(require.resolve('./figures'))});
+    const fig = costBars([{ name: 'a', parts: { GPU: 1 } }], { title: 't' });
+    exportFigure(fig, ${JSON.stringify(path.join(dir, 'fig'))}).catch(() => writeFigureHtml(fig, ${JSON.stringify(path.join(dir, 'fallback'))}));
+  `;
+  const main = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: 'ignore' });
+  const exited = new Promise<[number | null, string | null]>((resolve) => main.once('exit', (code, signal) => resolve([code, signal])));
+  let browser: number[] = [];
+  for (let waited = 0; browser.length === 0 && waited < 60_000; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    browser = descendants(main.pid!);
+  }
+  assert.ok(browser.length > 0, 'Chromium started');
+  main.kill('SIGTERM');
+  const [code, signal] = await exited;
+  assert.ok(code !== 0 || signal === 'SIGTERM', `exited with ${code ?? signal}`);
+  assert.deepEqual(fs.readdirSync(dir), [], 'no fallback file written');
+  for (let waited = 0; browser.some(isAlive) && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  const left = browser.filter(isAlive);
+  for (const pid of left) process.kill(pid, 'SIGKILL');
+  assert.deepEqual(left, [], 'Chromium ended with the process');
 });

@@ -105,7 +105,10 @@ async function launchChromium(): Promise<Browser> {
   }
   const { chromium } = await import('playwright-core');
   try {
-    return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+    // Playwright's own signal handlers close the browser and then swallow the signal, so an interrupted export
+    // would carry on (HTML only) and exit 0; without them the signal ends the process, and Chromium follows
+    // when its pipe closes.
+    return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
   } catch (err) {
     throw new Error(`could not start Chromium at ${executablePath}: ${(err as Error).message.split('\n')[0]}`);
   }
