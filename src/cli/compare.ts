@@ -10,6 +10,7 @@
 import * as path from 'path';
 import type { Command } from 'commander';
 import { readJson } from '../util';
+import { numberFlag } from './options';
 import { averageOverSeeds, comparisonBars, exportFigure, loadPaperTables, pickRows, validateResultTable, writeTable } from '../report';
 
 export function register(program: Command): void {
@@ -22,8 +23,8 @@ export function register(program: Command): void {
     .option('--model <names...>', 'paper rows to show, by model')
     .option('--tables <file>', 'paper-tables.json (default ../shared/reference/paper-tables.json or ZS_PAPER_TABLES)')
     .option('--title <text>', 'figure title')
-    .option('--width <px>', 'figure width', (v) => parseInt(v, 10), 900)
-    .option('--height <px>', 'figure height', (v) => parseInt(v, 10), 500)
+    .option('--width <px>', 'figure width', numberFlag('--width', { integer: true, min: 10 }), 900)
+    .option('--height <px>', 'figure height', numberFlag('--height', { integer: true, min: 10 }), 500)
     .option('--no-png', 'write only the HTML (no Chromium needed)')
     .requiredOption('--out <base>', 'output base path: writes <base>.html and <base>.png')
     .action(async (o: { ours: string[]; paper: string; method?: string[]; model?: string[]; tables?: string; title?: string; width: number; height: number; png: boolean; out: string }) => {

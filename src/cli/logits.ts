@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../tensor';
 import { loadHfModel } from '../model';
+import { loadHfConfig } from '../model/checkpoint';
 
 export function parseIds(text: string): number[] {
   const ids = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
@@ -24,6 +25,10 @@ export function register(program: Command): void {
     .requiredOption('--ids <list>', 'comma-separated token ids, e.g. 3,17,42')
     .action(async (opts: { model: string; ids: string }) => {
       const ids = parseIds(opts.ids);
+      const config = loadHfConfig(opts.model);
+      if (ids.length > config.maxPositions) throw new Error(`--ids: ${ids.length} ids, but the model has ${config.maxPositions} positions`);
+      const outOfVocab = ids.find((id) => id >= config.vocabSize);
+      if (outOfVocab !== undefined) throw new Error(`--ids: id ${outOfVocab} is outside the vocabulary (${config.vocabSize} tokens: 0 to ${config.vocabSize - 1})`);
       await initBackend();
       const model = loadHfModel(opts.model);
       const logits = model.forward([ids]);

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { openSearchEngine, renderDocs, wrapObservation } from '../search';
 import type { CacheMode, OnFailure } from '../search';
 import { readJsonl } from '../util';
+import { addRetryFlags, parseNumber, retryOptions, secretFlag } from './options';
 
 interface SearchCliOptions {
   corpus?: string;
@@ -24,6 +25,8 @@ interface SearchCliOptions {
   cacheMode: string;
   onFailure: string;
   render?: boolean;
+  timeout?: number;
+  retries?: number;
 }
 
 /** Queries from a JSONL file: each row needs a string `query` or `question`. */
@@ -41,8 +44,7 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 }
 
 export function register(program: Command): void {
-  program
-    .command('search')
+  addRetryFlags(program.command('search'))
     .description('search a batch of queries (BM25 over a corpus, a Search-R1 retriever, or SerpAPI); one JSON line per query')
     .option('--corpus <jsonl>', 'passages, {id, title, text} or {id, contents} per line (BM25)')
     .option('--index-dir <dir>', 'with --corpus: keep the BM25 index here and reuse it while the corpus is unchanged')
@@ -57,19 +59,19 @@ export function register(program: Command): void {
     .option('--on-failure <policy>', 'HTTP engines, after retries: throw | empty ("No information available")', 'throw')
     .option('--render', 'add "observation": the <information> block the policy would read')
     .action(async (opts: SearchCliOptions) => {
-      const topk = Number(opts.topk);
-      if (!Number.isInteger(topk) || topk < 1) throw new Error(`--topk: expected a positive integer, got "${opts.topk}"`);
+      const topk = parseNumber('--topk', opts.topk, { integer: true, min: 1 });
       const queries = [...(opts.queries ? readQueries(opts.queries) : []), ...(opts.query ?? [])];
       if (queries.length === 0) throw new Error('give --queries <jsonl> or --query <text>');
       const engine = openSearchEngine({
         corpus: opts.corpus,
         indexDir: opts.indexDir,
         retrieverUrl: opts.retriever,
-        retrieverApiKey: opts.retrieverApiKey ?? process.env.ZS_RETRIEVER_API_KEY,
+        retrieverApiKey: secretFlag('--retriever-api-key', opts.retrieverApiKey, 'ZS_RETRIEVER_API_KEY'),
         serpapi: opts.serpapi,
         cacheFile: opts.cache,
         cacheMode: oneOf<CacheMode>('--cache-mode', opts.cacheMode, ['record', 'replay', 'auto']),
         onFailure: oneOf<OnFailure>('--on-failure', opts.onFailure, ['throw', 'empty']),
+        retry: retryOptions(opts),
       });
       // Batches of 64 keep memory flat and print results as they come, so a long run shows progress.
       for (let start = 0; start < queries.length; start += 64) {

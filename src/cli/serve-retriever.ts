@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { Bm25Engine, serveRetriever } from '../search';
-import { parseNumber } from './options';
+import { parseNumber, secretFlag } from './options';
 
 interface ServeOptions {
   corpus: string;
@@ -31,16 +31,15 @@ export function register(program: Command): void {
     .option('--max-batch <n>', 'most queries per request', '512')
     .option('--max-body-bytes <n>', 'largest request body', String(1 << 20))
     .action(async (opts: ServeOptions) => {
-      const apiKey = opts.apiKey ?? process.env.ZS_RETRIEVER_API_KEY;
-      const started = Date.now();
-      const engine = Bm25Engine.fromCorpusFile(opts.corpus, { indexDir: opts.indexDir });
-      const server = await serveRetriever(engine, {
-        host: opts.host,
-        port: parseNumber('--port', opts.port, { integer: true, min: 0 }),
-        apiKey,
+      const apiKey = secretFlag('--api-key', opts.apiKey, 'ZS_RETRIEVER_API_KEY');
+      const limits = {
+        port: parseNumber('--port', opts.port, { integer: true, min: 0, max: 65535 }),
         maxBatch: parseNumber('--max-batch', opts.maxBatch, { integer: true, min: 1 }),
         maxBodyBytes: parseNumber('--max-body-bytes', opts.maxBodyBytes, { integer: true, min: 1 }),
-      });
+      };
+      const started = Date.now();
+      const engine = Bm25Engine.fromCorpusFile(opts.corpus, { indexDir: opts.indexDir });
+      const server = await serveRetriever(engine, { host: opts.host, apiKey, ...limits });
       const loopback = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
       if (!loopback && !apiKey) process.stderr.write(`warning: serving on ${opts.host} without an API key: anyone who can reach it can query it\n`);
       process.stderr.write(

@@ -10,7 +10,7 @@ import { LocalGenerator } from '../search/simulated';
 import { serveSimulator } from '../simulator';
 import { initBackend } from '../tensor';
 import { loadTokenizer } from '../text';
-import { parseNumber } from './options';
+import { parseNumber, secretFlag } from './options';
 
 export function register(program: Command): void {
   program
@@ -24,16 +24,15 @@ export function register(program: Command): void {
     .option('--max-batch <n>', 'requests generated together', '16')
     .option('--name <id>', 'model id reported by /v1/models', 'zerosearch-simulator')
     .action(async (opts: { model: string; port: string; host: string; apiKey?: string; maxTokens: string; maxBatch: string; name: string }) => {
+      const apiKey = secretFlag('--api-key', opts.apiKey, 'ZS_SIMULATOR_API_KEY');
+      const port = parseNumber('--port', opts.port, { integer: true, min: 0, max: 65535 });
+      const maxTokens = parseNumber('--max-tokens', opts.maxTokens, { integer: true, min: 1 });
+      const maxBatch = parseNumber('--max-batch', opts.maxBatch, { integer: true, min: 1 });
       await initBackend();
       const model = loadHfModel(opts.model);
       const tokenizer = loadTokenizer(opts.model);
-      const server = await serveSimulator(new LocalGenerator(model, tokenizer, { batchSize: parseNumber('--max-batch', opts.maxBatch, { integer: true, min: 1 }) }), {
-        host: opts.host,
-        port: parseNumber('--port', opts.port, { integer: true, min: 0 }),
-        apiKey: opts.apiKey ?? process.env.ZS_SIMULATOR_API_KEY,
-        maxTokens: parseNumber('--max-tokens', opts.maxTokens, { integer: true, min: 1 }),
-        maxBatch: parseNumber('--max-batch', opts.maxBatch, { integer: true, min: 1 }),
-        modelName: opts.name,
+      const server = await serveSimulator(new LocalGenerator(model, tokenizer, { batchSize: maxBatch }), {
+        host: opts.host, port, apiKey, maxTokens, maxBatch, modelName: opts.name,
       });
       process.stderr.write(`serving ${opts.model} at ${server.url}/v1/chat/completions (Ctrl-C to stop)\n`);
       const stop = () => void server.close().then(() => process.exit(0));

@@ -36,4 +36,7 @@ test('zerosearch world writes the world and prints stats with BM25 recall', asyn
   const second = readJson<{ seed: number }>(path.join(dir, 'second', 'world.json'));
   assert.equal(second.seed, 6);
   await assert.rejects(run(['world', '--seed', 'x', '--out', dir]), /--seed: expected an integer, got "x"/);
+  const unwritten = path.join(dir, 'not-written');
+  await assert.rejects(run(['world', '--preset', 'tiny', '--topk', '0', '--out', unwritten]), /--topk: expected an integer ≥ 1, got "0"/);
+  assert.equal(fs.existsSync(unwritten), false, 'a bad flag fails before the world is written');
 });

@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--second-out <dir>', 'also write the policy-pretraining world (seed + 1, no fact in common)')
     .action(async (opts: { preset: string; seed: string; out: string; topk: string; recall: boolean; secondOut?: string }) => {
       const seed = parseNumber('--seed', opts.seed, { integer: true });
-      const topk = opts.recall ? parseNumber('--topk', opts.topk, { integer: true }) : undefined;
+      const topk = opts.recall ? parseNumber('--topk', opts.topk, { integer: true, min: 1 }) : undefined;
       const world = generateWorld(opts.preset as PresetName, seed);
       exportWorld(world, opts.out);
       const stats = await statsWithRecall(world, topk);

@@ -171,3 +171,40 @@ test('bad model directories give errors naming the file and what was expected', 
   assert.throws(() => loadHfModel(truncated), /truncated\/model\.safetensors: tensor ".*" byte range .* runs past the end of the data/);
   assert.equal(tf.memory().numTensors, tensorsBefore, 'failed loads free what they allocated');
 });
+
+test('a checkpoint that disagrees with its config.json is refused, naming the file: missing layer, extra tensors, NaN weights, overlapping bytes', () => {
+  const tensorsBefore = tf.memory().numTensors;
+  const weights = hfWeights(qwen2Config, true, 14);
+  assert.throws(() => loadHfModel(writeHfDir('one-layer-short', { ...qwen2Config, num_hidden_layers: 3 }, weights)),
+    /one-layer-short\/model\.safetensors: missing weight "model\.layers\.2\./);
+  // A config with fewer layers than the weights used to load the first layers and drop the rest silently.
+  assert.throws(() => loadHfModel(writeHfDir('layer-dropped', { ...qwen2Config, num_hidden_layers: 1 }, weights)),
+    /layer-dropped\/model\.safetensors: 12 tensor\(s\) that .*config\.json does not explain \(model\.layers\.1\..*num_hidden_layers = 1/);
+  const stray = writeHfDir('stray', qwen2Config, [...weights, { name: 'value_head.weight', shape: [1, 32], data: new Float32Array(32) }]);
+  assert.throws(() => loadHfModel(stray), /stray\/model\.safetensors: 1 tensor\(s\) that .* does not explain \(value_head\.weight\)/);
+  const rope = writeHfDir('rope-buffers', qwen2Config, [...weights, { name: 'model.layers.0.self_attn.rotary_emb.inv_freq', shape: [4], data: new Float32Array(4) }]);
+  loadHfModel(rope).dispose(); // RoPE tables some exporters keep are explained
+
+  const nan = weights.map((w) => (w.name === 'model.layers.1.mlp.up_proj.weight' ? { ...w, data: Float32Array.from(w.data, (x, i) => (i === 7 ? NaN : i === 9 ? Infinity : x)) } : w));
+  const nanDir = writeHfDir('nan-weights', qwen2Config, nan);
+  assert.throws(() => loadHfModel(nanDir), /nan-weights\/model\.safetensors: tensor "model\.layers\.1\.mlp\.up_proj\.weight" holds 2 NaN or infinite value\(s\) \(the first at flat index 7\)/);
+  loadHfModel(nanDir, { allowNonFinite: true }).dispose();
+
+  // Two tensors claiming the same bytes: the header is hand-made, the data long enough for both.
+  const overlapping = path.join(tmp, 'overlap.safetensors');
+  const header = Buffer.from(JSON.stringify({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  fs.writeFileSync(overlapping, Buffer.concat([len, header, Buffer.alloc(12)]));
+  assert.throws(() => new SafetensorsFile(overlapping), /overlap\.safetensors: tensors "a" \[0,8\) and "b" \[4,12\) overlap/);
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'failed loads free what they allocated');
+});
+
+test('zerosearch logits checks the ids against the model (positions, vocabulary) before loading it', () => {
+  const dir = writeHfDir('logits-limits', qwen2Config, hfWeights(qwen2Config, true, 15));
+  const logits = (idList: string) => spawnSync('node', ['bin/zerosearch.js', 'logits', '--model', dir, '--ids', idList], { cwd: repoRoot, encoding: 'utf8' });
+  const tooLong = logits(Array.from({ length: 129 }, () => '1').join(','));
+  assert.equal(tooLong.status, 1);
+  assert.match(tooLong.stderr, /--ids: 129 ids, but the model has 128 positions/);
+  assert.match(logits('1,64').stderr, /--ids: id 64 is outside the vocabulary \(64 tokens: 0 to 63\)/);
+});

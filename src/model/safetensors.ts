@@ -61,7 +61,13 @@ export class SafetensorsFile {
         }
         const dtype = e.dtype as SafetensorsDtype;
         const shape = e.shape ?? [];
-        const [begin, end] = e.data_offsets ?? [NaN, NaN];
+        if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+          throw new Error(`${file}: tensor "${name}" has shape ${JSON.stringify(e.shape)}; expected a list of non-negative integers`);
+        }
+        const [begin, end] = Array.isArray(e.data_offsets) ? e.data_offsets : [NaN, NaN];
+        if (!Number.isInteger(begin) || !Number.isInteger(end)) {
+          throw new Error(`${file}: tensor "${name}" has data_offsets ${JSON.stringify(e.data_offsets)}; expected [begin, end] byte offsets`);
+        }
         const expectedBytes = shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
         if (!(end - begin === expectedBytes)) {
           throw new Error(`${file}: tensor "${name}" spans bytes [${begin}, ${end}) but ${dtype} [${shape}] needs ${expectedBytes} bytes`);
@@ -71,6 +77,7 @@ export class SafetensorsFile {
         }
         this.tensors.set(name, { dtype, shape, dataOffsets: [begin, end] });
       }
+      checkNoOverlap(file, this.tensors);
     } catch (err) {
       this.close();
       throw err;
@@ -96,6 +103,18 @@ export class SafetensorsFile {
   close(): void {
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
+  }
+}
+
+/** Throw when two tensors share bytes: one of them would read the other's values. */
+function checkNoOverlap(file: string, tensors: Map<string, SafetensorsEntry>): void {
+  const ranges = [...tensors].filter(([, e]) => e.dataOffsets[1] > e.dataOffsets[0]).sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0]);
+  for (let i = 1; i < ranges.length; i++) {
+    const [prevName, prev] = ranges[i - 1];
+    const [name, e] = ranges[i];
+    if (e.dataOffsets[0] < prev.dataOffsets[1]) {
+      throw new Error(`${file}: tensors "${prevName}" [${prev.dataOffsets}) and "${name}" [${e.dataOffsets}) overlap (a corrupt or hand-edited header)`);
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { Bm25Engine, Bm25Options } from './bm25';
 import { CachedEngine, CacheMode } from './cache';
-import { OnFailure } from './http';
+import { OnFailure, RetryOptions } from './http';
 import { RetrieverClient } from './retriever-client';
 import { SerpApiEngine } from './serpapi';
 import { SearchEngine } from './types';
@@ -22,6 +22,8 @@ export interface EngineSpec {
   serpapi?: boolean;
   /** For the HTTP engines: 'empty' answers "No information available" after the retries fail. */
   onFailure?: OnFailure;
+  /** For the HTTP engines: per-attempt timeout and retries (defaults: ./http). */
+  retry?: RetryOptions;
   /** Record/replay every search in this JSONL file. */
   cacheFile?: string;
   /** Default 'auto'. */
@@ -36,7 +38,7 @@ export function openSearchEngine(spec: EngineSpec): SearchEngine {
   const onFailure = spec.onFailure ?? 'throw';
   let engine: SearchEngine;
   if (spec.corpus) engine = Bm25Engine.fromCorpusFile(spec.corpus, { ...spec.bm25, indexDir: spec.indexDir });
-  else if (spec.retrieverUrl) engine = new RetrieverClient(spec.retrieverUrl, { apiKey: spec.retrieverApiKey, onFailure });
-  else engine = new SerpApiEngine({ onFailure });
+  else if (spec.retrieverUrl) engine = new RetrieverClient(spec.retrieverUrl, { ...spec.retry, apiKey: spec.retrieverApiKey, onFailure });
+  else engine = new SerpApiEngine({ ...spec.retry, onFailure });
   return spec.cacheFile ? new CachedEngine(engine, { file: spec.cacheFile, mode: spec.cacheMode ?? 'auto' }) : engine;
 }

@@ -60,11 +60,14 @@ test('the OpenAI-compatible server answers 20 parallel clients in batches, and t
     replies.forEach((r, i) => {
       assert.equal(r.status, 200);
       assert.equal(r.json.choices[0].message.content.split('\n')[0], `Doc 1: Useful about q${i}`);
+      assert.equal(r.json.choices[0].finish_reason, 'stop');
     });
     assert.equal(generator.calls.reduce((a, b) => a + b, 0), 20);
     assert.ok(generator.calls.length < 20 && Math.max(...generator.calls) <= 8, `batches ${generator.calls}`);
 
     const engine = new SimulatedSearchEngine({ generator: new RemoteGenerator({ baseUrl: server.url, concurrency: 4 }), noiseProbability: 0.5, seed: 3 });
+    await engine.check(); // GET /v1/models, as the run's up-front check does
+    await assert.rejects(new RemoteGenerator({ baseUrl: 'http://127.0.0.1:9', retries: 0 }).check(), /simulator server http:\/\/127\.0\.0\.1:9 does not answer/);
     const r = await engine.searchDetailed(['alpha born', 'beta country', 'gamma capital', 'delta founder'], { topk: 5 });
     r.docs.forEach((docs, i) => {
       assert.equal(docs.length, 5);
@@ -135,6 +138,39 @@ test('LocalGenerator continues a prefix: the same tokens as prompting with promp
     assert.equal(continued, joined);
     await assert.rejects(generator.complete([prompt], { ...opts, prefixes: [] }), /0 prefixes for 1 prompts/);
   } finally {
+    model.dispose();
+  }
+});
+
+test('a prompt longer than the context: 400 from the server, an error in its own slot, and the other rows of its batch unaffected', async () => {
+  const world = generateWorld('tiny', 2);
+  const tokenizer = simulatorTokenizer(world);
+  const model = createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 24 }, 5);
+  const generator = new LocalGenerator(model, tokenizer);
+  const [a, b] = ['Query: zed born\nUseful Output:\n', 'Query: ora country\nNoisy Output:\n'];
+  const long = `Query: ${'zed born '.repeat(20)}\nUseful Output:\n`;
+  const server = await serveSimulator(generator, { port: 0, maxBatch: 8 });
+  try {
+    const opts = { temperature: 1, maxTokens: 6, seed: 9 };
+    const alone = await generator.completeDetailed([a, 'Query: x\nUseful Output:\n', b], opts);
+    const mixed = await generator.completeDetailed([a, long, b], opts);
+    assert.ok(mixed[1] instanceof Error && /prompt is \d+ tokens; the model's context holds 24/.test(mixed[1].message));
+    assert.deepEqual([mixed[0], mixed[2]], [alone[0], alone[2]], 'the other rows generate exactly as without the long prompt');
+    assert.ok(typeof alone[0] !== 'string' && !(alone[0] instanceof Error) && alone[0].text.length > 0);
+
+    const ask = (content: string, max_tokens: number) => post(`${server.url}/v1/chat/completions`, { max_tokens, messages: [{ role: 'user', content }] });
+    const [ra, rl, rb] = await Promise.all([ask(a, 6), ask(long, 6), ask(b, 6)]);
+    assert.equal(rl.status, 400);
+    assert.match(rl.json.error.message, /prompt is \d+ tokens; the model's context holds 24/);
+    for (const r of [ra, rb]) {
+      assert.equal(r.status, 200);
+      assert.ok(r.json.choices[0].message.content.length > 0, 'not emptied by the long prompt');
+    }
+    // max_tokens cut it: "length" (a generator that cannot tell reports "stop", see the first test).
+    const cut = (await ask(a, 2)).json.choices[0];
+    assert.equal(cut.finish_reason, 'length');
+  } finally {
+    await server.close();
     model.dispose();
   }
 });

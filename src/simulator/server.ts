@@ -9,12 +9,13 @@
  * adds nothing; content may be a string or a list of `{type: "text", text}` parts). Requests are queued and
  * generated in batches (same temperature and max_tokens), so many parallel clients share the model. Like
  * the retriever server: loopback by default, optional API key, bounded body, max_tokens and queue, and a
- * 4xx `{"error": {message}}` for every bad request.
+ * 4xx `{"error": {message}}` for every bad request (a prompt that fills the model's context included).
+ * `finish_reason` is "length" when max_tokens or the context cut the output, "stop" otherwise.
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { checkAuth, readBody, RequestError, sendJson } from '../search/retriever-server';
-import type { TextGenerator } from '../search/simulated';
+import { Completion, CompletionOptions, PromptTooLongError, TextGenerator } from '../search/simulated';
 
 export interface SimulatorServerOptions {
   /** Default 127.0.0.1. Use 0.0.0.0 deliberately, with an apiKey. */
@@ -45,8 +46,14 @@ interface Pending {
   prompt: string;
   temperature: number;
   maxTokens: number;
-  resolve(text: string): void;
+  resolve(c: Completion): void;
   reject(err: Error): void;
+}
+
+/** Completions with their finish reasons; a generator that cannot tell is taken to have stopped on its own. */
+async function completions(generator: TextGenerator, prompts: string[], opts: CompletionOptions): Promise<Array<Completion | Error>> {
+  if (generator.completeDetailed) return generator.completeDetailed(prompts, opts);
+  return (await generator.complete(prompts, opts)).map((t) => (t instanceof Error ? t : { text: t, finishReason: 'stop' }));
 }
 
 function messageText(content: unknown, i: number): string {
@@ -105,8 +112,8 @@ export function serveSimulator(generator: TextGenerator, options: SimulatorServe
         const batch = queue.filter((p) => p.temperature === head.temperature && p.maxTokens === head.maxTokens).slice(0, o.maxBatch);
         for (const p of batch) queue.splice(queue.indexOf(p), 1);
         try {
-          const out = await generator.complete(batch.map((p) => p.prompt), { temperature: head.temperature, maxTokens: head.maxTokens, seed: batches++ });
-          out.forEach((text, i) => (text instanceof Error ? batch[i].reject(text) : batch[i].resolve(text)));
+          const out = await completions(generator, batch.map((p) => p.prompt), { temperature: head.temperature, maxTokens: head.maxTokens, seed: batches++ });
+          out.forEach((c, i) => (c instanceof Error ? batch[i].reject(c) : batch[i].resolve(c)));
         } catch (err) {
           for (const p of batch) p.reject(err as Error);
         }
@@ -138,18 +145,18 @@ export function serveSimulator(generator: TextGenerator, options: SimulatorServe
       }
       const request = parseRequest(body, o);
       if (queue.length >= o.maxQueue) throw new RequestError(503, `server busy: ${queue.length} requests queued`);
-      const content = await new Promise<string>((resolve, reject) => {
+      const { text: content, finishReason } = await new Promise<Completion>((resolve, reject) => {
         queue.push({ ...request, resolve, reject });
         void drain();
       }).catch((err: Error) => {
-        throw new RequestError(500, `generation failed: ${err.message}`);
+        throw err instanceof PromptTooLongError ? new RequestError(400, err.message) : new RequestError(500, `generation failed: ${err.message}`);
       });
       sendJson(res, 200, {
         id: `chatcmpl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: o.modelName,
-        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finishReason }],
       });
     } catch (err) {
       const status = err instanceof RequestError ? err.status : 500;
