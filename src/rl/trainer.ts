@@ -158,7 +158,8 @@ export function stepQuestionIndices(n: number, perStep: number, seed: number, st
   return out;
 }
 
-function checkConfig(c: TrainerConfig): void {
+/** Throw naming the first bad field; callers with flags run it before any work (trainPolicy runs it too). */
+export function checkTrainerConfig(c: TrainerConfig): void {
   const positive = ['steps', 'questionsPerStep', 'rolloutsPerQuestion', 'epochs'] as const;
   for (const k of positive) if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`trainer config: ${k} must be a positive integer, got ${c[k]}`);
   for (const k of ['miniBatchSize', 'microBatchSize', 'warmupSteps', 'checkpointEvery'] as const) {
@@ -225,7 +226,7 @@ function restoreEngineState(engine: SearchEngine | null, saved: TrainState, ckpt
 /** Train `policy` in place; returns every step's metrics (including steps done before a resume). */
 export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: StepMetrics[]; config: TrainerConfig }> {
   const cfg: TrainerConfig = { ...DEFAULT_TRAINER_CONFIG, ...args.config, rollout: { ...DEFAULT_TRAINER_CONFIG.rollout, ...args.config?.rollout } };
-  checkConfig(cfg);
+  checkTrainerConfig(cfg);
   const { policy, tokenizer, engine } = args;
   if (args.questions.length === 0) throw new Error('trainPolicy: questions is empty');
   args.questions.forEach((q, i) => {
