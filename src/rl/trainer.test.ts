@@ -18,6 +18,7 @@ import { readJsonl } from '../util';
 import { noiseProbability } from './curriculum';
 import { policyLoss } from './losses';
 import { StepMetrics, TrainerConfig, stepQuestionIndices, targetLossMask, trainPolicy } from './trainer';
+import { readTrainState } from './train-state';
 
 const world = generateWorld('tiny', 7);
 const tokenizer = policyTokenizer([world]);
@@ -70,6 +71,11 @@ test('kill after step 3, resume from the step-2 checkpoint: metrics and weights 
   assert.deepEqual(withoutTime(b.metrics), withoutTime(a.metrics));
   for (const [name, v] of full.params) assert.deepEqual(resumed.params.get(name)!.dataSync(), v.dataSync(), name);
   await assert.rejects(trainPolicy({ policy: resumed, tokenizer, questions, engine, config: { ...SMALL, lr: 1, checkpointEvery: 2 }, outDir: dir, quiet: true }), /another config/);
+  // Killed between moving the old checkpoint aside and putting the new one in place: the old one is found again.
+  const ckpt = path.join(dir, 'checkpoint');
+  fs.renameSync(ckpt, `${ckpt}.old`);
+  assert.equal(readTrainState(ckpt)?.step, 4);
+  assert.ok(fs.existsSync(path.join(ckpt, 'policy', 'model.safetensors')));
   full.dispose();
   resumed.dispose();
 });
