@@ -2,7 +2,7 @@
  * `zerosearch simulator train|eval`: the simulator pipeline of src/simulator (knowledge pretraining, SFT
  * data from BM25, labels, SFT) on a micro world, with stage caching in --out. `train` stops before the
  * quality report; `eval` runs whatever is missing and prints the quality table (simulator.json, simulator.md).
- * `finetune` tunes a real HF checkpoint (e.g. Qwen2.5-Instruct) on SFT examples with LoRA and saves it merged.
+ * `collect` gathers SFT data on real questions with a real engine (./simulator-collect); `finetune` tunes a real HF checkpoint (e.g. Qwen2.5-Instruct) on SFT examples with LoRA and saves it merged.
  */
 import type { Command } from 'commander';
 import { buildSimulator, finetuneSimulator, SIMULATOR_PRESETS } from '../simulator';
@@ -13,6 +13,7 @@ import { initBackend } from '../tensor';
 import { generateWorld, loadWorld } from '../world';
 import type { PresetName } from '../world';
 import { parseNumber } from './options';
+import { registerCollect } from './simulator-collect';
 
 interface Options {
   preset: string;
@@ -27,9 +28,8 @@ interface Options {
 
 async function run(opts: Options, skipQuality: boolean): Promise<void> {
   if (!(opts.preset in SIMULATOR_PRESETS)) throw new Error(`--preset: expected one of ${Object.keys(SIMULATOR_PRESETS).join(', ')}, got "${opts.preset}"`);
-  const seed = Number(opts.seed);
-  const worldSeed = Number(opts.worldSeed);
-  if (!Number.isInteger(seed) || !Number.isInteger(worldSeed)) throw new Error('--seed and --world-seed must be integers');
+  const seed = parseNumber('--seed', opts.seed, { integer: true });
+  const worldSeed = parseNumber('--world-seed', opts.worldSeed, { integer: true });
   if (!['oracle', 'trajectory', 'judge'].includes(opts.labels)) throw new Error(`--labels: expected oracle, trajectory or judge, got "${opts.labels}"`);
   if (opts.labels === 'judge' && !opts.judgeUrl) throw new Error('--labels judge needs --judge-url (an OpenAI-compatible server)');
   await initBackend();
@@ -61,6 +61,7 @@ export function register(program: Command): void {
       .option('--judge-model <name>', 'model name sent to the judge server')
       .action((opts: Options) => run(opts, skipQuality));
   }
+  registerCollect(sim);
   sim
     .command('finetune')
     .description('LoRA SFT of a Hugging Face checkpoint on simulator SFT examples; saves the merged model (HF layout) and the adapter')
@@ -73,15 +74,16 @@ export function register(program: Command): void {
     .option('--steps <n>', 'training steps (paper: 1000)', '1000')
     .option('--batch-size <n>', 'sequences per step (paper: 2)', '2')
     .option('--lr <x>', 'peak learning rate (paper: 1e-6 full fine-tuning; LoRA usually needs ~1e-4)', '1e-4')
+    .option('--warmup <n>', 'linear learning-rate warm-up steps', '10')
     .option('--seed <n>', 'seed', '1')
-    .action(async (o: { model: string; examples: string; out: string; loraRank: string; loraAlpha: string; loraTargets: string; steps: string; batchSize: string; lr: string; seed: string }) => {
+    .action(async (o: { model: string; examples: string; out: string; loraRank: string; loraAlpha: string; loraTargets: string; steps: string; batchSize: string; lr: string; warmup: string; seed: string }) => {
       await initBackend();
       const { result, dir } = await finetuneSimulator({
         modelDir: o.model,
         examples: readJsonl<SftExample>(o.examples),
         outDir: o.out,
         lora: { rank: parseNumber('--lora-rank', o.loraRank, { integer: true, min: 0 }), alpha: parseNumber('--lora-alpha', o.loraAlpha, { min: 0 }), targetModules: o.loraTargets.split(',').map((t) => t.trim()).filter(Boolean) },
-        train: { steps: parseNumber('--steps', o.steps, { integer: true, min: 0 }), batchSize: parseNumber('--batch-size', o.batchSize, { integer: true, min: 0 }), lr: parseNumber('--lr', o.lr, { min: 0 }), warmup: 10, seed: parseNumber('--seed', o.seed, { integer: true, min: 0 }) },
+        train: { steps: parseNumber('--steps', o.steps, { integer: true, min: 0 }), batchSize: parseNumber('--batch-size', o.batchSize, { integer: true, min: 0 }), lr: parseNumber('--lr', o.lr, { min: 0 }), warmup: parseNumber('--warmup', o.warmup, { integer: true, min: 0 }), seed: parseNumber('--seed', o.seed, { integer: true, min: 0 }) },
       });
       process.stdout.write(JSON.stringify({ merged: dir, steps: result.step, finalLoss: result.losses.at(-1)?.loss ?? null }) + '\n');
     });

@@ -22,9 +22,11 @@ import { buildSimulator } from '../simulator/pipeline';
 import type { SearchEngine } from '../search/types';
 import { ADVANTAGE_ESTIMATORS, AdvantageEstimator } from '../rl/advantages';
 import { evaluateEm, rlConfig, trainingSimulator, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
+import { checkTrainerConfig } from '../rl/trainer';
 import type { NoiseSpec, TrainerConfig } from '../rl/trainer';
 import { CURRICULUM } from '../eval/presets';
 import { parseNumber } from './options';
+import { HfTrainOpts, addHfTrainOptions, trainHf } from './train-hf';
 
 interface TrainOpts {
   preset: string; seed: string; worldSeed: string; engine: string; out: string; baseDir?: string; simulatorDir?: string;
@@ -33,9 +35,9 @@ interface TrainOpts {
 
 function noiseSpec(o: TrainOpts): NoiseSpec {
   if (o.curriculum && o.noise) throw new Error('--curriculum and --noise: give one of them');
-  if (o.noise) return { constant: parseNumber('--noise', o.noise) };
+  if (o.noise) return { constant: parseNumber('--noise', o.noise, { min: 0, max: 1 }) };
   if (o.curriculum) {
-    const [start, end] = o.curriculum.split(',').map((s) => parseNumber('--curriculum', s));
+    const [start, end] = o.curriculum.split(',').map((s) => parseNumber('--curriculum', s, { min: 0, max: 1 }));
     if (end === undefined) throw new Error(`--curriculum: expected "start,end", got "${o.curriculum}"`);
     return { start, end };
   }
@@ -43,13 +45,13 @@ function noiseSpec(o: TrainOpts): NoiseSpec {
 }
 
 export function register(program: Command): void {
-  program
+  addHfTrainOptions(program
     .command('train')
-    .description('RL of the micro-world policy with BM25, the simulator or no search; then EM with BM25 on the test sets')
+    .description('RL of the micro-world policy with BM25, the simulator or no search, then EM with BM25 on the test sets; or, with --policy, of a Hugging Face checkpoint (see train-hf.ts)')
     .option('--preset <name>', 'tiny | quick | paper', 'quick')
     .option('--seed <n>', 'seed of the policy base, the RL run and the simulator', '1')
     .option('--world-seed <n>', 'seed of the test world', '1')
-    .option('--engine <kind>', 'bm25 (Search-R1 setting) | simulated (ZeroSearch) | none (R1)', 'bm25')
+    .option('--engine <kind>', 'bm25 (Search-R1 setting) | simulated (ZeroSearch) | none (R1); with --policy: none | bm25:<corpus> | retriever:<url> | serpapi | simulated:<dir or url>', 'bm25')
     .requiredOption('--out <dir>', 'run folder')
     .option('--base-dir <dir>', 'policy base stage folder (default <out>/policy-base)')
     .option('--simulator-dir <dir>', 'simulator stage folder (default <out>/simulator)')
@@ -62,27 +64,31 @@ export function register(program: Command): void {
     .option('--mini-batch <n>', 'trajectories per optimizer update (default: the whole step in one update)')
     .option('--epochs <n>', 'passes over each step\'s trajectories (PPO-style reuse; default 1)')
     .option('--no-mask', 'give document tokens the loss too (Table 7 ablation)')
-    .option('--no-eval', 'skip the evaluation')
-    .action(async (o: TrainOpts) => {
+    .option('--no-eval', 'skip the evaluation'))
+    .action(async (o: TrainOpts & HfTrainOpts) => {
+      if (o.policy) return trainHf({ ...o, policy: o.policy }, o.curriculum || o.noise ? noiseSpec(o) : undefined);
       if (!['tiny', 'quick', 'paper'].includes(o.preset)) throw new Error(`--preset ${o.preset}: expected tiny, quick or paper`);
       if (!['bm25', 'simulated', 'none'].includes(o.engine)) throw new Error(`--engine ${o.engine}: expected bm25, simulated or none`);
       if (o.estimator && !ADVANTAGE_ESTIMATORS.includes(o.estimator as AdvantageEstimator)) {
         throw new Error(`--estimator ${o.estimator}: expected one of ${ADVANTAGE_ESTIMATORS.join(', ')}`);
       }
-      await initBackend();
+      // Every flag is checked before the policy base is built (minutes on quick).
       const preset = o.preset as PresetName;
       const seed = parseNumber('--seed', o.seed, { integer: true });
-      const world = generateWorld(preset, parseNumber('--world-seed', o.worldSeed, { integer: true }));
-      const base = await buildPolicyBase(world, { preset, seed, outDir: o.baseDir ?? path.join(o.out, 'policy-base') });
-      const bm25 = worldEngine(world);
+      const worldSeed = parseNumber('--world-seed', o.worldSeed, { integer: true });
       const overrides: Partial<TrainerConfig> = { seed, noise: noiseSpec(o), maskDocuments: o.mask };
       if (o.estimator) overrides.estimator = o.estimator as AdvantageEstimator;
-      if (o.steps) overrides.steps = parseNumber('--steps', o.steps, { integer: true });
+      if (o.steps) overrides.steps = parseNumber('--steps', o.steps, { integer: true, min: 1 });
       if (o.lr) overrides.lr = parseNumber('--lr', o.lr);
-      if (o.klCoef) overrides.klCoef = parseNumber('--kl-coef', o.klCoef);
-      if (o.miniBatch) overrides.miniBatchSize = parseNumber('--mini-batch', o.miniBatch, { integer: true });
-      if (o.epochs) overrides.epochs = parseNumber('--epochs', o.epochs, { integer: true });
+      if (o.klCoef) overrides.klCoef = parseNumber('--kl-coef', o.klCoef, { min: 0 });
+      if (o.miniBatch) overrides.miniBatchSize = parseNumber('--mini-batch', o.miniBatch, { integer: true, min: 0 });
+      if (o.epochs) overrides.epochs = parseNumber('--epochs', o.epochs, { integer: true, min: 1 });
       const config = rlConfig(preset, overrides);
+      checkTrainerConfig(config);
+      await initBackend();
+      const world = generateWorld(preset, worldSeed);
+      const base = await buildPolicyBase(world, { preset, seed, outDir: o.baseDir ?? path.join(o.out, 'policy-base') });
+      const bm25 = worldEngine(world);
       let engine: SearchEngine | null = o.engine === 'none' ? null : bm25;
       if (o.engine === 'simulated') {
         const sim = await buildSimulator(world, preset, { seed, outDir: o.simulatorDir ?? path.join(o.out, 'simulator'), skipQuality: true });

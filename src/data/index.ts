@@ -9,3 +9,4 @@ export { toSearchR1Rows, writeSearchR1Parquet, exportSearchR1Parquet, importSear
 export type { SearchR1Row, SearchR1ExportOptions, ChatPrompt } from './parquet';
 export { scorePredictions, loadPredictionsJsonl } from './score';
 export type { Prediction, MissingPolicy, SetScores, ScoreReport } from './score';
+export { loadQaFiles } from './qa-files';

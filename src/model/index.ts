@@ -15,3 +15,4 @@ export { LoraTransformer, mergeLora, saveLoraAdapter, loadLoraAdapter, DEFAULT_L
 export type { LoraConfig } from './lora';
 export { AdamW } from './adamw';
 export type { AdamWOptions } from './adamw';
+export { storedDtype, copyTokenizerFiles } from './hf-folder';

@@ -6,9 +6,8 @@
  * (The paper tuned full weights with LLaMA-Factory at lr 1e-6, batch 2, 1,000 steps; LoRA is the
  * memory-light option the kit offers. Pass rank 0 for full fine-tuning.)
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_LORA, loadHfModel, LoraConfig, LoraTransformer, mergeLora, saveCheckpoint, saveLoraAdapter, trainLm, Transformer } from '../model';
+import { DEFAULT_LORA, copyTokenizerFiles, loadHfModel, storedDtype, LoraConfig, LoraTransformer, mergeLora, saveCheckpoint, saveLoraAdapter, trainLm, Transformer } from '../model';
 import type { LmTrainOptions, LmTrainResult } from '../model';
 import { loadTokenizer } from '../text';
 import type { SftExample } from './sft-data';
@@ -23,8 +22,6 @@ export interface FinetuneOptions {
   train: Omit<LmTrainOptions, 'checkpointDir' | 'lossLog'>;
   topk?: number;
 }
-
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'generation_config.json', 'word-tokenizer.json'];
 
 export async function finetuneSimulator(opts: FinetuneOptions): Promise<{ result: LmTrainResult; model: Transformer; dir: string }> {
   if (opts.examples.length === 0) throw new Error('finetuneSimulator: no SFT examples');
@@ -44,9 +41,7 @@ export async function finetuneSimulator(opts: FinetuneOptions): Promise<{ result
     trainable.dispose();
     base.dispose();
   }
-  saveCheckpoint(model, finalDir);
-  for (const f of TOKENIZER_FILES) {
-    if (fs.existsSync(path.join(opts.modelDir, f))) fs.copyFileSync(path.join(opts.modelDir, f), path.join(finalDir, f));
-  }
+  saveCheckpoint(model, finalDir, { dtype: storedDtype(opts.modelDir) }); // a BF16 input stays BF16
+  copyTokenizerFiles(opts.modelDir, finalDir);
   return { result, model, dir: finalDir };
 }

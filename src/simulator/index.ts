@@ -19,3 +19,5 @@ export { serveSimulator } from './server';
 export type { SimulatorServerOptions, RunningSimulatorServer } from './server';
 export { finetuneSimulator } from './finetune';
 export type { FinetuneOptions } from './finetune';
+export { pairsFromRuns, trajectoryLabels, buildRealSftExamples } from './collect-real';
+export type { AgentCall, AgentRun, RealPair, RealSftCounts } from './collect-real';

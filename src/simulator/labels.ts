@@ -44,7 +44,8 @@ export function parseVerdict(reply: string): boolean {
   return m[1].toLowerCase() === 'yes';
 }
 
-export function judgeLabeller(api: RemoteGeneratorOptions): Labeller {
+/** Works on any pairs with a query and a document (micro-world or real collection). */
+export function judgeLabeller(api: RemoteGeneratorOptions): (pairs: ReadonlyArray<Pick<CollectedPair, 'query' | 'doc'>>) => Promise<boolean[]> {
   return (pairs) =>
     mapWithConcurrency(pairs, api.concurrency ?? 8, async (p) => {
       const doc = p.doc.title ? `${p.doc.title} ${p.doc.text}` : p.doc.text;

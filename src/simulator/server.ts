@@ -46,6 +46,8 @@ interface Pending {
   prompt: string;
   temperature: number;
   maxTokens: number;
+  /** The request's own seed (vLLM's per-request `seed`): generated alone, so the same request gives the same text. */
+  seed?: number;
   resolve(c: Completion): void;
   reject(err: Error): void;
 }
@@ -64,7 +66,7 @@ function messageText(content: unknown, i: number): string {
   throw new RequestError(400, `messages[${i}].content must be a string or a list of {"type": "text", "text": string} parts`);
 }
 
-function parseRequest(body: unknown, o: Required<SimulatorServerOptions>): { prompt: string; temperature: number; maxTokens: number } {
+function parseRequest(body: unknown, o: Required<SimulatorServerOptions>): { prompt: string; temperature: number; maxTokens: number; seed?: number } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestError(400, 'request body must be a JSON object {"messages": [...]}');
   const b = body as Record<string, unknown>;
   if (!Array.isArray(b.messages) || b.messages.length === 0) throw new RequestError(400, '"messages" must be a non-empty array of {role, content}');
@@ -83,7 +85,9 @@ function parseRequest(body: unknown, o: Required<SimulatorServerOptions>): { pro
   }
   const temperature = b.temperature ?? 1;
   if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2)) throw new RequestError(400, `"temperature" must be a number from 0 to 2, got ${JSON.stringify(temperature)}`);
-  return { prompt, temperature, maxTokens };
+  const seed = b.seed ?? undefined;
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0)) throw new RequestError(400, `"seed" must be an integer ≥ 0, got ${JSON.stringify(seed)}`);
+  return { prompt, temperature, maxTokens, ...(seed !== undefined && { seed }) };
 }
 
 export function serveSimulator(generator: TextGenerator, options: SimulatorServerOptions = {}): Promise<RunningSimulatorServer> {
@@ -102,17 +106,17 @@ export function serveSimulator(generator: TextGenerator, options: SimulatorServe
   let busy = false;
   let batches = 0;
 
-  // One batch at a time: take the oldest request and every queued one with the same settings.
+  // One batch at a time: take the oldest request and every queued unseeded one with the same settings.
   async function drain(): Promise<void> {
     if (busy) return;
     busy = true;
     try {
       while (queue.length) {
         const head = queue[0];
-        const batch = queue.filter((p) => p.temperature === head.temperature && p.maxTokens === head.maxTokens).slice(0, o.maxBatch);
+        const batch = head.seed !== undefined ? [head] : queue.filter((p) => p.seed === undefined && p.temperature === head.temperature && p.maxTokens === head.maxTokens).slice(0, o.maxBatch);
         for (const p of batch) queue.splice(queue.indexOf(p), 1);
         try {
-          const out = await completions(generator, batch.map((p) => p.prompt), { temperature: head.temperature, maxTokens: head.maxTokens, seed: batches++ });
+          const out = await completions(generator, batch.map((p) => p.prompt), { temperature: head.temperature, maxTokens: head.maxTokens, seed: head.seed ?? batches++ });
           out.forEach((c, i) => (c instanceof Error ? batch[i].reject(c) : batch[i].resolve(c)));
         } catch (err) {
           for (const p of batch) p.reject(err as Error);
