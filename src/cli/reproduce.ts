@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import { reproduce } from '../eval/reproduce';
 import { REPRODUCE_PRESETS } from '../eval/presets';
+import { formatFindings } from '../eval/findings';
 import { parseNumber } from './options';
 
 const integers = (flag: string, values: string[] | undefined) => values?.map((v) => parseNumber(flag, v, { integer: true }));
@@ -30,9 +31,6 @@ export function register(program: Command): void {
       const t0 = Date.now();
       const result = await reproduce({ preset: o.preset, seeds, rlSeeds, outDir: o.out, reuse: o.reuse, png: o.png });
       process.stdout.write(`${result.files.summary}\n${result.files.tables.length} table files, ${result.files.figures.length} figure files in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
-      for (const f of result.findings.filter((x) => x.result)) {
-        const d = f.result!.difference;
-        process.stdout.write(`${f.result!.verdict.padEnd(20)} ${f.claim}: ${(100 * d.estimate).toFixed(1)} [${(100 * d.low).toFixed(1)}, ${(100 * d.high).toFixed(1)}]\n`);
-      }
+      process.stdout.write(`${formatFindings(result.findings.filter((f) => f.result))}\n`);
     });
 }

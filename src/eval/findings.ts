@@ -22,6 +22,8 @@ interface Claim {
 
 export interface Finding extends Claim {
   worldSeed: number;
+  /** Row labels this preset did not run (the finding is then not checked). */
+  missing: string[];
   /** null when this preset did not run one of the two rows. */
   result: null | {
     better: Interval;
@@ -70,11 +72,11 @@ export function findings(seeds: readonly SeedResult[], opts: { replicates?: numb
     return CLAIMS.map((c): Finding => {
       const a = methodValues(results, c.better[1]);
       const b = methodValues(results, c.worse[1]);
-      if (!a || !b) return { ...c, worldSeed, result: null };
+      if (!a || !b) return { ...c, worldSeed, missing: [...(a ? [] : [c.better[0]]), ...(b ? [] : [c.worse[0]])], result: null };
       const boot = (v: SeedSetValues) => bootstrapInterval(v, { replicates: opts.replicates, seed: worldSeed });
       const difference = boot(pairedDifference(a, b));
       return {
-        ...c, worldSeed,
+        ...c, worldSeed, missing: [],
         result: { better: boot(a), worse: boot(b), difference, verdict: verdictOf(difference), rlSeeds: results.map((r) => r.rlSeed), questions: a[0].reduce((n, set) => n + set.length, 0) },
       };
     });
@@ -92,4 +94,14 @@ export function testSamplingSe(perSet: Record<string, number[]>): number {
     return acc + (p * (1 - p)) / xs.length;
   }, 0);
   return Math.sqrt(variance) / sets.length;
+}
+
+/** Findings as a plain-text table (notebooks, the CLI): verdict, claim, our paired difference and interval, the paper's rows. */
+export function formatFindings(found: readonly Finding[]): string {
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+  return found.map((f) => {
+    if (!f.result) return `${'not run'.padEnd(20)} ${f.claim}`;
+    const d = f.result.difference;
+    return `${f.result.verdict.padEnd(20)} ${f.claim}: ${pct(d.estimate)} [${pct(d.low)}, ${pct(d.high)}] EM points (paper: ${f.paper})`;
+  }).join('\n');
 }

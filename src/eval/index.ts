@@ -6,7 +6,7 @@ export { REPRODUCE_PRESETS, CURRICULUM, SIMULATOR_WIDTHS, reproducePreset } from
 export type { ReproducePreset, ReproducePresetName, RunSpec, TrainEngine, BaselineName } from './presets';
 export { buildTables, seedTables, TABLE_ROWS, SERPAPI_USD_PER_QUERY, COST_COLUMNS } from './tables';
 export type { ReproduceTables, SeedResult, RunSummary, TableName, LadderRung } from './tables';
-export { findings, CLAIMS, testSamplingSe } from './findings';
+export { findings, CLAIMS, testSamplingSe, formatFindings } from './findings';
 export type { Finding, Verdict } from './findings';
 export { bootstrapInterval, pairedDifference, seedSetMean } from './paired';
 export type { Interval } from './paired';

@@ -55,7 +55,7 @@ const VERDICT_WORDS: Record<string, string> = { holds: 'holds', reversed: 'REVER
 /** One finding as a line: verdict, both rows, the paired difference with its 95% interval, the paper's numbers. */
 function findingLine(f: Finding): string {
   const head = `- **${f.claim}** (${f.table})`;
-  if (!f.result) return `${head} — not checked: this preset did not run ${f.better[0]} and ${f.worse[0]}. (Paper: ${f.paper}.)`;
+  if (!f.result) return `${head} — not checked: this preset did not run ${f.missing.join(' or ')}. (Paper: ${f.paper}.)`;
   const { better, worse, difference: d } = f.result;
   return `${head} — **${VERDICT_WORDS[f.result.verdict]}**: ${f.better[0]} ${pct(better.estimate)} vs ${f.worse[0]} ${pct(worse.estimate)}, `
     + `difference ${signed(d.estimate)} [${signed(d.low)}, ${signed(d.high)}]. (Paper: ${f.paper}.)`;

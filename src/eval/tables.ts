@@ -66,7 +66,7 @@ export const TABLE_ROWS: Record<'table3' | 'table4' | 'table5' | 'table6' | 'tab
 };
 
 const CAPTIONS: Record<TableName, string> = {
-  table3: 'Micro-world Table 3: EM (%) of each method on the seven micro sets (test split), real engine (BM25) at evaluation',
+  table3: 'Micro-world Table 3: EM (%) of each method on held-out questions of the seven micro sets, real engine (BM25) at evaluation',
   table3_cover_em: 'Micro-world Table 3, cover-EM (%)',
   table3_f1: 'Micro-world Table 3, F1 (%)',
   table4: 'Micro-world Table 4: EM (%) after RL with each search engine (simulators vs the real engine); Base Model = no RL',

@@ -7,6 +7,6 @@ export { PALETTE, comparisonBars, trainingCurves, curriculumSchedules, costBars,
 export type { PlotlyFigure, PlotlyTrace, TrainingRun, CostRow } from './figures';
 export { chromiumPath, figureHtml, writeFigureHtml, exportFigure, withFigureExporter } from './export';
 export type { ExportOptions, ExportedFiles, FigureExporter } from './export';
-export { figureOutputHtml, showFigure, tableHtml, showTable } from './notebook';
+export { figureOutputHtml, showFigure, tableHtml, showTable, showImage } from './notebook';
 export { Frame, tableToFrame, metricsToFrame } from './dataframe';
 export type { FrameValue, FrameRecord } from './dataframe';

@@ -4,6 +4,7 @@
  * emit only a <div> and a Plotly.newPlot call. Restarting the kernel starts over, so the bundle is
  * always in an earlier output of the same run. The notebook must be trusted for scripts to run.
  */
+import * as fs from 'fs';
 import type { PlotlyFigure } from './figures';
 import type { Cell, Table } from './paperTables';
 import { escapeHtml, plotDiv, plotlyBundle } from './plotlyScript';
@@ -48,6 +49,12 @@ export function tableHtml(table: Table<Cell>, opts: { digits?: number } = {}): s
 /** Shows a table as the cell's output (tslab only). */
 export function showTable(table: Table<Cell>, opts: { digits?: number } = {}): void {
   showHtml(tableHtml(table, opts));
+}
+
+/** Shows a PNG file (e.g. a committed figure of results/) inline, without a kernel-side plotting library. */
+export function showImage(file: string, opts: { width?: number } = {}): void {
+  const data = fs.readFileSync(file).toString('base64');
+  showHtml(`<img alt="${escapeHtml(file)}" src="data:image/png;base64,${data}"${opts.width ? ` width="${opts.width}"` : ''}>`);
 }
 
 function showHtml(html: string): void {
