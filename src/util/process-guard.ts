@@ -2,12 +2,11 @@
  * Keeps the CLI's main process from outliving the command that started it or leaving children behind:
  * - SIGTERM, SIGINT, SIGHUP: its child processes are stopped and it exits with 128 + the signal number
  *   (a command that handles the signal itself, as the servers do to close their sockets, exits on its own);
- * - the death of a process above it in its session (the `npx` wrapper killed with SIGKILL, the shell of a
- *   closed terminal): noticed within a second, then the same stop. Without this the run would go on under
- *   PID 1, racing any rerun on the same folder;
+ * - the death of a launcher above it in its session (the `npx` wrapper killed with SIGKILL): noticed within a
+ *   second, then the same stop. Without this the run would go on under PID 1, racing any rerun on the same
+ *   folder. The user's shell is not watched, so `nohup … &` runs outlive it as intended;
  * - on every exit, its remaining child processes (reproduce's stage workers, a headless Chromium) get SIGTERM.
- * A run meant to outlive its terminal is started in a session of its own (`setsid`, tmux, screen): a session
- * leader watches no ancestor. Ancestors and children are found through /proc (Linux); elsewhere only the
+ * A run in a session of its own (`setsid`, tmux, screen) watches no ancestor. Ancestors and children are found through /proc (Linux); elsewhere only the
  * signals are handled, and reproduce's workers still stop when their IPC channel closes.
  */
 import * as fs from 'fs';
@@ -34,14 +33,29 @@ export function isAlive(pid: number): boolean {
   return st !== null && st.state !== 'Z';
 }
 
-/** The processes above this one in its session, each with its parent at the time of the call. */
+/** Launchers between a user's shell and the CLI: npx / npm (node), the `sh -c` they run, tsx. */
+const LAUNCHER = /^(node|npm|npx|sh|dash|tsx)\b/;
+
+function procComm(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The launchers above this one in its session, nearest first, each with its parent at the time of the call.
+ * The chain stops at the first other process (the user's shell): a run started with `nohup … &` from a
+ * shell that then exits keeps going, as the shell is not watched; a closed terminal sends SIGHUP instead.
+ */
 export function sessionAncestors(): Array<{ pid: number; ppid: number }> {
   const me = procStat(process.pid);
   if (!me || me.session === process.pid) return [];
   const chain: Array<{ pid: number; ppid: number }> = [];
   for (let pid = me.ppid; pid > 1;) {
     const st = procStat(pid);
-    if (!st || st.session !== me.session) break;
+    if (!st || st.session !== me.session || !LAUNCHER.test(procComm(pid))) break;
     chain.push({ pid, ppid: st.ppid });
     pid = st.ppid;
   }
@@ -98,9 +112,10 @@ export function guardProcess(opts: { pollMs?: number } = {}): void {
   const ancestors = sessionAncestors();
   if (ancestors.length === 0) return;
   const timer = setInterval(() => {
-    const gone = ancestors.find((a) => !isAlive(a.pid) || procStat(a.pid)?.ppid !== a.ppid); // dead, or orphaned by a dead parent
+    // Dead, or orphaned by a dead launcher; the topmost launcher may be adopted (nohup from a shell that exited).
+    const gone = ancestors.find((a, i) => !isAlive(a.pid) || (i < ancestors.length - 1 && procStat(a.pid)?.ppid !== a.ppid));
     if (!gone) return;
-    process.stderr.write(`zerosearch: process ${gone.pid}, which started this run, is gone; stopping (start runs that should outlive their terminal with setsid)\n`);
+    process.stderr.write(`zerosearch: process ${gone.pid}, which started this run, is gone; stopping (start runs that should outlive their terminal with nohup or setsid)\n`);
     process.exit(128 + SIGNALS.SIGHUP);
   }, opts.pollMs ?? 1000);
   timer.unref();
