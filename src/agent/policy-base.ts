@@ -51,7 +51,7 @@ export type StyleShares = Partial<Record<ScriptStyle, number>>;
  * base then answers some kinds of question without searching, or stops after one hop (as a base LLM does for
  * questions it believes it knows), and greedy decoding shows it, while the reading and copying it learnt in
  * pretraining stay: RL has to teach *when* to search, not how to read. Mixing habits into pretraining instead
- * took correct scripts away from the habitual templates, and copying failed on them (quick world, seed 1).
+ * took correct scripts away from the habitual templates (docs/experiments.md).
  */
 export interface HabitPhase {
   steps: number;
@@ -80,11 +80,8 @@ export interface PolicyBaseConfig {
 
 /**
  * 5 documents per search as in ZeroSearch, but only the first 90 tokens of the observation are kept (the
- * `<information>` tag and about 2.5 micro-world documents of ~35 word tokens): sequences stay short enough
- * for a CPU, and BM25's top documents hold the hop answer for well-formed hop queries. Measured on the quick
- * world (seed 1, d64 × 2-layer base, 1600 steps; one-off runs of buildPolicyBase + evaluateEm with these
- * overrides, alongside other work): 150 tokens → base EM 0.248 in ~460 s; 90 tokens → 0.223 in ~320 s; and a
- * simulated search generates 90 instead of 150 tokens per query.
+ * `<information>` tag and about 2.5 micro-world documents): sequences stay short enough for a CPU, BM25's top
+ * documents hold the hop answer for well-formed hop queries, and a simulated search writes fewer tokens.
  */
 export const OBS_TOKENS = 90;
 
@@ -94,32 +91,11 @@ const HABIT_MIX = { direct: 0.25, shallow: 0.25, correct: 0.5 };
 const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSize: 384, maxPositions: 1024, tieEmbeddings: true };
 
 /**
- * Per world preset. `quick` is *not* the prototype's 0.9M-param / 900 × 32 recipe: on tfjs (native, one core)
- * that costs ~3–10 s a step, hours in all. Measured on the tiny world (seed 1, greedy, BM25, 66 test questions):
- * d128 × 4 layers, 300 × 16, 30/30/40 mix → EM 0.00 in 430 s (it had not learnt to copy yet: EM 0.02 on its own
- * training questions); d64 × 2 layers, 800 × 16, 15/15/70 mix, 10% documents → EM 0.07 in 330 s; d128 × 2
- * layers, same data, 600 × 16 → EM 0.07 in 640 s. Copying an answer out of the documents is what takes steps,
- * so the budget goes to a small model, many steps, and mostly `correct` scripts (still 30% direct or flawed).
- * On the quick world (seed 1, 520 test questions, load ~3 on 2 cores) this recipe at 800 steps: EM 0.041 in 310 s
- * (answers of the right type, not copied; 50 RL steps with BM25 → 0.064); at 1600 steps: EM 0.28 in 470 s (seed 2:
- * 0.21 in 510 s), the answer in the observation for 81% (77%) of questions, 1 search per one-hop and 2–3 per
- * multi-hop question; RL with BM25 from it (seed 1, 16 × 4): 50 steps lr 1e-4 → 0.30, 80 steps lr 3e-4 → 0.31.
- * Copying appears late (the loss keeps falling after step 700), so `quick` takes the 1600 steps.
- * A third layer is what makes copying work (quick world seed 1, 90 observation tokens, BM25, 1600 steps):
- * 2 layers → EM 0.223 in 318 s (the one-off run above); 3 layers → EM 0.484 in a former committed run.
- * That 0.484 was a lucky draw: the same recipe gave 0.310 with its random draws in another order and 0.341
- * after micro-batched training changed the float rounding (seed 2's world: 0.593). Copying emerges late, or
- * only for some relations (the years often not at all), and every change re-rolls it.
- *
- * Habits (`habits`): without them the greedy base searches exactly as the correct scripts do, and RL can only
- * sharpen copying (+1 to +3 EM in 40–120 steps). The issue's base "searches sometimes, badly"; the habit phase
- * gives it that. Measured on the quick world, seed 1, from the 0.341 pretraining above (one-off runs of
- * buildPolicyBase + 40 Search-R1 steps of the quick RL preset + evaluateEm, two at a time on 2 cores):
- * habit share 0.3 → base 0.236 → RL 0.313; 0.4 → 0.155 → 0.304; 0.5 (this preset) → 0.139 → 0.350: RL learns
- * to search the habitual templates (no-search answers 27% → 0%, multi-hop questions searched once → every hop)
- * and lands near the pretrained policy's EM. Habits mixed into pretraining instead (share 0.4–0.75 of the
- * samples, one habit per template) starved the habitual templates of correct scripts: 8 bases 0.075–0.30, and RL
- * gained −0.01 to +0.10.
+ * Per world preset. Copying an answer out of the documents is what takes steps, so `quick` spends its budget on
+ * a small model (a third layer is what made copying work), many steps (copying appears late) and mostly
+ * `correct` scripts; its habit phase makes the greedy base skip search on some templates, which RL then
+ * unlearns. The base is a lottery: copying emerges late, for some relations only, and any change re-rolls it.
+ * The measurements behind each choice are in docs/experiments.md.
  */
 export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
   tiny: {

@@ -26,8 +26,7 @@ import { DEFAULT_TRAINER_CONFIG, StepMetrics, TrainerConfig, trainPolicy } from 
 /**
  * Step and batch budgets per world preset (the rest of the config is DEFAULT_TRAINER_CONFIG). `quick` makes four
  * updates of 16 trajectories per step at lr 2e-4 instead of one of 64 at 1e-4: what unlearnt the policy base's
- * habits in 40 steps (see POLICY_BASE_PRESETS). On a base without habits it made no difference that shows
- * (quick world seed 1, 40 Search-R1 steps from the base of EM 0.484: 0.496 against 0.516 with the defaults).
+ * habits in 40 steps (docs/experiments.md).
  */
 export const RL_PRESETS: Record<PresetName, Partial<TrainerConfig>> = {
   tiny: { steps: 3, questionsPerStep: 4, rolloutsPerQuestion: 2, rollout: { maxTurns: 2, maxTurnTokens: 24 } },

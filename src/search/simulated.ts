@@ -206,12 +206,7 @@ export interface SimulatedEngineOptions {
    * Rewrites of a useful response that repeats one of its documents (same opening words): the generator
    * writes that document again from just after its `Doc i:` marker, up to this many times; the documents
    * after it are kept. A real engine never returns a document twice; a small simulator often does. Off by
-   * default, because the policy learnt less from the rewritten responses. Quick preset (one-off scripts):
-   * - every held-out query, 4 sampling seeds: distinct useful documents 82.6% → 90.4%, useful answer rate
-   *   85.7 → 87.2, noisy 9.8 (rewriting noisy responses too raised it to 11.3: answers leak in), ~1.3× the
-   *   generation time;
-   * - ZeroSearch RL on the same stages, 2 RL seeds: avg EM 32.9 → 29.5 and 31.8 → 27.7. A repeat of the
-   *   answering document repeats the answer; a rewrite puts another, often distracting, document in its place.
+   * default, because ZeroSearch learnt less from the rewritten responses (docs/experiments.md).
    * Needs a generator with `continuesPrefixes`.
    */
   distinctRetries?: number;

@@ -48,43 +48,10 @@ const model = (hiddenSize: number, numLayers: number, intermediateSize: number) 
   ({ hiddenSize, numLayers, numHeads: 4, numKvHeads: 2, intermediateSize, tieEmbeddings: true, maxPositions: 768 });
 
 /**
- * `quick`, measured on world seed 1 with the quality report (40 held-out queries; useful / noisy answer rate,
- * well-formed), each step a one-off run of buildSimulator with the overrides named, alongside other work:
- * - noisy targets of random same-kind documents, 300 questions, 3 documents per knowledge sequence: 77.5 / 32.5 / 97.5;
- * - noisy targets that cannot answer (sft-data.ts): 72.5 / 15.0 / 87.5;
- * - SFT data from all 498 training questions (`maxQuestions` 500) instead of 300: 77.5 / 5.0 / 92.5 (this preset);
- * - 5 documents per knowledge sequence instead of 3, so `Doc 4:` and `Doc 5:` lines are seen before SFT (the
- *   malformed outputs had skipped or repeated those numbers): 80.0 / 10.0 / 100 (on 80 other held-out queries
- *   83.8 / 6.3 / 100); with 450 knowledge steps: 90.0 / 0.0 / 100 (82.5 / 11.3 / 98.8). Not taken: beside the
- *   policy base the simulator then took 645–727 s instead of ~400, and `reproduce --preset quick` 1096 s with
- *   600 steps, over its 15 minutes (the two processes slow each other down by about half);
- * - 3 documents per sequence numbered from a random start (every number seen, the former cost): 72.5 / 27.5 /
- *   95.0 (81 / 7.5 / 86 on the 80): the longer sequences matter, not only the numbers;
- * - 1500 SFT steps (5 documents): 85.0 / 10.0 / 100 (80.0 / 8.8 on the 80); 800: 90.0 / 15.0 / 100.
- * Training then became ~2× faster (micro-batched gradients, ../model/micro-batches), which re-rolled every
- * number above: 600 × 3 documents now gives 80.0 / 15.0 / 90.0 and 450 × 5 (this preset) 82.5 / 10.0 / 97.5
- * (`zerosearch simulator eval --preset quick --seed 1` on reproduce's stages). 450 × 5 fits the quick budget now.
- * On 40 queries one query is 2.5 points, and that noise hid the differences above: on 200 other held-out
- * queries (`heldOutQueries(world, 200, 11)`) this simulator is 81.0 / 10.0 / 99.0. Variants on those 200, one
- * build each (one-off runs of buildSimulator with the change, then evaluateEngines; the variants' code is not
- * kept): knowledge sequences with each document's sentences shuffled (fact completion 39% → 61%) 78.0 useful;
- * then useful targets that open with the answering sentence 82.0; shuffled with no replay 84.0 (81.5 with
- * answer-first too); no imperfect queries in the collection 79.0; a 192 × 6 model 82.0; 2000 SFT steps 83.0;
- * greedy decoding 84.5; half the non-replay SFT rows being useful examples cut after Doc 1 (more gradient on
- * the choice of document) 79.0; knowledge sequences that open with all of one entity's documents, in half of
- * them 85.0 (well-formed 94%), in 80% 84.5 (79%). None beats the noise, so the report now uses 200 queries.
- * The misses: the model writes a document of the query's entity that lacks the queried relation (about half),
- * or states the relation with a wrong object. By the entity's number of documents (scratch classification of
- * the 200): one document 91% answered, two 72.5%, three 70%; with the answer in the prompt (the query is the
- * question's last hop) 79%, without 83%, so the model does not copy the answer it is given.
- * The report now uses every held-out query (324 on world seed 1; on 200, one s.e. is 2.5 points): 86.7 / 10.8 /
- * 98.5 (`zerosearch simulator eval --preset quick --seed 1` on reproduce's stages); over 4 sampling seeds of the
- * same script-run evaluation 85.7 / 9.8 / 98.2. Rewriting repeated useful documents: the engine's
- * `distinctRetries` (off; its numbers are there). On the former 200 queries (86.0 for this preset), one build
- * each: knowledge sequences where half the documents are re-rendered (the same facts in fresh wordings and
- * order), with useful targets re-rendered to open with the queried fact, 72.5; fact completion fell to 54% on
- * seen phrasings (from 89%) and rose to 39% on held-out ones: 450 steps are far too few to learn facts apart
- * from their wording. Useful targets followed by all of the query entity's documents: 83.0.
+ * `quick`: 5 documents per knowledge sequence so every `Doc i:` line is seen before SFT, SFT data from every
+ * training question, and the budgets that fit beside the policy base in the quick reproduction. About fifteen
+ * variants landed between 72% and 87% useful answer rate; the preset's report on every held-out query is
+ * 86.7 / 10.8 / 98.5 (useful / noisy / well-formed). The variants and their numbers: docs/experiments.md.
  */
 export const SIMULATOR_PRESETS: Record<'tiny' | 'quick' | 'paper', SimulatorPreset> = {
   tiny: {

@@ -7,17 +7,9 @@
  *   when at least one document was labelled useful;
  * - noisy: the call's documents labelled noisy that cannot answer the query — they mention neither the query's
  *   entity nor anything of its answer's type (no year for a year question, no person for a "who" question) —
- *   filled up to k with such documents of any kind. Measured on the quick preset (world seed 1):
- *   · noisy targets of random same-kind documents that merely lack the answer taught a small model a flat
- *     choice of first document, and for an unseen query its own entity won that choice: noisy answer rate
- *     32.5% on the report's 40 held-out queries, 37.5% on 80 others, 17 of those 30 leaks from a document
- *     about the query's entity; the rest were chance, since five random same-kind documents state an unseen
- *     query's answer 15 times in 80 (countries and years repeat);
- *   · the real documents with the answering sentences cut out: 70% on the 40 (the model wrote them anyway);
- *   · these targets: 15.0% on the 40, and 5.0% once the SFT data covers every training question (pipeline.ts;
- *     22.5% on the world of seed 2).
- *   With no document of the answer's type among the targets, the noisy mode is a rule the model can learn
- *   from the query's relation words, and a document written in it cannot state the answer by chance.
+ *   filled up to k with such documents of any kind. With no document of the answer's type among the targets,
+ *   the noisy mode is a rule the model can learn from the query's relation words, and a document written in it
+ *   cannot state the answer by chance (the targets tried before: docs/experiments.md).
  * The two qualities are then balanced by seeded down-sampling (spec §4.4: positives and negatives balanced).
  */
 import type { LmExample } from '../model';
