@@ -67,3 +67,38 @@ test('zerosearch eval on real NQ + Bamboogle rows with BM25: every row (last par
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('eval: flags are checked before any work; a simulator folder is named by --engine, not --policy; a dead engine fails at the start', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-eval-flags-'));
+  try {
+    const out = path.join(dir, 'out');
+    for (const [flag, value, error] of [
+      ['--limit', '1e1', /--limit: expected an integer ≥ 1, got "1e1"/],
+      ['--seed', 'abc', /--seed: expected an integer, got "abc"/],
+      ['--noise', '2', /--noise: expected a number from 0 to 1, got "2"/],
+    ] as const) {
+      const r = run(['--policy', path.join(dir, 'no-policy'), '--engine', 'none', '--data', path.join(dir, 'no-data.jsonl'), '--out', out, flag, value]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, error);
+      assert.equal(fs.existsSync(out), false, `${flag} ${value}: nothing written`);
+    }
+    const tokenizer = WordTokenizer.fromCorpus([POLICY_PROMPT_PREFIX, 'where was alpha born']);
+    const policy = path.join(dir, 'policy');
+    saveCheckpoint(createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 16 }, 1), policy);
+    saveWordTokenizer(tokenizer, policy);
+    const data = path.join(dir, 'nq', 'test.jsonl');
+    fs.mkdirSync(path.dirname(data));
+    fs.writeFileSync(data, JSON.stringify({ id: 'q1', question: 'where was alpha born', golden_answers: ['beta'] }) + '\n');
+    const sim = run(['--policy', policy, '--engine', `simulated:${path.join(dir, 'no-sim')}`, '--data', data, '--out', out]);
+    assert.equal(sim.code, 1);
+    assert.match(sim.stderr, /--engine simulated:.*no-sim: no config\.json/);
+    assert.doesNotMatch(sim.stderr, /--policy/);
+    // An unreachable engine fails the run as it starts, even when the policy would never search.
+    const down = run(['--policy', policy, '--engine', 'retriever:http://127.0.0.1:9/retrieve', '--retries', '0', '--timeout', '2', '--data', data, '--out', out]);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /retriever:http:\/\/127\.0\.0\.1:9\/retrieve does not answer/);
+    assert.equal(fs.existsSync(path.join(out, 'predictions.jsonl')), false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

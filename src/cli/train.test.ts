@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const BIN = path.resolve(__dirname, '../../bin/zerosearch.js');
+
+test('train: bad numbers fail before any work (the policy base takes minutes to build)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-train-flags-'));
+  try {
+    for (const [flags, error] of [
+      [['--steps', 'abc'], /--steps: expected an integer ≥ 1, got "abc"/],
+      [['--lr', '0'], /trainer config: lr must be > 0, got 0/],
+      [['--curriculum', '0,1.5'], /--curriculum: expected a number from 0 to 1, got "1.5"/],
+      [['--engine', 'simulated', '--noise', 'x'], /--noise: expected a number from 0 to 1, got "x"/],
+    ] as const) {
+      const out = path.join(dir, flags.join('_'));
+      const r = spawnSync(process.execPath, [BIN, 'train', '--preset', 'tiny', '--out', out, ...flags], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ZS_QUIET: '1' } });
+      assert.equal(r.status, 1, `${flags.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, error);
+      assert.deepEqual(fs.existsSync(out) ? fs.readdirSync(out) : [], [], `${flags.join(' ')}: nothing built`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
