@@ -8,8 +8,8 @@
  */
 import * as path from 'node:path';
 import { initBackend } from '../src/tensor';
-import { reproducePreset } from '../src/eval/presets';
-import { runConfig, seedStages } from '../src/eval/stages';
+import { reproducePreset } from '../src/reproduce/presets';
+import { runConfig, seedStages } from '../src/reproduce/stages';
 import { trainingSimulator, trainQuestions, copyModel } from '../src/rl/pipeline';
 import { trainPolicy } from '../src/rl/trainer';
 import type { SearchEngine } from '../src/search/types';

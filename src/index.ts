@@ -1,6 +1,7 @@
 /**
  * Public API of the kit. Notebooks import from here (tslab resolves this file directly).
- * Data flows one way: tensor → model/text → world/data → search → simulator → agent → rl → eval → report.
+ * Data flows one way: util → tensor → model/text → world/data → search → simulator → agent → rl → eval → report
+ * → reproduce (test/flow.test.ts checks it).
  */
 export * from './tensor';
 export * from './util';
@@ -14,3 +15,4 @@ export * from './agent';
 export * from './rl';
 export * from './eval';
 export * from './report';
+export * from './reproduce';

@@ -7,7 +7,7 @@
  */
 import { loadPolicy } from '../eval/load';
 import { openSearchEngine } from '../search/open';
-import { LocalGenerator, RemoteGenerator, SimulatedSearchEngine, TextGenerator } from '../search/simulated';
+import { LocalGenerator, RemoteGenerator, SimulatedSearchEngine, TextGenerator } from '../simulator/engine';
 import type { SearchEngine } from '../search/types';
 import type { RetryOptions } from '../search/http';
 

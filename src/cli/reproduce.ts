@@ -7,9 +7,9 @@
  *   zerosearch reproduce --preset ablations --seed 1 --rl-seeds 1 2 3 4 5 --out runs/five-seeds
  */
 import type { Command } from 'commander';
-import { reproduce } from '../eval/reproduce';
-import { REPRODUCE_PRESETS } from '../eval/presets';
-import { formatFindings } from '../eval/findings';
+import { reproduce } from '../reproduce/reproduce';
+import { REPRODUCE_PRESETS } from '../reproduce/presets';
+import { formatFindings } from '../reproduce/findings';
 import { parseNumber } from './options';
 
 const integers = (flag: string, values: string[] | undefined) => values?.map((v) => parseNumber(flag, v, { integer: true }));

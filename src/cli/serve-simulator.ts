@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { loadHfModel } from '../model';
-import { LocalGenerator } from '../search/simulated';
+import { LocalGenerator } from '../simulator/engine';
 import { serveSimulator } from '../simulator';
 import { initBackend } from '../tensor';
 import { loadTokenizer } from '../text';

@@ -20,7 +20,7 @@ import { POLICY_TEMPLATES, PolicyTemplate, policyPromptFormat } from '../agent/p
 import { DEFAULT_TRAINER_CONFIG, NoiseSpec, TrainerConfig } from '../rl/trainer';
 import { trainPolicyStage } from '../rl/pipeline';
 import { RECIPES, hfTrainerConfig } from '../rl/recipes';
-import { CURRICULUM } from '../eval/presets';
+import { CURRICULUM } from '../rl/curriculum';
 import { isSimulatedSpec, openEngineFlag } from './engine-spec';
 import { parseNumber } from './options';
 

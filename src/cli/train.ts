@@ -24,7 +24,7 @@ import { ADVANTAGE_ESTIMATORS, AdvantageEstimator } from '../rl/advantages';
 import { evaluateEm, rlConfig, trainingSimulator, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
 import { checkTrainerConfig } from '../rl/trainer';
 import type { NoiseSpec, TrainerConfig } from '../rl/trainer';
-import { CURRICULUM } from '../eval/presets';
+import { CURRICULUM } from '../rl/curriculum';
 import { parseNumber } from './options';
 import { HfTrainOpts, addHfTrainOptions, trainHf } from './train-hf';
 

@@ -150,8 +150,3 @@ export async function evaluatePolicy(
   const records = rows.map((r) => done.get(rowKey(r))!);
   return { ...summarizeRecords(records), records };
 }
-
-/** EM per dataset as fractions (what `emRow` of src/report takes). */
-export function emByDataset(report: Pick<EvalReport, 'perDataset'>): Record<string, number> {
-  return Object.fromEntries(Object.entries(report.perDataset).map(([set, d]) => [set, d.em]));
-}

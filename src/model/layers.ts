@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { maskedAttention, rmsNorm as fusedRmsNorm, rotaryEmbedding } from '../tensor/ops';
-import { NATIVE_BACKEND } from '../tensor/native-backend';
+import { NATIVE_BACKEND } from '../tensor/native-memory';
 import type { Llama3RopeScaling } from './config';
 
 /** Additive mask value for a forbidden key; finite, so a query with no allowed key gives a uniform (not NaN) row. */

@@ -34,6 +34,13 @@ function progressOf(step: number, totalSteps: number): number {
   return Math.min(step / totalSteps, 1);
 }
 
+/**
+ * The noise curriculum of the kit's ZeroSearch runs: p from 0 to 0.25 (exponential, base 4), the paper's setting
+ * for Qwen-2.5-3B (App. F). The micro simulator's useful documents already miss the answer about one time in
+ * seven, so a milder schedule than the reference README's 0 → 0.5 suits it (docs/experiments.md).
+ */
+export const CURRICULUM: ExponentialCurriculum = { start: 0, end: 0.25, base: 4 };
+
 /** The paper's schedule, p_i for 1-based `step` out of `totalSteps`; `step >= totalSteps` ⇒ `end`. */
 export function noiseProbability(step: number, totalSteps: number, curriculum: ExponentialCurriculum): number {
   const { start, end, base = 4 } = curriculum;

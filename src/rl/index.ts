@@ -1,4 +1,4 @@
-export { noiseProbability, exponentialSchedule, constantSchedule, linearSchedule, stepSchedule } from './curriculum';
+export { CURRICULUM, noiseProbability, exponentialSchedule, constantSchedule, linearSchedule, stepSchedule } from './curriculum';
 export type { NoiseSchedule, ExponentialCurriculum } from './curriculum';
 export {
   answerReward, f1Reward, emReward, coverEmReward, REWARD_FUNCTIONS, rewardByName, isWellFormed, withFormatPenalty,

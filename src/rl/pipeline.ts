@@ -16,7 +16,7 @@ import type { Tokenizer } from '../text/tokenizer';
 import { exactMatch } from '../text/metrics';
 import { Bm25Engine } from '../search/bm25';
 import type { SearchEngine } from '../search/types';
-import { LocalGenerator, SimulatedSearchEngine } from '../search/simulated';
+import { LocalGenerator, SimulatedSearchEngine } from '../simulator/engine';
 import type { PresetName } from '../world/config';
 import type { World } from '../world/types';
 import { readJson, readJsonl, writeJsonAtomic } from '../util';

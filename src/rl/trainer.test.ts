@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../tensor';
 import { createModel, Transformer } from '../model/transformer';
 import type { Tokenizer } from '../text/tokenizer';
-import { LocalGenerator, SimulatedSearchEngine } from '../search/simulated';
+import { LocalGenerator, SimulatedSearchEngine } from '../simulator/engine';
 import { generateWorld } from '../world/generate';
 import { Bm25Engine } from '../search/bm25';
 import type { SearchEngine, SearchOptions } from '../search/types';

@@ -31,5 +31,3 @@ export { CachedEngine } from './cache';
 export type { CacheMode, CacheOptions } from './cache';
 export { openSearchEngine } from './open';
 export type { EngineSpec } from './open';
-export { SimulatedSearchEngine, LocalGenerator, RemoteGenerator, chatCompletion, simulatorInputText } from './simulated';
-export type { SimulatedEngineOptions, SimulatedSearchOptions, SimulatedResult, TextGenerator, CompletionOptions, RemoteGeneratorOptions } from './simulated';

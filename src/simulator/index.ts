@@ -1,7 +1,9 @@
-/** The simulation LLM: world knowledge, SFT data from a real engine, labels, SFT, prompt-only simulator, quality. */
+/** The simulation LLM and the search engine it serves (`SimulatedSearchEngine`): world knowledge, SFT data from a real engine, labels, SFT, prompt-only simulator, quality. */
 export { sftPrompt, promptOnlyPrompt, renderTarget, outputLabel, promptVocabularyTexts, SIMULATOR_TOPK } from './prompts';
 export type { DocQuality, SimulatorQuery } from './prompts';
 export { parseSimulatorOutput, findRepeatedDocument } from './parse';
+export { SimulatedSearchEngine, LocalGenerator, RemoteGenerator, chatCompletion, simulatorInputText } from './engine';
+export type { SimulatedEngineOptions, SimulatedSearchOptions, SimulatedResult, TextGenerator, CompletionOptions, RemoteGeneratorOptions } from './engine';
 export type { ParsedDocs } from './parse';
 export { knowledgeSampler, factProbes, factCompletionAccuracy } from './knowledge';
 export type { FactProbe, KnowledgeReport } from './knowledge';

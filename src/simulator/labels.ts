@@ -5,7 +5,7 @@
  * - `trajectory` (paper v1): documents from trajectories that ended correct are useful, the rest noisy;
  * - `judge`: an LLM behind any OpenAI-compatible API is asked whether the document answers the query.
  */
-import { chatCompletion, RemoteGeneratorOptions } from '../search/simulated';
+import { chatCompletion, RemoteGeneratorOptions } from './engine';
 import { mapWithConcurrency } from '../util';
 import { indexWorld } from '../world';
 import type { World } from '../world';

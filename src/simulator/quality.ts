@@ -6,7 +6,7 @@
  * and documents per second. Every engine sees the same queries in the same order.
  */
 import type { Doc, SearchEngine } from '../search';
-import { SimulatedSearchEngine } from '../search/simulated';
+import { SimulatedSearchEngine } from './engine';
 import { JsonlLog, Rng } from '../util';
 import { textContainsAnswer } from '../world';
 import type { World } from '../world';

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { AddressInfo } from 'net';
 import { createModel } from '../model';
-import { CompletionOptions, LocalGenerator, RemoteGenerator, SimulatedSearchEngine, TextGenerator } from '../search/simulated';
+import { CompletionOptions, LocalGenerator, RemoteGenerator, SimulatedSearchEngine, TextGenerator } from './engine';
 import { initBackend } from '../tensor';
 import { readJsonl } from '../util';
 import { generateWorld } from '../world';

@@ -15,7 +15,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { checkAuth, readBody, RequestError, sendJson } from '../search/retriever-server';
-import { Completion, CompletionOptions, PromptTooLongError, TextGenerator } from '../search/simulated';
+import { Completion, CompletionOptions, PromptTooLongError, TextGenerator } from './engine';
 
 export interface SimulatorServerOptions {
   /** Default 127.0.0.1. Use 0.0.0.0 deliberately, with an apiKey. */

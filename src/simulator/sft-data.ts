@@ -14,7 +14,7 @@
  */
 import type { LmExample } from '../model';
 import type { Doc } from '../search';
-import { simulatorInputText } from '../search/simulated';
+import { simulatorInputText } from './engine';
 import type { Tokenizer } from '../text';
 import { Rng } from '../util';
 import { RELATIONS } from '../world/templates';

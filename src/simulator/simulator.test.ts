@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bm25Engine } from '../search';
-import { CompletionOptions, SimulatedSearchEngine, TextGenerator } from '../search/simulated';
+import { CompletionOptions, SimulatedSearchEngine, TextGenerator } from './engine';
 import { generateWorld, indexWorld, textContainsAnswer } from '../world';
 import { RELATIONS } from '../world/templates';
 import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, sftSequence, simulatorTokenizer, parseSimulatorOutput, renderTarget, sftPrompt, factProbes, knowledgeSampler, findRepeatedDocument, formatQualityTable } from './index';

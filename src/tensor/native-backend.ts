@@ -9,26 +9,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BINARY_OPS, NativeAddon, REDUCE_OPS, UNARY_OPS, loadNativeAddon } from './native-addon';
 import { registerFusedKernels } from './native-fused-kernels';
-import { NativeBackendCPU } from './native-memory';
-
-export const NATIVE_BACKEND = 'native';
+import { NATIVE_BACKEND, NativeBackendCPU, floatValues, valuesOf } from './native-memory';
 
 type Info = tf.TensorInfo;
 type KernelArgs = { inputs: Record<string, Info>; attrs: tf.NamedAttrMap };
-
-/** Values of a tensor held by the (cpu-derived) backend, zero-copy. */
-export function valuesOf(backend: NativeBackendCPU, t: Info): tf.backend_util.BackendValues {
-  return backend.data.get(t.dataId).values as tf.backend_util.BackendValues;
-}
-
-/**
- * A float32 tensor's values as a Float32Array. tfjs-cpu's Cast to float32 from int32 or bool keeps
- * the source array (Int32Array / Uint8Array) under the new dtype, so those are converted here.
- */
-export function floatValues(backend: NativeBackendCPU, t: Info): Float32Array {
-  const values = valuesOf(backend, t);
-  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
-}
 
 /** float32 → Float32Array, int32 → Int32Array (for kernels that only move 4-byte words). */
 function wordValues(backend: NativeBackendCPU, t: Info): Float32Array | Int32Array {

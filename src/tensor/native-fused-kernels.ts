@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AttentionDims, NativeAddon } from './native-addon';
-import { NATIVE_BACKEND, floatValues, valuesOf } from './native-backend';
+import { NATIVE_BACKEND, floatValues, valuesOf } from './native-memory';
 import { NativeBackendCPU } from './native-memory';
 
 type Info = tf.TensorInfo;

@@ -103,3 +103,20 @@ export class NativeBackendCPU extends MathBackendCPU {
     }
   }
 }
+
+/** The backend name the native addon registers under. */
+export const NATIVE_BACKEND = 'native';
+
+/** Values of a tensor held by the (cpu-derived) backend, zero-copy. */
+export function valuesOf(backend: NativeBackendCPU, t: tf.TensorInfo): tf.backend_util.BackendValues {
+  return backend.data.get(t.dataId).values as tf.backend_util.BackendValues;
+}
+
+/**
+ * A float32 tensor's values as a Float32Array. tfjs-cpu's Cast to float32 from int32 or bool keeps
+ * the source array (Int32Array / Uint8Array) under the new dtype, so those are converted here.
+ */
+export function floatValues(backend: NativeBackendCPU, t: tf.TensorInfo): Float32Array {
+  const values = valuesOf(backend, t);
+  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+}

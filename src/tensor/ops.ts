@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadNativeAddon } from './native-addon';
-import { NATIVE_BACKEND, floatValues, valuesOf } from './native-backend';
+import { NATIVE_BACKEND, floatValues, valuesOf } from './native-memory';
 import type { NativeBackendCPU } from './native-memory';
 
 const onNative = () => tf.getBackend() === NATIVE_BACKEND;

@@ -18,7 +18,7 @@ import { noiseProbability } from '../rl/curriculum';
 import type { ReproduceTables, SeedResult } from './tables';
 import { TABLE_ROWS } from './tables';
 import { methodValues } from './findings';
-import { bootstrapInterval } from './paired';
+import { bootstrapInterval } from '../eval/paired';
 
 /** Which published rows each of our tables is compared with (the 3B Qwen rows, the paper's main setting). */
 export const PAPER_ROWS: Record<'table3' | 'table4' | 'table5' | 'table6' | 'table7', { table: string; picks: Array<{ method?: string[]; model?: string[] }> }> = {

@@ -11,6 +11,7 @@ import type { PresetName } from '../world/config';
 import type { TrainerConfig } from '../rl/trainer';
 import type { PolicyBaseConfig } from '../agent/policy-base';
 import type { SimulatorPreset } from '../simulator/pipeline';
+import { CURRICULUM } from '../rl/curriculum';
 
 /** Which engine an RL run trains with; `simulator-sft-small|large` are the other rungs of the size ladder. */
 export type TrainEngine = 'bm25' | 'none' | 'simulator-prompt' | 'simulator-sft' | 'simulator-sft-small' | 'simulator-sft-large';
@@ -54,12 +55,6 @@ export interface ReproducePreset {
   simulatorQuality: boolean;
 }
 
-/**
- * The noise curriculum of ZeroSearch runs: p from 0 to 0.25 (exponential, base 4), the paper's setting for
- * Qwen-2.5-3B (App. F). The micro simulator's useful documents already miss the answer about one time in
- * seven, so a milder schedule than the reference README's 0 → 0.5 suits it (docs/experiments.md).
- */
-export const CURRICULUM = { start: 0, end: 0.25, base: 4 };
 
 const ZEROSEARCH: RunSpec = { name: 'zerosearch', engine: 'simulator-sft', config: { noise: CURRICULUM } };
 const SEARCH_R1: RunSpec = { name: 'search-r1', engine: 'bm25', config: { noise: null } };

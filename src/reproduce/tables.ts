@@ -9,8 +9,9 @@
  * A table is written only when at least two of its rows were run. Baselines do not depend on the RL seed,
  * so their std over RL seeds is 0 (one evaluation, repeated).
  */
-import type { EvalReport } from './evaluate';
-import { CURRICULUM, TrainEngine } from './presets';
+import type { EvalReport } from '../eval/evaluate';
+import type { TrainEngine } from './presets';
+import { CURRICULUM } from '../rl/curriculum';
 import type { NoiseSpec } from '../rl/trainer';
 import { averageOverSeeds, EM_COLUMNS, emRow, ResultTable, TableRow } from '../report/paperTables';
 

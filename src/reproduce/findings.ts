@@ -5,7 +5,7 @@
  * distinguishable` when it covers 0.
  */
 import type { SeedResult } from './tables';
-import { bootstrapInterval, Interval, pairedDifference, SeedSetValues } from './paired';
+import { bootstrapInterval, Interval, pairedDifference, SeedSetValues } from '../eval/paired';
 
 export type Verdict = 'holds' | 'reversed' | 'not distinguishable';
 

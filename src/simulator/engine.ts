@@ -15,10 +15,10 @@ import { generate, stopOnStrings, Transformer } from '../model';
 import { HfTokenizer } from '../text';
 import type { Tokenizer } from '../text';
 import { mapWithConcurrency, Rng } from '../util';
-import { collapseBlankLines, findRepeatedDocument, parseSimulatorOutput } from '../simulator/parse';
-import { DocQuality, SimulatorQuery, promptOnlyPrompt, sftPrompt } from '../simulator/prompts';
-import { OnFailure, RetryOptions, requestJson, SearchHttpError } from './http';
-import { checkTopk, Doc, NO_INFORMATION_DOC, SearchEngine, SearchOptions } from './types';
+import { collapseBlankLines, findRepeatedDocument, parseSimulatorOutput } from './parse';
+import { DocQuality, SimulatorQuery, promptOnlyPrompt, sftPrompt } from './prompts';
+import { OnFailure, RetryOptions, requestJson, SearchHttpError } from '../search/http';
+import { checkTopk, Doc, NO_INFORMATION_DOC, SearchEngine, SearchOptions } from '../search/types';
 
 export interface CompletionOptions {
   temperature: number;
