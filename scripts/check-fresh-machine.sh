@@ -26,6 +26,7 @@ mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.source
 mirror=${mirror:-http://deb.debian.org/debian}
 
 dir=$(mktemp -d /tmp/fresh-debian.XXXXXX)
+chmod 755 "$dir"  # a system root: every user must reach /usr/bin
 cleanup() {
   for m in sys proc; do umount "$dir/$m" 2>/dev/null || true; done
   umount -R "$dir/dev" 2>/dev/null || true
@@ -53,11 +54,16 @@ ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$dir/usr/bin/npx"
 [ -d /usr/include/node ] && cp -a /usr/include/node "$dir/usr/include/node"
 for rc in /etc/npmrc /usr/etc/npmrc; do [ -f "$rc" ] && cp "$rc" "$dir$rc"; done
 [ -f "$HOME/.npmrc" ] && cp "$HOME/.npmrc" "$dir/root/.npmrc"
-# The host's apt sources (they replace debootstrap's one-line sources.list) and DNS.
+# The host's apt sources (they replace debootstrap's one-line sources.list), DNS and local CAs.
 rm -f "$dir/etc/apt/sources.list"
 cp -a /etc/apt/sources.list.d/*.sources "$dir/etc/apt/sources.list.d/" 2>/dev/null || echo "deb $mirror bookworm main" >"$dir/etc/apt/sources.list"
 [ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$dir/etc/apt/sources.list"
 cp -L /etc/resolv.conf "$dir/etc/resolv.conf"
+# This host's local CAs (e.g. an HTTPS proxy's), without which npm cannot reach the registry from here.
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$dir/usr/local/share/ca-certificates/"
+  chroot "$dir" update-ca-certificates >/dev/null
+fi
 
 # The kit: a bare clone of this repository's HEAD (committed work only), and shared/ beside it.
 git clone -q --bare "$repo" "$dir/srv/zerosearch-kit.git"

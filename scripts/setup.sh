@@ -33,6 +33,8 @@ PACKAGES=(
   python3-numpy
   # fonts for PNG figures
   fonts-dejavu-core
+  # the benchmark download script (data/download-benchmarks.sh)
+  curl
 )
 . /etc/os-release 2>/dev/null || true
 # PNG figures are drawn by a headless chromium; Ubuntu ships it only as a snap (ZS_CHROMIUM, environment.md).
