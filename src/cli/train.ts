@@ -1,37 +1,46 @@
 /**
- * `zerosearch train`: RL of the micro-world policy with search, then its EM with the real engine.
+ * `zerosearch train`: one RL run of the micro-world policy with search, then its EM with the real engine. It
+ * builds through the same stage functions as `reproduce` (../reproduce/stages), in the same folder layout, so a
+ * reproduce seed folder given as --out (or --reuse) serves its world, policy base and simulator, and a run
+ * whose config matches one of reproduce's is that run.
  *
- *   zerosearch train --preset quick --engine bm25 --out runs/rl-bm25                 # Search-R1 setting
- *   zerosearch train --preset quick --engine simulated --curriculum 0,0.25 --out runs/zs  # ZeroSearch
- *   zerosearch train --preset quick --engine simulated --noise 0.5 --out runs/zs-random   # Table 6 "Random"
- *   zerosearch train --preset quick --engine none --out runs/r1                       # R1 (no search)
+ *   zerosearch train --preset quick --engine bm25 --out runs/q                           # Search-R1 setting
+ *   zerosearch train --preset quick --engine simulated --out runs/q                      # ZeroSearch (curriculum 0 → 0.25)
+ *   zerosearch train --preset quick --engine simulated --noise 0.5 --out runs/q          # Table 6 "Random"
+ *   zerosearch train --preset quick --engine none --out runs/q --reuse results/quick/seed-1   # R1 (no search)
  *
- * Stages land in --out: policy-base/ (shared by runs when --base-dir points at one), simulator/ (for
- * --engine simulated, or --simulator-dir), rl/ (metrics.jsonl, checkpoints, policy/), eval.json.
- * Every stage is cached, so running the same command again after a kill continues where it stopped.
+ * Folder: world/, policy-base/, simulator/ (as reproduce's seed folders), rl/<run>/ (metrics.jsonl, checkpoints,
+ * policy/), eval/base/ and eval/<run>/ (predictions + report), <run>.json (config and EM). Every stage is cached,
+ * so running the same command again after a kill continues where it stopped.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
 import { initBackend } from '../tensor';
-import { generateWorld } from '../world/generate';
-import type { PresetName } from '../world/config';
-import { QUESTION_SETS } from '../world/types';
 import { writeJsonAtomic } from '../util';
-import { buildPolicyBase } from '../agent/policy-base';
-import { buildSimulator } from '../simulator/pipeline';
-import type { SearchEngine } from '../search/types';
 import { ADVANTAGE_ESTIMATORS, AdvantageEstimator } from '../rl/advantages';
-import { evaluateEm, rlConfig, trainingSimulator, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
 import { checkTrainerConfig } from '../rl/trainer';
 import type { NoiseSpec, TrainerConfig } from '../rl/trainer';
 import { CURRICULUM } from '../rl/curriculum';
+import { evaluatePolicy } from '../eval/evaluate';
+import { reproducePreset } from '../reproduce/presets';
+import type { RunSpec, TrainEngine } from '../reproduce/presets';
+import { runConfig, seedStages, trainRun } from '../reproduce/stages';
+import { cachedEvaluation, evalRows } from '../reproduce/reproduce';
 import { parseNumber } from './options';
 import { HfTrainOpts, addHfTrainOptions, trainHf } from './train-hf';
 
 interface TrainOpts {
-  preset: string; seed: string; worldSeed: string; engine: string; out: string; baseDir?: string; simulatorDir?: string;
+  preset: string; seed: string; rlSeed?: string; engine: string; out: string; reuse?: string; name?: string;
   curriculum?: string; noise?: string; estimator?: string; steps?: string; lr?: string; klCoef?: string; miniBatch?: string; epochs?: string; mask: boolean; eval: boolean;
 }
+
+/** The micro-world engines of `--engine`, as reproduce names them (and its run of the same engine). */
+const ENGINES: Record<string, { engine: TrainEngine; run: string }> = {
+  bm25: { engine: 'bm25', run: 'search-r1' },
+  simulated: { engine: 'simulator-sft', run: 'zerosearch' },
+  none: { engine: 'none', run: 'r1' },
+};
 
 function noiseSpec(o: TrainOpts): NoiseSpec {
   if (o.curriculum && o.noise) throw new Error('--curriculum and --noise: give one of them');
@@ -48,13 +57,13 @@ export function register(program: Command): void {
   addHfTrainOptions(program
     .command('train')
     .description('RL of the micro-world policy with BM25, the simulator or no search, then EM with BM25 on the test sets; or, with --policy, of a Hugging Face checkpoint (see train-hf.ts)')
-    .option('--preset <name>', 'tiny | quick | paper', 'quick')
-    .option('--seed <n>', 'seed of the policy base, the RL run and the simulator', '1')
-    .option('--world-seed <n>', 'seed of the test world', '1')
+    .option('--preset <name>', 'tiny | quick (the stages and budgets of reproduce\'s preset of that name)', 'quick')
+    .option('--seed <n>', 'world seed (also the seed of its policy base and simulator)', '1')
+    .option('--rl-seed <n>', 'seed of the RL run (default: the world seed)')
     .option('--engine <kind>', 'bm25 (Search-R1 setting) | simulated (ZeroSearch) | none (R1); with --policy: none | bm25:<corpus> | retriever:<url> | serpapi | simulated:<dir or url>', 'bm25')
-    .requiredOption('--out <dir>', 'run folder')
-    .option('--base-dir <dir>', 'policy base stage folder (default <out>/policy-base)')
-    .option('--simulator-dir <dir>', 'simulator stage folder (default <out>/simulator)')
+    .requiredOption('--out <dir>', 'run folder (a reproduce seed folder works: its stages are used)')
+    .option('--reuse <dir>', 'copy world, policy base and simulator from this folder where --out lacks them (e.g. results/quick/seed-1)')
+    .option('--name <run>', 'run folder name under rl/ (default: reproduce\'s name for the engine: search-r1, zerosearch, r1)')
     .option('--curriculum <ps,pe>', 'noise curriculum p_s,p_e (simulated engine; default 0,0.25 as in the paper for Qwen-2.5-3B)')
     .option('--noise <p>', 'constant noise probability instead of the curriculum (Table 6 "Random": 0.5)')
     .option('--estimator <name>', `advantage estimator: ${ADVANTAGE_ESTIMATORS.join(' | ')}`)
@@ -67,49 +76,49 @@ export function register(program: Command): void {
     .option('--no-eval', 'skip the evaluation'))
     .action(async (o: TrainOpts & HfTrainOpts) => {
       if (o.policy) return trainHf({ ...o, policy: o.policy }, o.curriculum || o.noise ? noiseSpec(o) : undefined);
-      if (!['tiny', 'quick', 'paper'].includes(o.preset)) throw new Error(`--preset ${o.preset}: expected tiny, quick or paper`);
-      if (!['bm25', 'simulated', 'none'].includes(o.engine)) throw new Error(`--engine ${o.engine}: expected bm25, simulated or none`);
+      if (!['tiny', 'quick'].includes(o.preset)) throw new Error(`--preset ${o.preset}: expected tiny or quick`);
+      const kind = ENGINES[o.engine];
+      if (!kind) throw new Error(`--engine ${o.engine}: expected ${Object.keys(ENGINES).join(', ')}`);
       if (o.estimator && !ADVANTAGE_ESTIMATORS.includes(o.estimator as AdvantageEstimator)) {
         throw new Error(`--estimator ${o.estimator}: expected one of ${ADVANTAGE_ESTIMATORS.join(', ')}`);
       }
       // Every flag is checked before the policy base is built (minutes on quick).
-      const preset = o.preset as PresetName;
+      const preset = reproducePreset(o.preset);
       const seed = parseNumber('--seed', o.seed, { integer: true });
-      const worldSeed = parseNumber('--world-seed', o.worldSeed, { integer: true });
-      const overrides: Partial<TrainerConfig> = { seed, noise: noiseSpec(o), maskDocuments: o.mask };
+      const rlSeed = o.rlSeed === undefined ? seed : parseNumber('--rl-seed', o.rlSeed, { integer: true });
+      const overrides: Partial<TrainerConfig> = { noise: noiseSpec(o) };
+      if (!o.mask) overrides.maskDocuments = false;
       if (o.estimator) overrides.estimator = o.estimator as AdvantageEstimator;
       if (o.steps) overrides.steps = parseNumber('--steps', o.steps, { integer: true, min: 1 });
       if (o.lr) overrides.lr = parseNumber('--lr', o.lr);
       if (o.klCoef) overrides.klCoef = parseNumber('--kl-coef', o.klCoef, { min: 0 });
       if (o.miniBatch) overrides.miniBatchSize = parseNumber('--mini-batch', o.miniBatch, { integer: true, min: 0 });
       if (o.epochs) overrides.epochs = parseNumber('--epochs', o.epochs, { integer: true, min: 1 });
-      const config = rlConfig(preset, overrides);
-      checkTrainerConfig(config);
+      const spec: RunSpec = { name: o.name ?? kind.run, engine: kind.engine, config: overrides };
+      checkTrainerConfig(runConfig(preset, spec, rlSeed));
       await initBackend();
-      const world = generateWorld(preset, worldSeed);
-      const base = await buildPolicyBase(world, { preset, seed, outDir: o.baseDir ?? path.join(o.out, 'policy-base') });
-      const bm25 = worldEngine(world);
-      let engine: SearchEngine | null = o.engine === 'none' ? null : bm25;
-      if (o.engine === 'simulated') {
-        const sim = await buildSimulator(world, preset, { seed, outDir: o.simulatorDir ?? path.join(o.out, 'simulator'), skipQuality: true });
-        engine = trainingSimulator(sim.sft, sim.tokenizer, config.rollout, { seed });
+      if (o.reuse) {
+        for (const stage of ['world', 'policy-base', 'simulator']) {
+          const [from, to] = [path.join(o.reuse, stage), path.join(o.out, stage)];
+          if (fs.existsSync(from) && !fs.existsSync(to)) fs.cpSync(from, to, { recursive: true });
+        }
       }
-      const stage = await trainPolicyStage({ base: base.model, tokenizer: base.tokenizer, questions: trainQuestions(world), engine, config, outDir: path.join(o.out, 'rl') });
-      const last = stage.metrics[stage.metrics.length - 1];
-      process.stdout.write(`RL done: ${stage.metrics.length} steps; last reward ${last?.reward.toFixed(3)}, searches/trajectory ${last?.searchesPerTrajectory.toFixed(2)}\n`);
+      const stages = await seedStages(preset, seed, o.out, {});
+      const run = await trainRun(preset, seed, rlSeed, o.out, spec, stages);
+      const last = run.metrics[run.metrics.length - 1];
+      process.stdout.write(`RL done: ${run.metrics.length} steps; last reward ${last?.reward.toFixed(3)}, searches/trajectory ${last?.searchesPerTrajectory.toFixed(2)}\n`);
       if (!o.eval) return;
-      const testSet = world.questions.filter((q) => q.split === 'test');
-      const rolloutOpts = { ...config.rollout };
-      const before = await evaluateEm(base.model, base.tokenizer, testSet, bm25, rolloutOpts);
-      const after = await evaluateEm(stage.policy, base.tokenizer, testSet, bm25, rolloutOpts);
-      const row = (r: typeof before) => Object.fromEntries(QUESTION_SETS.map((s) => [s, r.bySet[s]?.em ?? null]));
-      writeJsonAtomic(path.join(o.out, 'eval.json'), {
-        engine: o.engine, seed, preset, base: { ...row(before), average: before.average }, rl: { ...row(after), average: after.average },
-      });
+      // The real engine at evaluation, greedy, on reproduce's held-out questions; R1 evaluates without search.
+      const rows = evalRows(stages.world, preset.evalPerSet);
+      const name = path.basename(run.dir!);
+      const evaluate = (method: string, model: typeof run.policy, engine: typeof stages.bm25 | null) =>
+        cachedEvaluation(o.out, method, rows, (file) => evaluatePolicy(model, stages.base.tokenizer, rows, engine, { predictionsFile: file, label: `eval ${method}`, rollout: run.config.rollout }));
+      const before = await evaluate('base', stages.base.model, stages.bm25);
+      const after = await evaluate(name, run.policy, kind.engine === 'none' ? null : stages.bm25);
+      const em = (e: typeof before) => ({ ...Object.fromEntries(Object.entries(e.summary.perDataset).map(([set, d]) => [set, d.em])), average: e.summary.average.em });
+      writeJsonAtomic(path.join(o.out, `${name}.json`), { engine: o.engine, seed, rlSeed, preset: o.preset, config: run.config, base: em(before), rl: em(after) });
       process.stdout.write(`${'set'.padEnd(16)} base    rl\n`);
-      for (const s of QUESTION_SETS) {
-        process.stdout.write(`${s.padEnd(16)} ${(before.bySet[s]?.em ?? 0).toFixed(3)}   ${(after.bySet[s]?.em ?? 0).toFixed(3)}\n`);
-      }
-      process.stdout.write(`${'average'.padEnd(16)} ${before.average.toFixed(3)}   ${after.average.toFixed(3)}\n`);
+      for (const [set, d] of Object.entries(after.summary.perDataset)) process.stdout.write(`${set.padEnd(16)} ${before.summary.perDataset[set].em.toFixed(3)}   ${d.em.toFixed(3)}\n`);
+      process.stdout.write(`${'average'.padEnd(16)} ${before.summary.average.em.toFixed(3)}   ${after.summary.average.em.toFixed(3)}\n`);
     });
 }

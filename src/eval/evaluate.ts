@@ -150,3 +150,8 @@ export async function evaluatePolicy(
   const records = rows.map((r) => done.get(rowKey(r))!);
   return { ...summarizeRecords(records), records };
 }
+
+/** EM per set as fractions, and their unweighted mean: what `emRow` of src/report and a printed summary take. */
+export function emPerSet(report: Pick<EvalReport, 'perDataset' | 'average'>): { em: Record<string, number>; average: number } {
+  return { em: Object.fromEntries(Object.entries(report.perDataset).map(([set, d]) => [set, d.em])), average: report.average.em };
+}

@@ -1,5 +1,5 @@
 /** Evaluation of a policy with a search engine (`zerosearch eval`), the baselines, and the statistics of comparisons. */
-export { evaluatePolicy, summarizeRecords, toRecord } from './evaluate';
+export { evaluatePolicy, summarizeRecords, toRecord, emPerSet } from './evaluate';
 export type { EvalRow, EvalRecord, EvalReport, DatasetScores, EvaluateOptions } from './evaluate';
 export { directPrompt, ragPrompt, ragPrompts, DIRECT_THOUGHT } from './baselines';
 export { bootstrapInterval, pairedDifference, seedSetMean } from './paired';

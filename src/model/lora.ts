@@ -24,6 +24,19 @@ export interface LoraConfig {
 
 export const DEFAULT_LORA: LoraConfig = { rank: 8, alpha: 16, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] };
 
+/**
+ * The layers `targetModules` adapts, with their [in, out] sizes, in the model's parameter order: one rule for
+ * the model and for memory plans made from a config alone (`shapes` as `parameterShapes` gives them).
+ */
+export function adaptedLayers(shapes: Map<string, { shape: number[] } | number[]>, targetModules: readonly string[]): Array<{ layer: string; inDim: number; outDim: number }> {
+  return [...shapes].flatMap(([name, s]) => {
+    const layer = name.slice(0, -'.weight'.length);
+    if (!isLinearWeight(name) || !targetModules.some((m) => layer.endsWith(m))) return [];
+    const [inDim, outDim] = Array.isArray(s) ? s : s.shape;
+    return [{ layer, inDim, outDim }];
+  });
+}
+
 interface Adapter {
   a: tf.Variable;
   b: tf.Variable;
@@ -40,12 +53,8 @@ export class LoraTransformer extends Transformer {
     if (!(lora.alpha > 0)) throw new Error(`LoRA: alpha must be positive, got ${lora.alpha}`);
     this.scale = lora.alpha / lora.rank;
     const rng = new Rng(lora.seed ?? 0);
-    for (const [name, weight] of base.params) {
-      weight.trainable = false;
-      if (!isLinearWeight(name)) continue;
-      const layer = name.slice(0, -'.weight'.length);
-      if (!lora.targetModules.some((m) => layer.endsWith(m))) continue;
-      const [inDim, outDim] = weight.shape;
+    for (const weight of base.params.values()) weight.trainable = false;
+    for (const { layer, inDim, outDim } of adaptedLayers(base.params, lora.targetModules)) {
       // PEFT's default: A ~ kaiming-uniform (a = sqrt 5), i.e. U(-1/sqrt(in), 1/sqrt(in)); B = 0.
       const bound = 1 / Math.sqrt(inDim);
       const a = Float32Array.from({ length: inDim * lora.rank }, () => (2 * rng.next() - 1) * bound);

@@ -79,7 +79,27 @@ function emBySet(rows: readonly EvalRow[], records: readonly EvalRecord[]): Reco
   return out;
 }
 
-type Evaluated = { summary: Omit<EvalReport, 'records'>; perQuestion: Record<string, number[]> };
+export type Evaluated = { summary: Omit<EvalReport, 'records'>; perQuestion: Record<string, number[]> };
+
+/**
+ * The evaluation of `method` in `dir/eval/<method>/` (report.json + predictions.jsonl), run when missing or made
+ * for other questions; `run` gets the predictions file to append to (evaluatePolicy resumes from it).
+ */
+export function cachedEvaluation(dir: string, method: string, rows: readonly EvalRow[], run: (predictionsFile: string) => Promise<EvalReport>, quiet?: boolean): Promise<Evaluated> {
+  const key = rowsKey(rows);
+  const evalDir = path.join(dir, 'eval', method);
+  const reportFile = path.join(evalDir, 'report.json');
+  const predictions = path.join(evalDir, 'predictions.jsonl');
+  const cached = () => fs.existsSync(reportFile) && fs.existsSync(predictions) && readJson<{ rowsKey?: string }>(reportFile).rowsKey === key;
+  return stage(dir, `eval:${method}`, cached, async () => {
+    if (cached()) return { summary: readJson<Omit<EvalReport, 'records'>>(reportFile), perQuestion: emBySet(rows, readJsonl<EvalRecord>(predictions)) };
+    if (fs.existsSync(evalDir)) fs.rmSync(evalDir, { recursive: true });
+    fs.mkdirSync(evalDir, { recursive: true });
+    const { records, ...summary } = await run(predictions);
+    writeJsonAtomic(reportFile, { ...summary, rowsKey: key });
+    return { summary, perQuestion: emBySet(rows, records) };
+  }, quiet);
+}
 
 /** Every RL seed's results of one world seed. */
 export async function reproduceSeed(preset: ReproducePreset, seed: number, rlSeeds: readonly number[], dir: string, opts: { quiet?: boolean; parallel?: boolean } = {}): Promise<SeedResult[]> {
@@ -87,24 +107,10 @@ export async function reproduceSeed(preset: ReproducePreset, seed: number, rlSee
   const stages = await seedStages(preset, seed, dir, opts);
   const { world, bm25, base } = stages;
   const rows = evalRows(world, preset.evalPerSet);
-  const key = rowsKey(rows);
   const rollout = rlConfig(preset.stages, preset.rl).rollout;
 
   // Evaluation: every policy with the real engine, greedy; cached per method while the questions are the same.
-  const evaluate = async (method: string, run: (predictionsFile: string) => Promise<EvalReport>): Promise<Evaluated> => {
-    const evalDir = path.join(dir, 'eval', method);
-    const reportFile = path.join(evalDir, 'report.json');
-    const predictions = path.join(evalDir, 'predictions.jsonl');
-    const cached = () => fs.existsSync(reportFile) && fs.existsSync(predictions) && readJson<{ rowsKey?: string }>(reportFile).rowsKey === key;
-    return stage(dir, `eval:${method}`, cached, async () => {
-      if (cached()) return { summary: readJson<Omit<EvalReport, 'records'>>(reportFile), perQuestion: emBySet(rows, readJsonl<EvalRecord>(predictions)) };
-      if (fs.existsSync(evalDir)) fs.rmSync(evalDir, { recursive: true });
-      fs.mkdirSync(evalDir, { recursive: true });
-      const { records, ...summary } = await run(predictions);
-      writeJsonAtomic(reportFile, { ...summary, rowsKey: key });
-      return { summary, perQuestion: emBySet(rows, records) };
-    }, quiet);
-  };
+  const evaluate = (method: string, run: (predictionsFile: string) => Promise<EvalReport>) => cachedEvaluation(dir, method, rows, run, quiet);
   const evalOpts = (method: string, predictionsFile: string) => ({ predictionsFile, label: `eval ${method}`, quiet });
   const baselineRuns: Record<BaselineName, (file: string) => Promise<EvalReport>> = {
     direct: (f) => evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('direct', f), rollout: { ...rollout, maxTurns: 0, prompt: directPrompt } }),

@@ -1,10 +1,8 @@
 /**
- * The RL stage of the micro-world pipeline, behind two functions the notebooks, the CLI and `reproduce` call:
- * - `trainPolicyStage`: RL from the policy base with a given engine (BM25 = Search-R1 setting, the simulator
- *   = ZeroSearch, none = R1), cached in `outDir` (a finished stage is loaded, an interrupted one resumes);
- * - `evaluateEm`: greedy rollouts (temperature 0) with the *real* engine on question sets, EM per set and
- *   their mean (the paper's "Avg.").
- * Presets name the step and batch budget; every field can be overridden.
+ * The RL stage of the pipeline: `trainPolicyStage`, RL from the policy base with a given engine (BM25 = Search-R1
+ * setting, the simulator = ZeroSearch, none = R1), cached in `outDir` (a finished stage is loaded, an interrupted
+ * one resumes), and the pieces it is built from (presets, the world's engine, the training simulator).
+ * Evaluation is ../eval/evaluate's `evaluatePolicy`, the one evaluator of every EM the kit reports.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -13,14 +11,13 @@ import { Transformer } from '../model/transformer';
 import { loadCheckpoint, saveCheckpoint, SaveOptions } from '../model/checkpoint';
 import { LoraConfig, LoraTransformer, mergeLora, saveLoraAdapter } from '../model/lora';
 import type { Tokenizer } from '../text/tokenizer';
-import { exactMatch } from '../text/metrics';
 import { Bm25Engine } from '../search/bm25';
 import type { SearchEngine } from '../search/types';
 import { LocalGenerator, SimulatedSearchEngine } from '../simulator/engine';
 import type { PresetName } from '../world/config';
 import type { World } from '../world/types';
 import { readJson, readJsonl, writeJsonAtomic } from '../util';
-import { rollout, RolloutOptions, RolloutQuestion, Trajectory } from '../agent/rollout';
+import type { RolloutQuestion, Trajectory } from '../agent/rollout';
 import { DEFAULT_TRAINER_CONFIG, StepMetrics, TrainerConfig, trainPolicy } from './trainer';
 
 /**
@@ -124,49 +121,4 @@ export async function trainPolicyStage(args: {
     writeJsonAtomic(done!, { config: args.config, steps: metrics.length });
   }
   return { policy, metrics, config: args.config, dir: outDir };
-}
-
-export interface EmReport {
-  /** Per question set (data_source): EM, number of questions, mean searches per question. */
-  bySet: Record<string, { em: number; n: number; searches: number }>;
-  /** EM per set as a fraction (what `emRow` of src/report takes). */
-  em: Record<string, number>;
-  /** Mean of the per-set EMs (the paper's Avg.). */
-  average: number;
-  trajectories: Trajectory[];
-}
-
-/**
- * Greedy evaluation: one rollout per question at temperature 0 with `engine`, EM of the final answer
- * (strict, normalised) per `data_source`. Questions without a data_source count as 'all'.
- */
-export async function evaluateEm(
-  policy: Transformer,
-  tokenizer: Tokenizer,
-  questions: ReadonlyArray<RolloutQuestion & { data_source?: string }>,
-  engine: SearchEngine | null,
-  opts: Omit<RolloutOptions, 'temperature'> & { batchSize?: number } = {},
-): Promise<EmReport> {
-  const { batchSize = 32, ...rolloutOpts } = opts;
-  const merged = { ...DEFAULT_TRAINER_CONFIG.rollout, ...rolloutOpts, temperature: 0 };
-  const trajectories: Trajectory[] = [];
-  for (let s = 0; s < questions.length; s += batchSize) {
-    const part = await rollout(policy, tokenizer, questions.slice(s, s + batchSize), engine, merged);
-    trajectories.push(...part.map((t) => ({ ...t, index: t.index + s })));
-  }
-  const bySet: EmReport['bySet'] = {};
-  trajectories.forEach((t, i) => {
-    const set = questions[i].data_source ?? 'all';
-    const row = (bySet[set] ??= { em: 0, n: 0, searches: 0 });
-    row.em += t.answer === null ? 0 : exactMatch(t.answer, t.golden_answers);
-    row.searches += t.queries.length;
-    row.n++;
-  });
-  for (const row of Object.values(bySet)) {
-    row.em /= row.n;
-    row.searches /= row.n;
-  }
-  const sets = Object.values(bySet);
-  const em = Object.fromEntries(Object.entries(bySet).map(([set, r]) => [set, r.em]));
-  return { bySet, em, average: sets.length ? sets.reduce((a, r) => a + r.em, 0) / sets.length : 0, trajectories };
 }
