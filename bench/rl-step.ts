@@ -8,8 +8,8 @@
  */
 import * as path from 'node:path';
 import { initBackend } from '../src/tensor';
-import { reproducePreset } from '../src/reproduce/presets';
-import { runConfig, seedStages } from '../src/reproduce/stages';
+import { seedStages } from '../src/reproduce/stages';
+import { resolveRunConfig, runTrainerConfig } from '../src/reproduce/run-config';
 import { trainingSimulator, trainQuestions, copyModel } from '../src/rl/pipeline';
 import { trainPolicy } from '../src/rl/trainer';
 import type { SearchEngine } from '../src/search/types';
@@ -53,11 +53,11 @@ function timedForward(model: Transformer, clock: { forward: number }): void {
 async function main(): Promise<void> {
   const dir = arg('dir', 'results/quick/seed-1');
   const steps = Number(arg('steps', '4'));
-  const preset = reproducePreset(arg('preset', 'quick'));
+  const run = resolveRunConfig(arg('preset', 'quick'));
   await initBackend();
-  const stages = await seedStages(preset, Number(path.basename(dir).replace('seed-', '')), dir, { quiet: true, parallel: false });
-  const spec = preset.runs.find((r) => r.engine === 'simulator-sft')!;
-  const config = { ...runConfig(preset, spec, 1), steps, checkpointEvery: 0 };
+  const stages = await seedStages(run, Number(path.basename(dir).replace('seed-', '')), dir, { quiet: true, parallel: false });
+  const spec = run.runs.find((r) => r.engine === 'simulator-sft')!;
+  const config = { ...runTrainerConfig(run, spec, 1), steps, checkpointEvery: 0 };
   const rows: Record<string, unknown>[] = [];
   for (const name of ['bm25', 'simulator-sft'] as const) {
     const clock = { engine: 0, forward: 0 };

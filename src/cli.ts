@@ -18,8 +18,10 @@ program
 const commandModules: Array<{ register(p: Command): void }> = [
   require('./cli/bench'),
   require('./cli/compare'),
+  require('./cli/config'),
   require('./cli/eval'),
   require('./cli/logits'),
+  require('./cli/plan'),
   require('./cli/reproduce'),
   require('./cli/score'),
   require('./cli/search'),

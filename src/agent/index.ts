@@ -1,7 +1,7 @@
 export { policyPrompt, policyChat, preprocessQuestion, POLICY_PROMPT_PREFIX, INVALID_ACTION_MESSAGE } from './template';
 export { parseAction, cutAtAction, extractAnswer, extractResponseAnswer } from './actions';
 export type { Action, ActionKind } from './actions';
-export { formatDocuments, informationBlock, observationFor, NO_INFORMATION } from './observation';
+export { formatDocuments, informationBlock, observationFor, NO_INFORMATION, OBS_TOKENS } from './observation';
 export type { DocText } from './observation';
 export { rollout, rolloutStats, showMask } from './rollout';
 export type { RolloutQuestion, RolloutOptions, Trajectory, Turn, FinishReason, PolicyModel } from './rollout';

@@ -51,3 +51,10 @@ export function observationFor(action: Action, docsText?: string): { observation
       return { observation: INVALID_ACTION_MESSAGE, done: false };
   }
 }
+
+/**
+ * 5 documents per search as in ZeroSearch, but only the first 90 tokens of the observation are kept (the
+ * `<information>` tag and about 2.5 micro-world documents): sequences stay short enough for a CPU, BM25's top
+ * documents hold the hop answer for well-formed hop queries, and a simulated search writes fewer tokens.
+ */
+export const OBS_TOKENS = 90;

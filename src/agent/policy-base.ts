@@ -38,7 +38,7 @@ import { worldTexts } from '../world/stats';
 import type { PresetName } from '../world/config';
 import type { Question, World } from '../world/types';
 import { INVALID_ACTION_MESSAGE, POLICY_PROMPT_PREFIX, policyPrompt } from './template';
-import { informationBlock } from './observation';
+import { informationBlock, OBS_TOKENS } from './observation';
 
 export type ScriptStyle = 'direct' | 'flawed' | 'shallow' | 'correct';
 /** Shares of scripted styles (normalised; a missing style has share 0). */
@@ -78,12 +78,6 @@ export interface PolicyBaseConfig {
   maxObsTokens: number;
 }
 
-/**
- * 5 documents per search as in ZeroSearch, but only the first 90 tokens of the observation are kept (the
- * `<information>` tag and about 2.5 micro-world documents): sequences stay short enough for a CPU, BM25's top
- * documents hold the hop answer for well-formed hop queries, and a simulated search writes fewer tokens.
- */
-export const OBS_TOKENS = 90;
 
 /** Habit styles over templates: a quarter answer without searching, a quarter stop after one hop (multi-hop ones). */
 const HABIT_MIX = { direct: 0.25, shallow: 0.25, correct: 0.5 };

@@ -5,6 +5,7 @@
  *   zerosearch reproduce --preset quick --seed 1 --out results/quick
  *   zerosearch reproduce --preset ablations --seed 1 --out results/ablations --reuse results/quick
  *   zerosearch reproduce --preset ablations --seed 1 --rl-seeds 1 2 3 4 5 --out runs/five-seeds
+ *   zerosearch reproduce --preset quick --set rl.lr=3e-4 --out runs/quick-lr3e-4
  */
 import type { Command } from 'commander';
 import { reproduce } from '../reproduce/reproduce';
@@ -23,13 +24,14 @@ export function register(program: Command): void {
     .option('--rl-seeds <n...>', 'RL seeds of every world seed (default: the preset\'s count, starting at the world seed)')
     .requiredOption('--out <dir>', 'run folder (stages found there are reused)')
     .option('--reuse <dir>', 'copy the stages of another run folder (e.g. a quick run) where --out lacks them')
+    .option('--set <path=value...>', 'edit the resolved run config, e.g. rl.lr=3e-4 (see zerosearch config)')
     .option('--no-png', 'write figures as HTML only (no Chromium needed)')
-    .action(async (o: { preset: string; seed: string[]; rlSeeds?: string[]; out: string; reuse?: string; png: boolean }) => {
+    .action(async (o: { preset: string; seed: string[]; rlSeeds?: string[]; out: string; reuse?: string; set?: string[]; png: boolean }) => {
       if (!(o.preset in REPRODUCE_PRESETS)) throw new Error(`--preset ${o.preset}: expected ${Object.keys(REPRODUCE_PRESETS).join(', ')}`);
       const seeds = integers('--seed', o.seed)!;
       const rlSeeds = integers('--rl-seeds', o.rlSeeds);
       const t0 = Date.now();
-      const result = await reproduce({ preset: o.preset, seeds, rlSeeds, outDir: o.out, reuse: o.reuse, png: o.png });
+      const result = await reproduce({ preset: o.preset, seeds, rlSeeds, outDir: o.out, reuse: o.reuse, set: o.set, png: o.png });
       process.stdout.write(`${result.files.summary}\n${result.files.tables.length} table files, ${result.files.figures.length} figure files in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
       process.stdout.write(`${formatFindings(result.findings.filter((f) => f.result))}\n`);
     });

@@ -23,15 +23,15 @@ import { checkTrainerConfig } from '../rl/trainer';
 import type { NoiseSpec, TrainerConfig } from '../rl/trainer';
 import { CURRICULUM } from '../rl/curriculum';
 import { evaluatePolicy } from '../eval/evaluate';
-import { reproducePreset } from '../reproduce/presets';
 import type { RunSpec, TrainEngine } from '../reproduce/presets';
-import { runConfig, seedStages, trainRun } from '../reproduce/stages';
+import { seedStages, trainRun } from '../reproduce/stages';
+import { resolveRunConfig, runTrainerConfig } from '../reproduce/run-config';
 import { cachedEvaluation, evalRows } from '../reproduce/reproduce';
 import { parseNumber } from './options';
 import { HfTrainOpts, addHfTrainOptions, trainHf } from './train-hf';
 
 interface TrainOpts {
-  preset: string; seed: string; rlSeed?: string; engine: string; out: string; reuse?: string; name?: string;
+  preset: string; seed: string; rlSeed?: string; engine: string; out: string; reuse?: string; name?: string; set?: string[];
   curriculum?: string; noise?: string; estimator?: string; steps?: string; lr?: string; klCoef?: string; miniBatch?: string; epochs?: string; mask: boolean; eval: boolean;
 }
 
@@ -63,6 +63,7 @@ export function register(program: Command): void {
     .option('--engine <kind>', 'bm25 (Search-R1 setting) | simulated (ZeroSearch) | none (R1); with --policy: none | bm25:<corpus> | retriever:<url> | serpapi | simulated:<dir or url>', 'bm25')
     .requiredOption('--out <dir>', 'run folder (a reproduce seed folder works: its stages are used)')
     .option('--reuse <dir>', 'copy world, policy base and simulator from this folder where --out lacks them (e.g. results/quick/seed-1)')
+    .option('--set <path=value...>', 'edit the resolved run config, e.g. rl.rollout.maxTurns=4 (see zerosearch config)')
     .option('--name <run>', 'run folder name under rl/ (default: reproduce\'s name for the engine: search-r1, zerosearch, r1)')
     .option('--curriculum <ps,pe>', 'noise curriculum p_s,p_e (simulated engine; default 0,0.25 as in the paper for Qwen-2.5-3B)')
     .option('--noise <p>', 'constant noise probability instead of the curriculum (Table 6 "Random": 0.5)')
@@ -83,7 +84,7 @@ export function register(program: Command): void {
         throw new Error(`--estimator ${o.estimator}: expected one of ${ADVANTAGE_ESTIMATORS.join(', ')}`);
       }
       // Every flag is checked before the policy base is built (minutes on quick).
-      const preset = reproducePreset(o.preset);
+      const run = resolveRunConfig(o.preset, {}, o.set);
       const seed = parseNumber('--seed', o.seed, { integer: true });
       const rlSeed = o.rlSeed === undefined ? seed : parseNumber('--rl-seed', o.rlSeed, { integer: true });
       const overrides: Partial<TrainerConfig> = { noise: noiseSpec(o) };
@@ -95,7 +96,7 @@ export function register(program: Command): void {
       if (o.miniBatch) overrides.miniBatchSize = parseNumber('--mini-batch', o.miniBatch, { integer: true, min: 0 });
       if (o.epochs) overrides.epochs = parseNumber('--epochs', o.epochs, { integer: true, min: 1 });
       const spec: RunSpec = { name: o.name ?? kind.run, engine: kind.engine, config: overrides };
-      checkTrainerConfig(runConfig(preset, spec, rlSeed));
+      checkTrainerConfig(runTrainerConfig(run, spec, rlSeed));
       await initBackend();
       if (o.reuse) {
         for (const stage of ['world', 'policy-base', 'simulator']) {
@@ -103,20 +104,22 @@ export function register(program: Command): void {
           if (fs.existsSync(from) && !fs.existsSync(to)) fs.cpSync(from, to, { recursive: true });
         }
       }
-      const stages = await seedStages(preset, seed, o.out, {});
-      const run = await trainRun(preset, seed, rlSeed, o.out, spec, stages);
-      const last = run.metrics[run.metrics.length - 1];
-      process.stdout.write(`RL done: ${run.metrics.length} steps; last reward ${last?.reward.toFixed(3)}, searches/trajectory ${last?.searchesPerTrajectory.toFixed(2)}\n`);
+      fs.mkdirSync(o.out, { recursive: true });
+      writeJsonAtomic(path.join(o.out, 'run-config.json'), run);
+      const stages = await seedStages(run, seed, o.out, {});
+      const trained = await trainRun(run, seed, rlSeed, o.out, spec, stages);
+      const last = trained.metrics[trained.metrics.length - 1];
+      process.stdout.write(`RL done: ${trained.metrics.length} steps; last reward ${last?.reward.toFixed(3)}, searches/trajectory ${last?.searchesPerTrajectory.toFixed(2)}\n`);
       if (!o.eval) return;
       // The real engine at evaluation, greedy, on reproduce's held-out questions; R1 evaluates without search.
-      const rows = evalRows(stages.world, preset.evalPerSet);
-      const name = path.basename(run.dir!);
-      const evaluate = (method: string, model: typeof run.policy, engine: typeof stages.bm25 | null) =>
-        cachedEvaluation(o.out, method, rows, (file) => evaluatePolicy(model, stages.base.tokenizer, rows, engine, { predictionsFile: file, label: `eval ${method}`, rollout: run.config.rollout }));
+      const rows = evalRows(stages.world, run.evalPerSet);
+      const name = path.basename(trained.dir!);
+      const evaluate = (method: string, model: typeof trained.policy, engine: typeof stages.bm25 | null) =>
+        cachedEvaluation(o.out, method, rows, (file) => evaluatePolicy(model, stages.base.tokenizer, rows, engine, { predictionsFile: file, label: `eval ${method}`, rollout: trained.config.rollout }));
       const before = await evaluate('base', stages.base.model, stages.bm25);
-      const after = await evaluate(name, run.policy, kind.engine === 'none' ? null : stages.bm25);
+      const after = await evaluate(name, trained.policy, kind.engine === 'none' ? null : stages.bm25);
       const em = (e: typeof before) => ({ ...Object.fromEntries(Object.entries(e.summary.perDataset).map(([set, d]) => [set, d.em])), average: e.summary.average.em });
-      writeJsonAtomic(path.join(o.out, `${name}.json`), { engine: o.engine, seed, rlSeed, preset: o.preset, config: run.config, base: em(before), rl: em(after) });
+      writeJsonAtomic(path.join(o.out, `${name}.json`), { engine: o.engine, seed, rlSeed, preset: o.preset, config: trained.config, base: em(before), rl: em(after) });
       process.stdout.write(`${'set'.padEnd(16)} base    rl\n`);
       for (const [set, d] of Object.entries(after.summary.perDataset)) process.stdout.write(`${set.padEnd(16)} ${before.summary.perDataset[set].em.toFixed(3)}   ${d.em.toFixed(3)}\n`);
       process.stdout.write(`${'average'.padEnd(16)} ${before.summary.average.em.toFixed(3)}   ${after.summary.average.em.toFixed(3)}\n`);

@@ -12,4 +12,6 @@ export { reproductionFigures, writeFigures, paperRowsFor, PAPER_ROWS, PAPER_PAIR
 export { writeSummary, averageEm } from './summary';
 export { reproduce, reproduceSeed, evalRows, defaultRlSeeds } from './reproduce';
 export type { ReproduceOptions, ReproduceResult } from './reproduce';
-export { seedStages, trainRun, runKey, runConfig, reuseStages } from './stages';
+export { seedStages, trainRun, runKey, reuseStages } from './stages';
+export { resolveRunConfig, runTrainerConfig, applySet, checkRunConfig } from './run-config';
+export type { RunConfig } from './run-config';

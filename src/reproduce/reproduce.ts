@@ -11,6 +11,7 @@
  *   tables/*.json|csv             mean ± std over world seeds × RL seeds
  *   figures/*.png|html            ours vs the paper, training curves, the simulator ladder, curriculum, cost
  *   findings.json, summary.md     each of the paper's findings as a paired difference with its interval
+ *   run-config.json               the resolved configuration of the whole run (./run-config.ts)
  *
  * Caching: every stage checks for its finished output and is skipped when present; training resumes from
  * its checkpoints and evaluation from its predictions file, so killing and rerunning the command continues.
@@ -22,11 +23,11 @@ import { initBackend } from '../tensor';
 import { writeTable } from '../report/paperTables';
 import { heldOutQuestions } from '../world';
 import type { World } from '../world';
-import { rlConfig } from '../rl/pipeline';
 import type { StepMetrics, TrainerConfig } from '../rl/trainer';
 import { evaluatePolicy, EvalRecord, EvalReport, EvalRow } from '../eval/evaluate';
 import { directPrompt, ragPrompts } from '../eval/baselines';
-import { BaselineName, ReproducePreset, reproducePreset, RunSpec, SIMULATOR_WIDTHS } from './presets';
+import { BaselineName, ReproducePreset, RunSpec, SIMULATOR_WIDTHS } from './presets';
+import { resolveRunConfig, RunConfig } from './run-config';
 import { exists, ladderSimulator, runFinished, readTimings, recordTiming, reuseStages, runKey, seedStages, simulatorDir, simulatorPreset, stage, trainRun, workerProcess } from './stages';
 import { buildTables, LadderRung, ReproduceTables, SeedResult } from './tables';
 import { writeFigures } from './figures';
@@ -45,6 +46,8 @@ export interface ReproduceOptions {
   reuse?: string;
   /** Override parts of the reproduce preset (tests use this to cut steps). */
   overrides?: Partial<ReproducePreset>;
+  /** Edits of the resolved run config, `path=value` (see run-config.ts `applySet`). */
+  set?: string[];
   /** Export PNGs through Chromium (default true; HTML is always written). */
   png?: boolean;
   quiet?: boolean;
@@ -102,24 +105,24 @@ export function cachedEvaluation(dir: string, method: string, rows: readonly Eva
 }
 
 /** Every RL seed's results of one world seed. */
-export async function reproduceSeed(preset: ReproducePreset, seed: number, rlSeeds: readonly number[], dir: string, opts: { quiet?: boolean; parallel?: boolean } = {}): Promise<SeedResult[]> {
+export async function reproduceSeed(run: RunConfig, seed: number, rlSeeds: readonly number[], dir: string, opts: { quiet?: boolean; parallel?: boolean } = {}): Promise<SeedResult[]> {
   const { quiet, parallel = true } = opts;
-  const stages = await seedStages(preset, seed, dir, opts);
+  const stages = await seedStages(run, seed, dir, opts);
   const { world, bm25, base } = stages;
-  const rows = evalRows(world, preset.evalPerSet);
-  const rollout = rlConfig(preset.stages, preset.rl).rollout;
+  const rows = evalRows(world, run.evalPerSet);
+  const rollout = run.rl.rollout;
 
   // Evaluation: every policy with the real engine, greedy; cached per method while the questions are the same.
   const evaluate = (method: string, run: (predictionsFile: string) => Promise<EvalReport>) => cachedEvaluation(dir, method, rows, run, quiet);
   const evalOpts = (method: string, predictionsFile: string) => ({ predictionsFile, label: `eval ${method}`, quiet });
   const baselineRuns: Record<BaselineName, (file: string) => Promise<EvalReport>> = {
     direct: (f) => evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('direct', f), rollout: { ...rollout, maxTurns: 0, prompt: directPrompt } }),
-    rag: async (f) => evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('rag', f), rollout: { ...rollout, maxTurns: 0, prompt: await ragPrompts(rows, bm25, preset.ragTopk) } }),
+    rag: async (f) => evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('rag', f), rollout: { ...rollout, maxTurns: 0, prompt: await ragPrompts(rows, bm25, run.ragTopk) } }),
     base: (f) => evaluatePolicy(base.model, base.tokenizer, rows, bm25, { ...evalOpts('base', f), rollout }),
   };
   const baselines: Record<string, Evaluated> = {};
   const baselineJob = async () => {
-    for (const b of preset.baselines) baselines[b] = await evaluate(b, baselineRuns[b]);
+    for (const b of run.baselines) baselines[b] = await evaluate(b, baselineRuns[b]);
   };
 
   // Simulators of the ladder other than the main one: built once, in a child process, before a run needs them.
@@ -130,15 +133,15 @@ export async function reproduceSeed(preset: ReproducePreset, seed: number, rlSee
     const done = exists(outDir, quality ? 'simulator.json' : path.join('sft', 'config.json'));
     if (!ladderBuilds.has(id)) {
       ladderBuilds.set(id, stage(dir, `simulator:${id}`, done, async () => {
-        if (!done() && parallel) await workerProcess({ kind: 'simulator', worldDir: path.join(dir, 'world'), preset: simulatorPreset(preset, engine), seed, outDir, skipQuality: !quality }, `${id} of ${dir}`);
-        return ladderSimulator(stages, preset, seed, dir, engine, quality);
+        if (!done() && parallel) await workerProcess({ kind: 'simulator', worldDir: path.join(dir, 'world'), preset: simulatorPreset(run, engine), seed, outDir, skipQuality: !quality }, `${id} of ${dir}`);
+        return ladderSimulator(stages, run, seed, dir, engine, quality);
       }, quiet));
     }
     return ladderBuilds.get(id)!;
   };
-  const ladderEngines = (Object.keys(SIMULATOR_WIDTHS) as Array<keyof typeof SIMULATOR_WIDTHS>).filter((e) => preset.runs.some((r) => r.engine === e));
+  const ladderEngines = (Object.keys(SIMULATOR_WIDTHS) as Array<keyof typeof SIMULATOR_WIDTHS>).filter((e) => run.runs.some((r) => r.engine === e));
   const buildJobs = ladderEngines.filter((e) => e !== 'simulator-sft').sort((a, b) => SIMULATOR_WIDTHS[b] - SIMULATOR_WIDTHS[a]).map((e) => () => ladderBuild(e, false));
-  const qualityJobs = preset.simulatorQuality ? ladderEngines.map((e) => () => ladderBuild(e, true)) : [];
+  const qualityJobs = run.simulatorQuality ? ladderEngines.map((e) => () => ladderBuild(e, true)) : [];
 
   // One job per RL run and RL seed: train (cached by trainPolicyStage: done.json + policy/), then evaluate. With
   // `parallel`, a run not yet done trains in a child process and this process loads what it saved; two jobs go
@@ -150,23 +153,23 @@ export async function reproduceSeed(preset: ReproducePreset, seed: number, rlSee
     if (spec.engine in SIMULATOR_WIDTHS && spec.engine !== 'simulator-sft') await ladderBuild(spec.engine as keyof typeof SIMULATOR_WIDTHS, false);
     if (parallel && !runDone()) {
       if (!quiet) process.stderr.write(`[reproduce] ${path.basename(dir)} · rl:${name} (child process)\n`);
-      recordTiming(dir, `rl:${name} (child process)`, await workerProcess({ kind: 'rl', seed, rlSeed, dir, preset, spec, quiet }, `rl:${name} of ${dir}`));
+      recordTiming(dir, `rl:${name} (child process)`, await workerProcess({ kind: 'rl', seed, rlSeed, dir, run, spec, quiet }, `rl:${name} of ${dir}`));
     }
-    const out = await stage(dir, `rl:${name}`, runDone, () => trainRun(preset, seed, rlSeed, dir, spec, stages, quiet), quiet);
+    const out = await stage(dir, `rl:${name}`, runDone, () => trainRun(run, seed, rlSeed, dir, spec, stages, quiet), quiet);
     // R1 (trained without search) is also evaluated without it, as in the paper; every other run with BM25.
     const engine = spec.engine === 'none' ? null : bm25;
     const evaluated = await evaluate(name, (f) => evaluatePolicy(out.policy, base.tokenizer, rows, engine, { ...evalOpts(name, f), rollout }));
     trained.set(name, { run: runSummary(spec, out.metrics, out.config), evaluated });
   };
-  const runJobs = rlSeeds.flatMap((r) => preset.runs.map((spec) => runJob(spec, r)));
+  const runJobs = rlSeeds.flatMap((r) => run.runs.map((spec) => runJob(spec, r)));
   // Longest first: the big simulator's build, then runs that need no other simulator, then the rest.
-  const needsLadder = (i: number) => preset.runs[i % preset.runs.length].engine.startsWith('simulator-sft-');
+  const needsLadder = (i: number) => run.runs[i % run.runs.length].engine.startsWith('simulator-sft-');
   const ordered = [...runJobs.filter((_, i) => !needsLadder(i)), ...runJobs.filter((_, i) => needsLadder(i))];
   await mapWithConcurrency<() => Promise<unknown>, unknown>([...buildJobs, ...ordered, ...qualityJobs, baselineJob], parallel ? 2 : 1, (job) => job());
 
   const ladder: LadderRung[] = [];
   for (const engine of ladderEngines) {
-    const build = await ladderSimulator(stages, preset, seed, dir, engine, preset.simulatorQuality);
+    const build = await ladderSimulator(stages, run, seed, dir, engine, run.simulatorQuality);
     let params = 0;
     for (const v of build.sft.params.values()) params += v.size;
     const rate = (name: string) => build.quality?.rows.find((r) => r.engine === name);
@@ -178,12 +181,12 @@ export async function reproduceSeed(preset: ReproducePreset, seed: number, rlSee
     const evals: SeedResult['evals'] = {};
     const perQuestion: SeedResult['perQuestion'] = {};
     const runs: SeedResult['runs'] = {};
-    for (const b of preset.baselines) [evals[b], perQuestion[b]] = [baselines[b].summary, baselines[b].perQuestion];
-    for (const spec of preset.runs) {
+    for (const b of run.baselines) [evals[b], perQuestion[b]] = [baselines[b].summary, baselines[b].perQuestion];
+    for (const spec of run.runs) {
       const t = trained.get(runKey(spec, seed, rlSeed))!;
       [evals[spec.name], perQuestion[spec.name], runs[spec.name]] = [t.evaluated.summary, t.evaluated.perQuestion, t.run];
     }
-    return { seed, rlSeed, preset: preset.stages, evals, perQuestion, runs, ladder, timings };
+    return { seed, rlSeed, preset: run.stages, evals, perQuestion, runs, ladder, timings };
   });
 }
 
@@ -205,7 +208,7 @@ export const defaultRlSeeds = (seed: number, count: number) => Array.from({ leng
 
 /** Every seed, then the tables (mean ± std), findings, figures and summary at the top of `outDir`. */
 export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult> {
-  const preset: ReproducePreset = { ...reproducePreset(opts.preset), ...opts.overrides };
+  const run = resolveRunConfig(opts.preset, opts.overrides, opts.set);
   const ints = (xs: number[] | undefined, what: string) => {
     if (xs && (xs.length === 0 || !xs.every((s) => Number.isInteger(s)) || new Set(xs).size !== xs.length)) throw new Error(`reproduce: ${what} must be distinct integers, got ${JSON.stringify(xs)}`);
   };
@@ -213,14 +216,16 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult
   ints(opts.rlSeeds, 'RL seeds');
   await initBackend();
   const t0 = Date.now();
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  writeJsonAtomic(path.join(opts.outDir, 'run-config.json'), run);
   if (opts.reuse) {
     const copied = reuseStages(opts.reuse, opts.outDir, opts.seeds);
     if (!opts.quiet && copied.length) process.stderr.write(`[reproduce] reused ${copied.length} stages of ${opts.reuse}\n`);
   }
   const seeds: SeedResult[] = [];
   for (const seed of opts.seeds) {
-    const rlSeeds = opts.rlSeeds ?? defaultRlSeeds(seed, preset.rlSeeds);
-    seeds.push(...(await reproduceSeed(preset, seed, rlSeeds, path.join(opts.outDir, `seed-${seed}`), { quiet: opts.quiet, parallel: opts.parallel })));
+    const rlSeeds = opts.rlSeeds ?? defaultRlSeeds(seed, run.rlSeeds);
+    seeds.push(...(await reproduceSeed(run, seed, rlSeeds, path.join(opts.outDir, `seed-${seed}`), { quiet: opts.quiet, parallel: opts.parallel })));
   }
   const tables = buildTables(seeds);
   const tableDir = path.join(opts.outDir, 'tables');

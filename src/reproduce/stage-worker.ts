@@ -2,7 +2,7 @@
  * Child-process entry of `reproduce` (two cores, two processes; the native backend uses one thread each):
  * - `{kind: 'simulator', worldDir, preset, seed, outDir, skipQuality}`: build a simulator of a world folder (or
  *   its quality report) while the parent builds the policy base or another stage;
- * - `{kind: 'rl', seed, rlSeed, dir, preset, spec}`: one RL run of a seed folder whose world, policy base
+ * - `{kind: 'rl', seed, rlSeed, dir, run, spec}`: one RL run of a seed folder whose world, policy base
  *   and simulators are already built (they are only loaded here), beside another RL run.
  * The parent then loads what the child saved: every stage is cached on disk.
  */
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const a = JSON.parse(raw) as WorkerArgs;
   await initBackend();
   if (a.kind === 'simulator') await buildSimulator(loadWorld(a.worldDir), a.preset, { seed: a.seed, outDir: a.outDir, skipQuality: a.skipQuality });
-  else if (a.kind === 'rl') await trainRun(a.preset, a.seed, a.rlSeed, a.dir, a.spec, undefined, a.quiet);
+  else if (a.kind === 'rl') await trainRun(a.run, a.seed, a.rlSeed, a.dir, a.spec, undefined, a.quiet);
   else throw new Error(`stage-worker: unknown kind ${JSON.stringify((a as { kind: unknown }).kind)}`);
 }
 

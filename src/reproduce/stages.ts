@@ -12,20 +12,21 @@ import { spawn } from 'child_process';
 import type { Transformer } from '../model/transformer';
 import type { SearchEngine } from '../search/types';
 import { readJson, writeJsonAtomic } from '../util';
-import { exportWorld, generateWorld, loadWorld, World, WORLD_PRESETS } from '../world';
+import { exportWorld, generateWorld, loadWorld, World } from '../world';
 import { buildPolicyBase } from '../agent/policy-base';
 import type { PolicyBase } from '../agent/policy-base';
-import { buildSimulator, SIMULATOR_PRESETS } from '../simulator/pipeline';
+import { buildSimulator } from '../simulator/pipeline';
 import type { SimulatorBuild, SimulatorPreset } from '../simulator/pipeline';
-import { rlConfig, trainingSimulator, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
+import { trainingSimulator, trainPolicyStage, trainQuestions, worldEngine } from '../rl/pipeline';
 import type { PolicyStage } from '../rl/pipeline';
 import type { TrainerConfig } from '../rl/trainer';
-import { ReproducePreset, RunSpec, SIMULATOR_WIDTHS, TrainEngine } from './presets';
+import { RunSpec, SIMULATOR_WIDTHS, TrainEngine } from './presets';
+import { RunConfig, runTrainerConfig } from './run-config';
 
 /** What a child process of `reproduce` is asked to do (./stage-worker.ts). */
 export type WorkerArgs =
   | { kind: 'simulator'; worldDir: string; preset: SimulatorPreset; seed: number; outDir: string; skipQuality: boolean }
-  | { kind: 'rl'; seed: number; rlSeed: number; dir: string; preset: ReproducePreset; spec: RunSpec; quiet?: boolean };
+  | { kind: 'rl'; seed: number; rlSeed: number; dir: string; run: RunConfig; spec: RunSpec; quiet?: boolean };
 
 type Timings = Record<string, { seconds: number; at: string }>;
 
@@ -69,9 +70,9 @@ export function workerProcess(args: WorkerArgs, what: string): Promise<number> {
 type LadderEngine = keyof typeof SIMULATOR_WIDTHS;
 const isLadder = (e: TrainEngine): e is LadderEngine => e in SIMULATOR_WIDTHS;
 
-/** The stage preset's simulator with its width scaled (heads kept; widths rounded to a multiple of 8). */
-export function simulatorPreset(preset: ReproducePreset, engine: LadderEngine): SimulatorPreset {
-  const p: SimulatorPreset = { ...SIMULATOR_PRESETS[preset.stages], ...preset.simulator };
+/** The run's simulator with its width scaled (heads kept; widths rounded to a multiple of 8). */
+export function simulatorPreset(run: RunConfig, engine: LadderEngine): SimulatorPreset {
+  const p = run.simulator;
   const factor = SIMULATOR_WIDTHS[engine];
   if (factor === 1) return p;
   const round8 = (x: number) => Math.max(8, Math.round(x / 8) * 8);
@@ -94,23 +95,23 @@ export interface SeedStages {
  * World → simulator ∥ policy base, each cached in `dir`. With `parallel`, the simulator trains in a child
  * process while this one builds the policy base; afterwards buildSimulator only loads its stages.
  */
-export async function seedStages(preset: ReproducePreset, seed: number, dir: string, opts: { quiet?: boolean; parallel?: boolean }): Promise<SeedStages> {
+export async function seedStages(run: RunConfig, seed: number, dir: string, opts: { quiet?: boolean; parallel?: boolean }): Promise<SeedStages> {
   const { quiet, parallel = true } = opts;
   fs.mkdirSync(dir, { recursive: true });
   const worldDir = path.join(dir, 'world');
   const world = await stage(dir, 'world', exists(worldDir, 'world.json'), async () => {
     if (fs.existsSync(path.join(worldDir, 'world.json'))) return loadWorld(worldDir);
-    const w = generateWorld(WORLD_PRESETS[preset.stages], seed);
+    const w = generateWorld(run.world, seed);
     exportWorld(w, worldDir);
     return w;
   }, quiet);
   const simDir = simulatorDir(dir, 'simulator-sft');
   const simDone = exists(simDir, 'sft', 'config.json');
-  const simPreset = simulatorPreset(preset, 'simulator-sft');
+  const simPreset = simulatorPreset(run, 'simulator-sft');
   const simChild = !simDone() && parallel ? workerProcess({ kind: 'simulator', worldDir, preset: simPreset, seed, outDir: simDir, skipQuality: true }, `simulator of ${dir}`) : null;
   const baseDir = path.join(dir, 'policy-base');
   const base = await stage(dir, 'policy-base', exists(baseDir, 'policy-base.json'),
-    () => buildPolicyBase(world, { preset: preset.stages, seed, outDir: baseDir, config: preset.policyBase }), quiet);
+    () => buildPolicyBase(world, { preset: run.stages, seed, outDir: baseDir, config: run.policyBase }), quiet);
   const sim = await stage(dir, simChild ? 'simulator (after the policy base)' : 'simulator', simDone, async () => {
     if (simChild) recordTiming(dir, 'simulator (child process)', await simChild);
     return buildSimulator(world, simPreset, { seed, outDir: simDir, skipQuality: true });
@@ -119,19 +120,19 @@ export async function seedStages(preset: ReproducePreset, seed: number, dir: str
 }
 
 /** A ladder simulator of the seed folder: built (or loaded) with its quality report when `quality`. */
-export function ladderSimulator(s: SeedStages, preset: ReproducePreset, seed: number, dir: string, engine: LadderEngine, quality = false): Promise<SimulatorBuild> {
+export function ladderSimulator(s: SeedStages, run: RunConfig, seed: number, dir: string, engine: LadderEngine, quality = false): Promise<SimulatorBuild> {
   if (engine === 'simulator-sft' && !quality) return Promise.resolve(s.sim);
-  return buildSimulator(s.world, simulatorPreset(preset, engine), { seed, outDir: simulatorDir(dir, engine), skipQuality: !quality });
+  return buildSimulator(s.world, simulatorPreset(run, engine), { seed, outDir: simulatorDir(dir, engine), skipQuality: !quality });
 }
 
 /** The engine an RL run trains with (../rl/pipeline `trainingSimulator` for the simulators), seeded by the RL seed. */
-async function trainingEngine(s: SeedStages, preset: ReproducePreset, seed: number, dir: string, engine: TrainEngine, rlSeed: number, rollout: TrainerConfig['rollout']): Promise<SearchEngine | null> {
+async function trainingEngine(s: SeedStages, run: RunConfig, seed: number, dir: string, engine: TrainEngine, rlSeed: number, rollout: TrainerConfig['rollout']): Promise<SearchEngine | null> {
   const simulated = (model: Transformer, build: SimulatorBuild, promptStyle: 'sft' | 'prompt') => trainingSimulator(model, build.tokenizer, rollout, { seed: rlSeed, promptStyle });
   if (engine === 'bm25') return s.bm25;
   if (engine === 'none') return null;
   if (engine === 'simulator-prompt') return simulated(s.sim.base, s.sim, 'prompt');
   if (isLadder(engine)) {
-    const build = await ladderSimulator(s, preset, seed, dir, engine);
+    const build = await ladderSimulator(s, run, seed, dir, engine);
     return simulated(build.sft, build, 'sft');
   }
   throw new Error(`reproduce: unknown training engine ${JSON.stringify(engine)}`);
@@ -143,19 +144,16 @@ export const runFinished = (runDir: string) => fs.existsSync(path.join(runDir, '
 /** Folder name of a run for an RL seed: the run's own name for the first RL seed (the world seed), so quick's runs are ablations' too. */
 export const runKey = (spec: RunSpec, seed: number, rlSeed: number) => (rlSeed === seed ? spec.name : `${spec.name}.rl-seed-${rlSeed}`);
 
-/** The resolved RL config of a run. */
-export const runConfig = (preset: ReproducePreset, spec: RunSpec, rlSeed: number): TrainerConfig => rlConfig(preset.stages, { ...preset.rl, ...spec.config, seed: rlSeed });
-
 /** One RL run of a seed folder whose earlier stages are built (the child-process entry calls this). */
-export async function trainRun(preset: ReproducePreset, seed: number, rlSeed: number, dir: string, spec: RunSpec, stages?: SeedStages, quiet?: boolean): Promise<PolicyStage> {
-  const s = stages ?? (await seedStages(preset, seed, dir, { quiet: true, parallel: false }));
-  const config = runConfig(preset, spec, rlSeed);
+export async function trainRun(run: RunConfig, seed: number, rlSeed: number, dir: string, spec: RunSpec, stages?: SeedStages, quiet?: boolean): Promise<PolicyStage> {
+  const s = stages ?? (await seedStages(run, seed, dir, { quiet: true, parallel: false }));
+  const config = runTrainerConfig(run, spec, rlSeed);
   const outDir = path.join(dir, 'rl', runKey(spec, seed, rlSeed));
   // A committed run folder keeps its metrics but not its policy (too big for git): train it again.
   if (fs.existsSync(path.join(outDir, 'done.json')) && !fs.existsSync(path.join(outDir, 'policy', 'config.json'))) fs.rmSync(outDir, { recursive: true });
   return trainPolicyStage({
     base: s.base.model, tokenizer: s.base.tokenizer, questions: trainQuestions(s.world),
-    engine: await trainingEngine(s, preset, seed, dir, spec.engine, rlSeed, config.rollout),
+    engine: await trainingEngine(s, run, seed, dir, spec.engine, rlSeed, config.rollout),
     config, outDir, quiet,
   });
 }

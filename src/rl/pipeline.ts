@@ -6,8 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs-core';
-import { Transformer } from '../model/transformer';
+import { Transformer, cloneModel } from '../model/transformer';
 import { loadCheckpoint, saveCheckpoint, SaveOptions } from '../model/checkpoint';
 import { LoraConfig, LoraTransformer, mergeLora, saveLoraAdapter } from '../model/lora';
 import type { Tokenizer } from '../text/tokenizer';
@@ -18,7 +17,7 @@ import type { PresetName } from '../world/config';
 import type { World } from '../world/types';
 import { readJson, readJsonl, writeJsonAtomic } from '../util';
 import type { RolloutQuestion, Trajectory } from '../agent/rollout';
-import { DEFAULT_TRAINER_CONFIG, StepMetrics, TrainerConfig, trainPolicy } from './trainer';
+import { resolveTrainerConfig, StepMetrics, TrainerConfig, trainPolicy } from './trainer';
 
 /**
  * Step and batch budgets per world preset (the rest of the config is DEFAULT_TRAINER_CONFIG). `quick` makes four
@@ -35,10 +34,7 @@ export const RL_PRESETS: Record<PresetName, Partial<TrainerConfig>> = {
 export function rlConfig(preset: PresetName, overrides: Partial<TrainerConfig> = {}): TrainerConfig {
   const base = RL_PRESETS[preset];
   if (!base) throw new Error(`rl preset: unknown ${JSON.stringify(preset)} (expected ${Object.keys(RL_PRESETS).join(', ')})`);
-  return {
-    ...DEFAULT_TRAINER_CONFIG, ...base, ...overrides,
-    rollout: { ...DEFAULT_TRAINER_CONFIG.rollout, ...base.rollout, ...overrides.rollout },
-  };
+  return resolveTrainerConfig(base, overrides);
 }
 
 /** The micro world's real search engine: BM25 over its corpus. */
@@ -65,9 +61,7 @@ export function trainQuestions(world: World): RolloutQuestion[] {
 
 /** A trainable copy of a model (RL must not modify the cached base). */
 export function copyModel(model: Transformer): Transformer {
-  const params = new Map<string, tf.Variable>();
-  for (const [name, v] of model.params) params.set(name, tf.variable(v.clone(), true));
-  return new Transformer(model.config, params);
+  return cloneModel(model, true);
 }
 
 export interface PolicyStage {
@@ -78,7 +72,7 @@ export interface PolicyStage {
 }
 
 /**
- * RL from `base` (left unchanged) on `questions` with `engine`. With `outDir`: metrics and checkpoints go there, a finished
+ * RL from `base` (left unchanged unless `inPlace`) on `questions` with `engine`. With `outDir`: metrics and checkpoints go there, a finished
  * stage (policy/ + done.json with the same config) is loaded instead of retrained, and an interrupted one
  * resumes exactly.
  */
@@ -95,6 +89,8 @@ export async function trainPolicyStage(args: {
   lora?: LoraConfig;
   /** How policy/ is written (e.g. dtype BF16 to match the input checkpoint). */
   save?: SaveOptions;
+  /** Train `base` itself, for a caller that has no further use for it: one copy of the weights fewer. */
+  inPlace?: boolean;
 }): Promise<PolicyStage> {
   const { outDir } = args;
   const done = outDir && path.join(outDir, 'done.json');
@@ -103,12 +99,14 @@ export async function trainPolicyStage(args: {
     if (JSON.stringify(saved.config) !== JSON.stringify(args.config)) throw new Error(`${done}: stage was trained with another config; use another outDir or delete ${args.outDir} to retrain`);
     return { policy: loadCheckpoint(path.join(outDir, 'policy')), metrics: readJsonl<StepMetrics>(path.join(outDir, 'metrics.jsonl')), config: saved.config, dir: outDir };
   }
-  // LoRA trains adapters on the base in place (the base stays frozen); otherwise a full copy trains.
-  const trained = args.lora ? new LoraTransformer(args.base, args.lora) : copyModel(args.base);
+  // LoRA trains adapters on the base in place (the base stays frozen); otherwise a full copy trains, and the
+  // untouched base is the KL reference (no second copy), unless the base itself trains.
+  const trained = args.lora ? new LoraTransformer(args.base, args.lora) : args.inPlace ? args.base : copyModel(args.base);
   const checkpointEvery = args.config.checkpointEvery || (outDir ? Math.max(1, Math.floor(args.config.steps / 10)) : 0);
   const { metrics } = await trainPolicy({
     policy: trained, tokenizer: args.tokenizer, questions: args.questions, engine: args.engine,
     config: { ...args.config, checkpointEvery }, outDir, quiet: args.quiet, onStep: args.onStep,
+    reference: args.lora || args.inPlace ? undefined : args.base,
   });
   let policy: Transformer = trained;
   if (trained instanceof LoraTransformer) {

@@ -26,7 +26,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Transformer } from '../model/transformer';
+import { Transformer, cloneModel } from '../model/transformer';
 import { LoraTransformer } from '../model/lora';
 import type { Tokenizer } from '../text/tokenizer';
 import type { SearchEngine } from '../search/types';
@@ -41,7 +41,7 @@ import { Critic } from './critic';
 import { accumulateGradients, clipByGlobalNorm, microBatchWeights, microBatches } from '../model/micro-batches';
 import { loadTrainState, readTrainState, saveTrainState, TrainState } from './train-state';
 import { AdamW } from '../model/adamw';
-import { OBS_TOKENS } from '../agent/policy-base';
+import { OBS_TOKENS } from '../agent/observation';
 
 /** Curriculum of the simulator's noise: the paper's schedule, a constant p, or none (real engine / no noise). */
 export type NoiseSpec = { start: number; end: number; base?: number } | { constant: number } | null;
@@ -158,6 +158,16 @@ export function stepQuestionIndices(n: number, perStep: number, seed: number, st
   return out;
 }
 
+/**
+ * A trainer config from the defaults and layers of overrides, later layers winning; `rollout` is merged field
+ * by field at every layer. The one place trainer configs are merged (presets, runs, the trainer itself).
+ */
+export function resolveTrainerConfig(...layers: Array<Partial<TrainerConfig> | undefined>): TrainerConfig {
+  let cfg: TrainerConfig = DEFAULT_TRAINER_CONFIG;
+  for (const layer of layers) if (layer) cfg = { ...cfg, ...layer, rollout: { ...cfg.rollout, ...layer.rollout } };
+  return cfg;
+}
+
 /** Throw naming the first bad field; callers with flags run it before any work (trainPolicy runs it too). */
 export function checkTrainerConfig(c: TrainerConfig): void {
   const positive = ['steps', 'questionsPerStep', 'rolloutsPerQuestion', 'epochs'] as const;
@@ -182,12 +192,6 @@ export function assertFinite(step: number, name: string, value: number): void {
  */
 export function targetLossMask(t: Pick<Trajectory, 'ids' | 'mask' | 'promptLength'>, maskDocuments: boolean): number[] {
   return t.ids.slice(1).map((_, j) => (maskDocuments ? t.mask[j + 1] : j + 1 >= t.promptLength ? 1 : 0));
-}
-
-function frozenCopy(model: Transformer): Transformer {
-  const params = new Map<string, tf.Variable>();
-  for (const [name, v] of model.params) params.set(name, tf.variable(v.clone(), false));
-  return new Transformer(model.config, params);
 }
 
 function padRows(rows: number[][], width: number): tf.Tensor2D {
@@ -225,7 +229,7 @@ function restoreEngineState(engine: SearchEngine | null, saved: TrainState, ckpt
 
 /** Train `policy` in place; returns every step's metrics (including steps done before a resume). */
 export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: StepMetrics[]; config: TrainerConfig }> {
-  const cfg: TrainerConfig = { ...DEFAULT_TRAINER_CONFIG, ...args.config, rollout: { ...DEFAULT_TRAINER_CONFIG.rollout, ...args.config?.rollout } };
+  const cfg = resolveTrainerConfig(args.config);
   checkTrainerConfig(cfg);
   const { policy, tokenizer, engine } = args;
   if (args.questions.length === 0) throw new Error('trainPolicy: questions is empty');
@@ -240,7 +244,7 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
   const usesKl = cfg.klCoef > 0;
   // With LoRA the reference is the base with the adapters off (the same weights, no copy); no KL, no reference.
   const ownReference = usesKl && !args.reference && !(policy instanceof LoraTransformer);
-  const reference = usesKl ? args.reference ?? (policy instanceof LoraTransformer ? policy.base : frozenCopy(policy)) : null;
+  const reference = usesKl ? args.reference ?? (policy instanceof LoraTransformer ? policy.base : cloneModel(policy, false)) : null;
   const optimizer = new AdamW(policy.trainableVariables(), { weightDecay: cfg.weightDecay });
   const critic = cfg.estimator === 'gae' ? Critic.fromPolicy(policy) : null;
   const criticOpt = critic ? new AdamW(critic.variables(), { weightDecay: cfg.weightDecay }) : null;
