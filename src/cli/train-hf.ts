@@ -80,7 +80,8 @@ function trainerOverrides(o: HfTrainOpts, noise: NoiseSpec | undefined): Partial
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<TrainerConfig>;
 }
 
-function loraConfig(o: HfTrainOpts, seed: number): LoraConfig | undefined {
+/** The LoRA flags (`zerosearch plan` reads the same ones); undefined for rank 0. */
+export function loraConfig(o: Pick<HfTrainOpts, 'loraRank' | 'loraAlpha' | 'loraTargets'>, seed: number): LoraConfig | undefined {
   const rank = parseNumber('--lora-rank', o.loraRank, { integer: true, min: 0 });
   if (rank === 0) return undefined;
   const alpha = o.loraAlpha === undefined ? 2 * rank : parseNumber('--lora-alpha', o.loraAlpha, { min: 0 });
@@ -113,7 +114,7 @@ export async function trainHf(o: HfTrainOpts & { policy: string }, explicit: Noi
   writeJsonAtomic(path.join(o.out, 'run.json'), {
     policy: o.policy, data: o.data, rows: rows.length, engine: o.engine, template: format.template, recipe: o.recipe ?? null, lora: lora ?? null,
   });
-  const stage = await trainPolicyStage({ base: model, tokenizer, questions: rows, engine, config, outDir, lora, save: { dtype: storedDtype(o.policy) } });
+  const stage = await trainPolicyStage({ base: model, tokenizer, questions: rows, engine, config, outDir, lora, save: { dtype: storedDtype(o.policy) }, inPlace: true });
   copyTokenizerFiles(tokenizerDir, path.join(outDir, 'policy'));
   const last = stage.metrics[stage.metrics.length - 1];
   process.stdout.write(JSON.stringify({

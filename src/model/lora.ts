@@ -58,10 +58,11 @@ export class LoraTransformer extends Transformer {
       // PEFT's default: A ~ kaiming-uniform (a = sqrt 5), i.e. U(-1/sqrt(in), 1/sqrt(in)); B = 0.
       const bound = 1 / Math.sqrt(inDim);
       const a = Float32Array.from({ length: inDim * lora.rank }, () => (2 * rng.next() - 1) * bound);
-      this.adapters.set(layer, {
+      // Built in a scope, so the initial tensors do not outlive the variables' first update.
+      this.adapters.set(layer, tf.tidy(() => ({
         a: tf.variable(tf.tensor2d(a, [inDim, lora.rank]), true),
         b: tf.variable(tf.zeros([lora.rank, outDim]), true),
-      });
+      })));
     }
     if (this.adapters.size === 0) {
       throw new Error(`LoRA: targetModules ${JSON.stringify(lora.targetModules)} match no linear layer (e.g. q_proj, v_proj, gate_proj)`);

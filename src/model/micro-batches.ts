@@ -69,12 +69,12 @@ export function accumulateGradients(
     loss += value.dataSync()[0];
     const values = kept.map((x) => x.dataSync()[0] * w);
     extras = extras.length ? extras.map((e, i) => e + values[i]) : values;
-    if (sums === null) sums = list;
-    else {
-      const prev: tf.Tensor[] = sums;
-      sums = prev.map((s, i) => tf.add(s, list[i]));
-      tf.dispose([...prev, ...list]);
-    }
+    // Added and freed one variable at a time, so the sum and this micro-batch's gradients are the only full sets.
+    sums = sums === null ? list : sums.map((s, i) => {
+      const next = tf.add(s, list[i]);
+      tf.dispose([s, list[i]]);
+      return next;
+    });
     tf.dispose([value, ...kept]);
   });
   if (sums === null) throw new Error('accumulateGradients: no micro-batches (groups is empty)');
@@ -87,10 +87,21 @@ export function accumulateGradients(
  * for the caller to reject; the gradients are then left unscaled or zeroed, never to be applied.
  */
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { clipped: tf.Tensor[]; norm: number } {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+  // Squared and scaled one gradient at a time: a second full set of gradients would be the run's largest temporary.
+  let total: tf.Scalar = tf.scalar(0);
+  for (const g of grads) {
+    const next = tf.tidy(() => tf.add(total, tf.sum(tf.square(g))) as tf.Scalar);
+    total.dispose();
+    total = next;
+  }
+  const norm = tf.tidy(() => tf.sqrt(total).dataSync()[0]);
+  total.dispose();
   if (!(maxNorm > 0 && norm > maxNorm)) return { clipped: grads, norm };
   const scale = maxNorm / (norm + 1e-6);
-  const clipped = grads.map((g) => tf.mul(g, scale));
-  tf.dispose(grads);
+  const clipped = grads.map((g) => {
+    const c = tf.mul(g, scale);
+    g.dispose();
+    return c;
+  });
   return { clipped, norm };
 }

@@ -64,6 +64,16 @@ export function createModel(configInput: ModelConfigInput, seed: number): Transf
   return new Transformer(config, params);
 }
 
+/**
+ * A model with its own copy of `model`'s weights, trainable or frozen. The temporary clone is freed at once: a
+ * clone left alive would keep each original buffer after the copy's first update (one more copy of the model).
+ */
+export function cloneModel(model: Transformer, trainable: boolean): Transformer {
+  const params = new Map<string, tf.Variable>();
+  for (const [name, v] of model.params) params.set(name, tf.tidy(() => tf.variable(v.clone(), trainable)));
+  return new Transformer(model.config, params);
+}
+
 /** Options for per-token statistics on ragged batches. */
 export interface TokenStatsOptions {
   /** Id used to right-pad shorter rows (default 0); padded positions never influence real ones (causal attention). */
@@ -311,18 +321,24 @@ export class Transformer {
     };
     for (let l = 0; l < this.config.numLayers; l++) {
       const p = `model.layers.${l}`;
-      const h = rmsNorm(x, this.param(`${p}.input_layernorm.weight`), eps) as tf.Tensor2D;
-      const q = toHeads(this.linear(h, `${p}.self_attn.q_proj`), H, true);
-      let k = toHeads(this.linear(h, `${p}.self_attn.k_proj`), Hkv, true);
-      let v = toHeads(this.linear(h, `${p}.self_attn.v_proj`), Hkv, false);
-      if (withPast) ({ k, v } = withPast(l, k, v));
-      keys.push(k);
-      values.push(v);
-      const attn = tf.reshape(tf.transpose(groupedQueryAttention(q, k, v, mask), [0, 2, 1, 3]), [B * T, H * hd]) as tf.Tensor2D;
-      x = tf.add(x, this.linear(attn, `${p}.self_attn.o_proj`));
-      const h2 = rmsNorm(x, this.param(`${p}.post_attention_layernorm.weight`), eps) as tf.Tensor2D;
-      const gated = swiglu(this.linear(h2, `${p}.mlp.gate_proj`), this.linear(h2, `${p}.mlp.up_proj`)) as tf.Tensor2D;
-      x = tf.add(x, this.linear(gated, `${p}.mlp.down_proj`));
+      // One scope per layer: a pass without a gradient tape keeps one layer's intermediates, not every layer's
+      // (with a tape, what the backward pass reads is kept by the tape anyway).
+      const layer = tf.tidy(() => {
+        const h = rmsNorm(x, this.param(`${p}.input_layernorm.weight`), eps) as tf.Tensor2D;
+        const q = toHeads(this.linear(h, `${p}.self_attn.q_proj`), H, true);
+        let k = toHeads(this.linear(h, `${p}.self_attn.k_proj`), Hkv, true);
+        let v = toHeads(this.linear(h, `${p}.self_attn.v_proj`), Hkv, false);
+        if (withPast) ({ k, v } = withPast(l, k, v));
+        const attn = tf.reshape(tf.transpose(groupedQueryAttention(q, k, v, mask), [0, 2, 1, 3]), [B * T, H * hd]) as tf.Tensor2D;
+        const x1 = tf.add(x, this.linear(attn, `${p}.self_attn.o_proj`));
+        const h2 = rmsNorm(x1, this.param(`${p}.post_attention_layernorm.weight`), eps) as tf.Tensor2D;
+        const gated = swiglu(this.linear(h2, `${p}.mlp.gate_proj`), this.linear(h2, `${p}.mlp.up_proj`)) as tf.Tensor2D;
+        return { x: tf.add(x1, this.linear(gated, `${p}.mlp.down_proj`)) as tf.Tensor2D, k, v };
+      });
+      x.dispose();
+      x = layer.x;
+      keys.push(layer.k);
+      values.push(layer.v);
     }
     return { hidden: x, keys, values };
   }

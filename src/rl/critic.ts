@@ -9,7 +9,7 @@
  * A separate model (not a head on the policy) keeps value gradients out of the policy, as in veRL.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Transformer } from '../model/transformer';
+import { Transformer, cloneModel } from '../model/transformer';
 
 export class Critic {
   readonly head: tf.Variable;
@@ -22,9 +22,7 @@ export class Critic {
 
   /** A critic whose trunk copies `policy`'s current weights. */
   static fromPolicy(policy: Transformer): Critic {
-    const params = new Map<string, tf.Variable>();
-    for (const [name, v] of policy.params) params.set(name, tf.variable(v.clone(), true));
-    return new Critic(new Transformer(policy.config, params));
+    return new Critic(cloneModel(policy, true));
   }
 
   /** Every variable the critic's optimizer updates (trunk, head, bias), in a fixed order. */
