@@ -87,7 +87,7 @@ function parseRequest(body: unknown, o: Required<SimulatorServerOptions>): { pro
   if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2)) throw new RequestError(400, `"temperature" must be a number from 0 to 2, got ${JSON.stringify(temperature)}`);
   const seed = b.seed ?? undefined;
   if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0)) throw new RequestError(400, `"seed" must be an integer ≥ 0, got ${JSON.stringify(seed)}`);
-  return { prompt, temperature, maxTokens, ...(seed !== undefined && { seed }) };
+  return { prompt, temperature, maxTokens, ...(typeof seed === 'number' && { seed }) };
 }
 
 export function serveSimulator(generator: TextGenerator, options: SimulatorServerOptions = {}): Promise<RunningSimulatorServer> {
