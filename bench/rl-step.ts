@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { initBackend } from '../src/tensor';
 import { seedStages } from '../src/reproduce/stages';
 import { resolveRunConfig, runTrainerConfig } from '../src/reproduce/run-config';
-import { trainingSimulator, trainQuestions, copyModel } from '../src/rl/pipeline';
+import { trainingSimulator, trainQuestions } from '../src/rl/pipeline';
+import { cloneModel } from '../src/model/transformer';
 import { trainPolicy } from '../src/rl/trainer';
 import type { SearchEngine } from '../src/search/types';
 import type { Transformer } from '../src/model/transformer';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     const sim = stages.sim.sft;
     if (name === 'simulator-sft') timedForward(sim, clock);
     const engine = name === 'bm25' ? stages.bm25 : trainingSimulator(sim, stages.sim.tokenizer, config.rollout, { seed: 1, promptStyle: 'sft' });
-    const { metrics } = await trainPolicy({ policy: copyModel(stages.base.model), tokenizer: stages.base.tokenizer, questions: trainQuestions(stages.world), engine: timedEngine(engine, clock), config, quiet: true });
+    const { metrics } = await trainPolicy({ policy: cloneModel(stages.base.model, true), tokenizer: stages.base.tokenizer, questions: trainQuestions(stages.world), engine: timedEngine(engine, clock), config, quiet: true });
     const sum = (k: 'rollout' | 'prepare' | 'update') => metrics.reduce((a, m) => a + m.time[k], 0) / metrics.length;
     const perStep = (x: number) => x / metrics.length;
     rows.push({

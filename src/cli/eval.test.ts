@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { createModel, saveCheckpoint } from '../model';
 import { WordTokenizer, saveWordTokenizer } from '../text';
 import { POLICY_PROMPT_PREFIX } from '../agent';
-import { readJsonl, sharedPath } from '../util';
+import { readJsonl, sharedPath, sharedSkip } from '../util';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SHARED = sharedPath('data');
@@ -21,7 +21,7 @@ function run(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('zerosearch eval on real NQ + Bamboogle rows with BM25: every row (last partial batch), scores per set, resume, baselines', { skip: !fs.existsSync(SHARED) && 'no shared data' }, () => {
+test('zerosearch eval on real NQ + Bamboogle rows with BM25: every row (last partial batch), scores per set, resume, baselines', { skip: sharedSkip('data') }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-eval-cli-'));
   try {
     for (const [name, n] of [['nq', 5], ['bamboogle', 3]] as const) {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sharedPath } from '../util';
+import { sharedPath, sharedSkip } from '../util';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SHARED = sharedPath('data');
@@ -18,7 +18,7 @@ function run(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('zerosearch score on real NQ and Bamboogle rows (hand-computed scores)', { skip: !fs.existsSync(SHARED) && 'no shared data' }, () => {
+test('zerosearch score on real NQ and Bamboogle rows (hand-computed scores)', { skip: sharedSkip('data') }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-score-cli-'));
   try {
     // Data files in FlashRAG's layout: the folder name is the data_source. Both sets have ids test_0..

@@ -5,7 +5,7 @@
  * model is pretrained on (same names and templates, next seed, no fact in common).
  */
 import type { Command } from 'commander';
-import { Bm25Engine } from '../search';
+import { worldEngine } from '../search';
 import { exportWorld, formatWorldStats, generateSecondWorld, generateWorld, worldStats } from '../world';
 import type { PresetName, World } from '../world';
 import { writeJsonAtomic } from '../util';
@@ -14,7 +14,7 @@ import { parseNumber } from './options';
 
 async function statsWithRecall(world: World, topk: number | undefined) {
   if (topk === undefined) return worldStats(world);
-  const engine = Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+  const engine = worldEngine(world);
   return worldStats(world, { topk, search: (queries, k) => engine.search(queries, { topk: k }) });
 }
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parquetMetadata } from 'hyparquet';
 import { exportSearchR1Parquet, importSearchR1Parquet, toSearchR1Rows } from './parquet';
 import { loadQaJsonl, type QaRow } from './qa';
-import { sharedPath } from '../util';
+import { sharedPath, sharedSkip } from '../util';
 
 const SHARED = sharedPath('data');
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -61,7 +61,7 @@ test('export → import round trip with nested columns (parquet schema as pyarro
   }
 });
 
-test('round trip of real NQ and Bamboogle rows', { skip: !fs.existsSync(SHARED) && 'no shared data' }, async () => {
+test('round trip of real NQ and Bamboogle rows', { skip: sharedSkip('data') }, async () => {
   const dir = tmpDir();
   try {
     const rows = [

@@ -6,10 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadQaJsonl, preprocessQuestion } from './qa';
 import { BENCHMARKS, BENCHMARK_NAMES, benchmarkFile, benchmarkInfo, loadBenchmark } from './benchmarks';
-import { sharedPath } from '../util';
+import { sharedPath, sharedSkip } from '../util';
 
 const SHARED = sharedPath('data');
-const hasShared = fs.existsSync(SHARED);
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'zs-qa-'));
@@ -23,7 +22,7 @@ test('preprocessQuestion strips and appends "?" once (Search-R1 rule)', () => {
   assert.throws(() => preprocessQuestion('  '), /empty/);
 });
 
-test('loadQaJsonl reads real rows and tags the data source', { skip: !hasShared && 'no shared data' }, () => {
+test('loadQaJsonl reads real rows and tags the data source', { skip: sharedSkip('data') }, () => {
   const nq = loadQaJsonl(path.join(SHARED, 'nq/test.jsonl'), { limit: 3 });
   assert.equal(nq.length, 3);
   assert.deepEqual(nq[0], { id: 'test_0', question: 'who got the first nobel prize in physics', golden_answers: ['Wilhelm Conrad Röntgen'], data_source: 'nq' });
@@ -74,7 +73,7 @@ test('benchmark registry: seven sets in the paper order with FlashRAG paths', ()
   assert.throws(() => loadBenchmark('nq', { root: '/nonexistent' }), /file not found.*download-benchmarks\.sh/);
 });
 
-test('the download script and the registry agree (splits, row counts) and the script fetches into the layout loadBenchmark reads', { skip: !hasShared && 'no shared data' }, () => {
+test('the download script and the registry agree (splits, row counts) and the script fetches into the layout loadBenchmark reads', { skip: sharedSkip('data') }, () => {
   const script = path.resolve(__dirname, '../../data/download-benchmarks.sh');
   const text = fs.readFileSync(script, 'utf8');
   for (const name of BENCHMARK_NAMES) {

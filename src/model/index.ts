@@ -1,6 +1,6 @@
 export { modelConfig, configFromHf, configToHf, HF_ARCHITECTURES } from './config';
 export type { ModelConfig, ModelConfigInput, Architecture, Llama3RopeScaling } from './config';
-export { Transformer, createModel, parameterShapes, isLinearWeight } from './transformer';
+export { Transformer, createModel, cloneModel, parameterShapes, isLinearWeight } from './transformer';
 export type { TokenStatsOptions } from './transformer';
 export { KvCache } from './kv-cache';
 export { generate, sampleToken, stopOnStrings } from './generate';

@@ -4,8 +4,11 @@ import { computeAdvantages, maskedWhiten, AdvantageEstimator } from './advantage
 import { Rng } from '../util/rng';
 
 const close = (a: number, b: number, tol = 1e-9, msg = '') => assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b}`);
-const closeRows = (a: number[][], b: number[][], tol = 1e-9) =>
+const closeRows = (a: number[][], b: number[][], tol = 1e-9) => {
+  // Lengths first: iterating `a` alone would let a short or missing row pass.
+  assert.deepEqual(a.map((row) => row.length), b.map((row) => row.length), 'row lengths');
   a.forEach((row, i) => row.forEach((v, t) => close(v, b[i][t], tol, `[${i}][${t}]`)));
+};
 
 /** Random batch: groups of `k` rollouts, ragged rows mixing policy (1) and env (0) tokens. */
 function randomBatch(seed: number, groups = 6, k = 5) {

@@ -13,5 +13,5 @@ export type { LossAggregation, KlKind, PolicyLossInput, CombineLossInput } from 
 export { trainPolicy, DEFAULT_TRAINER_CONFIG, noiseSchedule, stepQuestionIndices, targetLossMask, assertFinite } from './trainer';
 export type { TrainerConfig, StepMetrics, TrainPolicyArgs, NoiseSpec } from './trainer';
 export { Critic } from './critic';
-export { RL_PRESETS, rlConfig, worldEngine, trainingSimulator, trainQuestions, copyModel, trainPolicyStage } from './pipeline';
+export { RL_PRESETS, rlConfig, trainingSimulator, trainQuestions, trainPolicyStage } from './pipeline';
 export type { PolicyStage } from './pipeline';

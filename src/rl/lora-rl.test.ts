@@ -9,14 +9,14 @@ import { createModel } from '../model/transformer';
 import { LoraTransformer } from '../model/lora';
 import { loadCheckpoint } from '../model/checkpoint';
 import { generateWorld } from '../world/generate';
-import { Bm25Engine } from '../search/bm25';
+import { worldEngine } from '../search/bm25';
 import { policyTokenizer } from '../agent/policy-base';
 import { StepMetrics, TrainerConfig, trainPolicy } from './trainer';
 import { rlConfig, trainPolicyStage } from './pipeline';
 
 const world = generateWorld('tiny', 7);
 const tokenizer = policyTokenizer([world]);
-const engine = Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+const engine = worldEngine(world);
 const questions = world.questions.filter((q) => q.split === 'train');
 const base = (seed = 1) => createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32 }, seed);
 const LORA = { rank: 2, alpha: 4, targetModules: ['q_proj', 'v_proj', 'up_proj'], seed: 3 };

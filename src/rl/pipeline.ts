@@ -10,7 +10,6 @@ import { Transformer, cloneModel } from '../model/transformer';
 import { loadCheckpoint, saveCheckpoint, SaveOptions } from '../model/checkpoint';
 import { LoraConfig, LoraTransformer, mergeLora, saveLoraAdapter } from '../model/lora';
 import type { Tokenizer } from '../text/tokenizer';
-import { Bm25Engine } from '../search/bm25';
 import type { SearchEngine } from '../search/types';
 import { LocalGenerator, SimulatedSearchEngine } from '../simulator/engine';
 import type { PresetName } from '../world/config';
@@ -37,11 +36,6 @@ export function rlConfig(preset: PresetName, overrides: Partial<TrainerConfig> =
   return resolveTrainerConfig(base, overrides);
 }
 
-/** The micro world's real search engine: BM25 over its corpus. */
-export function worldEngine(world: World): Bm25Engine {
-  return Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
-}
-
 /**
  * The simulated engine an RL run trains with (ZeroSearch). It generates at most as many tokens as the rollout
  * keeps of an observation (`maxObsTokens`): the policy never reads the rest, so generating it would only cost
@@ -57,11 +51,6 @@ export function trainingSimulator(
 /** Training questions of a world (micro-nq + micro-hotpotqa train splits, as in the paper). */
 export function trainQuestions(world: World): RolloutQuestion[] {
   return world.questions.filter((q) => q.split === 'train');
-}
-
-/** A trainable copy of a model (RL must not modify the cached base). */
-export function copyModel(model: Transformer): Transformer {
-  return cloneModel(model, true);
 }
 
 export interface PolicyStage {
@@ -101,7 +90,7 @@ export async function trainPolicyStage(args: {
   }
   // LoRA trains adapters on the base in place (the base stays frozen); otherwise a full copy trains, and the
   // untouched base is the KL reference (no second copy), unless the base itself trains.
-  const trained = args.lora ? new LoraTransformer(args.base, args.lora) : args.inPlace ? args.base : copyModel(args.base);
+  const trained = args.lora ? new LoraTransformer(args.base, args.lora) : args.inPlace ? args.base : cloneModel(args.base, true);
   const checkpointEvery = args.config.checkpointEvery || (outDir ? Math.max(1, Math.floor(args.config.steps / 10)) : 0);
   const { metrics } = await trainPolicy({
     policy: trained, tokenizer: args.tokenizer, questions: args.questions, engine: args.engine,

@@ -9,7 +9,7 @@ import { createModel, Transformer } from '../model/transformer';
 import type { Tokenizer } from '../text/tokenizer';
 import { LocalGenerator, SimulatedSearchEngine } from '../simulator/engine';
 import { generateWorld } from '../world/generate';
-import { Bm25Engine } from '../search/bm25';
+import { worldEngine } from '../search/bm25';
 import type { SearchEngine, SearchOptions } from '../search/types';
 import { policyTokenizer } from '../agent/policy-base';
 import { WordTokenizer } from '../text/word-tokenizer';
@@ -22,7 +22,7 @@ import { readTrainState } from './train-state';
 
 const world = generateWorld('tiny', 7);
 const tokenizer = policyTokenizer([world]);
-const engine = Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+const engine = worldEngine(world);
 const questions = world.questions.filter((q) => q.split === 'train');
 const tinyModel = (seed = 1) => createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, tieEmbeddings: true }, seed);
 // Entropy bonus on: a random policy earns reward 0, so without it nothing would move and resume would be trivially exact.

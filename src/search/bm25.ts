@@ -30,6 +30,7 @@ import { hashString, readJson, writeFileAtomic } from '../util';
 import { corpusHash, readCorpus } from './corpus';
 import { describeTermTokenizer, makeTermTokenizer, TermTokenizerOptions } from './tokenize';
 import { checkTopk, Doc, SearchEngine, SearchOptions } from './types';
+import type { World } from '../world/types';
 
 export interface Bm25Options extends TermTokenizerOptions {
   /** Term-frequency saturation. Default 0.9 (Pyserini). */
@@ -217,4 +218,9 @@ function readSavedIndex(dir: string, outdatedOk = false): SavedIndex | undefined
     throw new Error(`${file}: BM25 index format version ${saved.version}, expected ${FORMAT_VERSION}; rebuild it`);
   }
   return saved;
+}
+
+/** A micro world's real search engine: BM25 over its corpus. */
+export function worldEngine(world: Pick<World, 'documents'>): Bm25Engine {
+  return Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
 }

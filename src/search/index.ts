@@ -17,7 +17,7 @@ export type { Doc, SearchEngine, SearchOptions } from './types';
 export { ENGLISH_STOPWORDS, makeTermTokenizer, sStem } from './tokenize';
 export type { TermTokenizer, TermTokenizerOptions } from './tokenize';
 export { corpusHash, corpusRowToDoc, readCorpus } from './corpus';
-export { Bm25Engine } from './bm25';
+export { Bm25Engine, worldEngine } from './bm25';
 export type { Bm25Options } from './bm25';
 export { requestJson, SearchHttpError, withFailurePolicy } from './http';
 export type { OnFailure, RetryOptions } from './http';

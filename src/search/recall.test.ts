@@ -4,9 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
 import * as path from 'path';
-import { readJsonl, sharedPath } from '../util';
+import { readJsonl, sharedPath, sharedSkip } from '../util';
 import { Bm25Engine } from './bm25';
 import { readCorpus } from './corpus';
 import { PlainBm25, plainTokens } from './plain-bm25.testutil';
@@ -35,8 +34,7 @@ function answerRecall(golds: string[][], retrieved: string[][]): number {
   return hits / golds.length;
 }
 
-const available = fs.existsSync(DATA);
-test('BM25 answer-recall@5 on HotpotQA / 2Wiki / NQ samples is at least plain BM25’s', { skip: !available && `no ${DATA}` }, async () => {
+test('BM25 answer-recall@5 on HotpotQA / 2Wiki / NQ samples is at least plain BM25’s', { skip: sharedSkip('data') }, async () => {
   for (const set of SETS) {
     const docs = readCorpus(path.join(DATA, set.corpus));
     const rows = readJsonl<{ question: string; golden_answers: string[] }>(path.join(DATA, set.qa));

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createModel, loadCheckpoint, saveCheckpoint, trainLm, Transformer } from '../model';
 import type { LmExample, ModelConfigInput } from '../model';
-import { Bm25Engine } from '../search';
+import { worldEngine } from '../search';
 import { LocalGenerator, SimulatedSearchEngine } from './engine';
 import type { RemoteGeneratorOptions } from './engine';
 import { currentBackend } from '../tensor';
@@ -150,7 +150,7 @@ export async function buildSimulator(world: World, presetInput: SimulatorPreset 
   writeJsonAtomic(knowledgeFile, knowledge);
 
   // SFT data from the real engine.
-  const bm25 = Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+  const bm25 = worldEngine(world);
   const pairsFile = file('sft-pairs.jsonl');
   const pairs: CollectedPair[] = fs.existsSync(pairsFile)
     ? readJsonl<CollectedPair>(pairsFile)

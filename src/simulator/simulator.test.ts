@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bm25Engine } from '../search';
+import { worldEngine } from '../search';
 import { CompletionOptions, SimulatedSearchEngine, TextGenerator } from './engine';
 import { generateWorld, indexWorld, textContainsAnswer } from '../world';
 import { RELATIONS } from '../world/templates';
@@ -8,7 +8,7 @@ import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, 
 import { Rng } from '../util';
 
 const world = generateWorld('tiny', 3);
-const bm25 = Bm25Engine.fromDocs(world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+const bm25 = worldEngine(world);
 
 test('collection keeps every (query, doc) pair; oracle labels are balanced into useful and noisy examples', async () => {
   const pairs = await collectSftPairs(world, bm25, { maxQuestions: 30, seed: 1, imperfectRate: 0.5 });

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { normalizeAnswer, exactMatch, coverExactMatch, f1Score } from './metrics';
-import { readJsonl, sharedPath } from '../util';
+import { readJsonl, sharedPath, sharedSkip } from '../util';
 
 const SHARED = sharedPath('data');
 
@@ -118,7 +118,7 @@ function sample(file: string, n: number): QaRow[] {
   return [...rows.slice(0, n), ...unicode.slice(0, n)];
 }
 
-test('agreement with the Python SQuAD reference on real NQ, HotpotQA, TriviaQA and Bamboogle rows', { skip: !fs.existsSync(SHARED) && 'no shared data' }, () => {
+test('agreement with the Python SQuAD reference on real NQ, HotpotQA, TriviaQA and Bamboogle rows', { skip: sharedSkip('data') }, () => {
   const rows = [
     ...sample('nq/test.jsonl', 150),
     ...sample('hotpotqa/dev.jsonl', 150),

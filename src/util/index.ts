@@ -4,5 +4,5 @@ export { JsonlLog } from './jsonl-log';
 export type { JsonlLogOptions } from './jsonl-log';
 export { progress } from './progress';
 export { mapWithConcurrency } from './concurrency';
-export { sharedDir, sharedPath } from './shared';
+export { sharedDir, sharedPath, sharedSkip } from './shared';
 export type { Progress } from './progress';

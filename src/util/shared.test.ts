@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { sharedDir, sharedPath } from './shared';
+import { sharedDir, sharedPath, sharedSkip } from './shared';
 
 test('ZS_SHARED_DIR overrides where the shared folder is', () => {
   const before = process.env.ZS_SHARED_DIR;
@@ -16,6 +16,6 @@ test('ZS_SHARED_DIR overrides where the shared folder is', () => {
   }
 });
 
-test('the shared folder found for this checkout holds the reference spec', { skip: sharedDir() === null && 'no shared folder beside this checkout or its origin' }, () => {
+test('the shared folder found for this checkout holds the reference spec', { skip: sharedSkip('reference') }, () => {
   assert.ok(fs.existsSync(sharedPath('reference', 'zerosearch-spec.md')), `${sharedPath('reference')} has no zerosearch-spec.md`);
 });

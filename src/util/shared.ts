@@ -40,3 +40,12 @@ export function sharedDir(): string | null {
 export function sharedPath(...parts: string[]): string {
   return path.join(sharedDir() ?? path.resolve(CHECKOUT, '..', 'shared'), ...parts);
 }
+
+/**
+ * The `skip` option of a test that reads the shared folder: a reason to skip when `parts` are missing there,
+ * except under CI (`CI` set), where the test runs and fails, so a clean clone without the data cannot pass silently.
+ */
+export function sharedSkip(...parts: string[]): string | false {
+  if (fs.existsSync(sharedPath(...parts))) return false;
+  return process.env.CI ? false : `no ${sharedPath(...parts)} (under CI this test fails instead)`;
+}

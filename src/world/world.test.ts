@@ -39,10 +39,8 @@ function factTriples(world: World): Set<string> {
   );
 }
 
-test('tiny preset builds in well under a second and has every question set', () => {
-  const start = Date.now();
+test('tiny preset has every question set', () => {
   const w = generateWorld('tiny', 123);
-  assert.ok(Date.now() - start < 1000, `tiny world took ${Date.now() - start} ms`);
   const stats = describeWorld(w);
   for (const [set, sizes] of Object.entries(stats.questions)) {
     assert.ok((sizes.test ?? 0) > 0, `${set} has no test questions`);
