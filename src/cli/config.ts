@@ -8,12 +8,13 @@
 import type { Command } from 'commander';
 import { REPRODUCE_PRESETS } from '../reproduce/presets';
 import { resolveRunConfig } from '../reproduce/run-config';
+import { presetOption } from './options';
 
 export function register(program: Command): void {
   program
     .command('config')
     .description('print the resolved run configuration of a preset (JSON), after --set edits and its checks')
-    .option('--preset <name>', Object.keys(REPRODUCE_PRESETS).join(' | '), 'quick')
+    .addOption(presetOption(Object.keys(REPRODUCE_PRESETS), 'reproduce preset'))
     .option('--set <path=value...>', 'edit a field of the resolved config, e.g. rl.lr=3e-4 or policyBase.steps=800')
     .action((o: { preset: string; set?: string[] }) => {
       process.stdout.write(`${JSON.stringify(resolveRunConfig(o.preset, {}, o.set), null, 2)}\n`);

@@ -3,6 +3,7 @@
  * expected, instead of becoming NaN (or a silently different number) deep inside a run. Commands check their
  * flags before any work: through `numberFlag` while commander reads the line, or `parseNumber` first thing.
  */
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { RetryOptions } from '../search/http';
 
@@ -48,4 +49,9 @@ export function retryOptions(o: { timeout?: number; retries?: number }): RetryOp
 export function secretFlag(flag: string, value: string | undefined, env: string): string | undefined {
   if (value !== undefined) process.stderr.write(`warning: ${flag} is visible to other users in \`ps\` and in shell history; prefer the environment variable ${env}\n`);
   return value ?? process.env[env];
+}
+
+/** The `--preset <name>` flag every command shares: one of `names`, refused as commander reads the line. */
+export function presetOption(names: readonly string[], what: string, fallback = 'quick'): Option {
+  return new Option('--preset <name>', what).choices(names).default(fallback);
 }

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { reproduce } from '../reproduce/reproduce';
 import { REPRODUCE_PRESETS } from '../reproduce/presets';
 import { formatFindings } from '../reproduce/findings';
-import { parseNumber } from './options';
+import { parseNumber, presetOption } from './options';
 
 const integers = (flag: string, values: string[] | undefined) => values?.map((v) => parseNumber(flag, v, { integer: true }));
 
@@ -19,7 +19,7 @@ export function register(program: Command): void {
   program
     .command('reproduce')
     .description('run the whole micro-world reproduction: tables, figures, findings and summary.md')
-    .option('--preset <name>', Object.keys(REPRODUCE_PRESETS).join(' | '), 'quick')
+    .addOption(presetOption(Object.keys(REPRODUCE_PRESETS), 'reproduce preset'))
     .option('--seed <n...>', 'world seed(s); several are averaged (mean ± std)', ['1'])
     .option('--rl-seeds <n...>', 'RL seeds of every world seed (default: the preset\'s count, starting at the world seed)')
     .requiredOption('--out <dir>', 'run folder (stages found there are reused)')
@@ -27,7 +27,6 @@ export function register(program: Command): void {
     .option('--set <path=value...>', 'edit the resolved run config, e.g. rl.lr=3e-4 (see zerosearch config)')
     .option('--no-png', 'write figures as HTML only (no Chromium needed)')
     .action(async (o: { preset: string; seed: string[]; rlSeeds?: string[]; out: string; reuse?: string; set?: string[]; png: boolean }) => {
-      if (!(o.preset in REPRODUCE_PRESETS)) throw new Error(`--preset ${o.preset}: expected ${Object.keys(REPRODUCE_PRESETS).join(', ')}`);
       const seeds = integers('--seed', o.seed)!;
       const rlSeeds = integers('--rl-seeds', o.rlSeeds);
       const t0 = Date.now();

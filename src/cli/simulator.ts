@@ -12,7 +12,7 @@ import { readJsonl } from '../util';
 import { initBackend } from '../tensor';
 import { generateWorld, loadWorld } from '../world';
 import type { PresetName } from '../world';
-import { parseNumber } from './options';
+import { parseNumber, presetOption } from './options';
 import { registerCollect } from './simulator-collect';
 
 interface Options {
@@ -51,7 +51,7 @@ export function register(program: Command): void {
     sim
       .command(name)
       .description(`run ${what} (stages whose outputs exist in --out are reused)`)
-      .option('--preset <name>', 'tiny | quick | paper (model size, steps, batch sizes)', 'quick')
+      .addOption(presetOption(['tiny', 'quick'], 'model size, steps, batch sizes'))
       .option('--seed <n>', 'training seed', '1')
       .option('--world-seed <n>', 'micro-world seed (ignored with --world)', '1')
       .option('--world <dir>', 'a world written by `zerosearch world` instead of generating one')

@@ -27,7 +27,7 @@ import type { RunSpec, TrainEngine } from '../reproduce/presets';
 import { seedStages, trainRun } from '../reproduce/stages';
 import { resolveRunConfig, runTrainerConfig } from '../reproduce/run-config';
 import { cachedEvaluation, evalRows } from '../reproduce/reproduce';
-import { parseNumber } from './options';
+import { parseNumber, presetOption } from './options';
 import { HfTrainOpts, addHfTrainOptions, trainHf } from './train-hf';
 
 interface TrainOpts {
@@ -57,7 +57,7 @@ export function register(program: Command): void {
   addHfTrainOptions(program
     .command('train')
     .description('RL of the micro-world policy with BM25, the simulator or no search, then EM with BM25 on the test sets; or, with --policy, of a Hugging Face checkpoint (see train-hf.ts)')
-    .option('--preset <name>', 'tiny | quick (the stages and budgets of reproduce\'s preset of that name)', 'quick')
+    .addOption(presetOption(['tiny', 'quick'], 'the stages and budgets of reproduce\'s preset of that name'))
     .option('--seed <n>', 'world seed (also the seed of its policy base and simulator)', '1')
     .option('--rl-seed <n>', 'seed of the RL run (default: the world seed)')
     .option('--engine <kind>', 'bm25 (Search-R1 setting) | simulated (ZeroSearch) | none (R1); with --policy: none | bm25:<corpus> | retriever:<url> | serpapi | simulated:<dir or url>', 'bm25')

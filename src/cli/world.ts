@@ -6,11 +6,11 @@
  */
 import type { Command } from 'commander';
 import { worldEngine } from '../search';
-import { exportWorld, formatWorldStats, generateSecondWorld, generateWorld, worldStats } from '../world';
+import { exportWorld, formatWorldStats, generateSecondWorld, generateWorld, worldStats, WORLD_PRESETS } from '../world';
 import type { PresetName, World } from '../world';
 import { writeJsonAtomic } from '../util';
 import * as path from 'path';
-import { parseNumber } from './options';
+import { parseNumber, presetOption } from './options';
 
 async function statsWithRecall(world: World, topk: number | undefined) {
   if (topk === undefined) return worldStats(world);
@@ -22,7 +22,7 @@ export function register(program: Command): void {
   program
     .command('world')
     .description('generate a micro world (entities, documents, question sets), write it and print its statistics')
-    .option('--preset <name>', 'world size: tiny | quick | paper', 'quick')
+    .addOption(presetOption(Object.keys(WORLD_PRESETS), 'world size'))
     .option('--seed <n>', 'seed: decides every fact', '1')
     .requiredOption('--out <dir>', 'output directory')
     .option('--topk <k>', 'BM25 documents per query for the answer-recall figures', '3')

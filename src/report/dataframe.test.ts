@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as util from 'node:util';
 import { Frame, metricsToFrame, tableToFrame } from './dataframe';
-import type { ResultTable } from './paperTables';
+import type { ResultTable } from './paper-tables';
 import type { StepMetrics } from '../rl/trainer';
 
 const table: ResultTable = {

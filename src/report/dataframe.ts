@@ -4,8 +4,8 @@
  * notebooks do with result tables and per-step RL metrics (look, filter, summarise, save). danfojs was
  * measured and rejected as too heavy for that (environment.md, "Dependencies, and why each").
  */
-import { csvCell, csvString } from './paperTables';
-import type { Cell, Table } from './paperTables';
+import { csvCell, csvString } from './paper-tables';
+import type { Cell, Table } from './paper-tables';
 import type { StepMetrics } from '../rl/trainer';
 
 export type FrameValue = Cell;

@@ -15,7 +15,7 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { writeFileAtomic } from '../util';
 import type { PlotlyFigure } from './figures';
-import { PLOT_CONFIG, escapeHtml, plotDiv, plotlyBundle } from './plotlyScript';
+import { PLOT_CONFIG, escapeHtml, plotDiv, plotlyBundle } from './plotly-script';
 
 export interface ExportOptions {
   /** Figure size in CSS pixels (default 900 × 500). */

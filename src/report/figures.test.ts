@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { comparisonBars, costBars, costRows, curriculumSchedules, trainingCurves } from './figures';
-import { EM_COLUMNS, averageOverSeeds, emRow, loadPaperTables, pickRows } from './paperTables';
-import type { ResultTable } from './paperTables';
+import { EM_COLUMNS, averageOverSeeds, emRow, loadPaperTables, pickRows } from './paper-tables';
+import type { ResultTable } from './paper-tables';
 
 const paperTables = loadPaperTables();
 const paper = pickRows(paperTables.table3_main_results_v2, { method: ['Search-R1-base', 'ZeroSearch-base'], model: 'Qwen-2.5-3B-Base' });

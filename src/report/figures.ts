@@ -3,7 +3,7 @@
  * tested, saved as JSON, shown in a notebook (notebook.ts) or exported to HTML/PNG (export.ts).
  * Figures only draw what they are given: curriculum values, rewards and costs come from the callers.
  */
-import type { Cell, Table, TableRow, ResultTable } from './paperTables';
+import type { Cell, Table, TableRow, ResultTable } from './paper-tables';
 
 /** One Plotly trace (`{type, x, y, …}`); kept loose so figures need no Plotly type package. */
 export type PlotlyTrace = { type: string; name?: string } & Record<string, unknown>;

@@ -1,8 +1,8 @@
 export {
   DATASET_COLUMNS, EM_COLUMNS, paperColumnOf, emRow, defaultPaperTablesPath, loadPaperTables, validateTable,
   validateResultTable, pickRows, tableToCsv, tableFromCsv, writeTable, averageOverSeeds,
-} from './paperTables';
-export type { Cell, TableRow, Table, PaperTable, ResultTable } from './paperTables';
+} from './paper-tables';
+export type { Cell, TableRow, Table, PaperTable, ResultTable } from './paper-tables';
 export { PALETTE, comparisonBars, trainingCurves, curriculumSchedules, costBars, costRows } from './figures';
 export type { PlotlyFigure, PlotlyTrace, TrainingRun, CostRow } from './figures';
 export { chromiumPath, figureHtml, writeFigureHtml, exportFigure, withFigureExporter } from './export';

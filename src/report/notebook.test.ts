@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { curriculumSchedules } from './figures';
 import { figureOutputHtml, showFigure, showTable, tableHtml } from './notebook';
-import type { ResultTable } from './paperTables';
+import type { ResultTable } from './paper-tables';
 
 const fig = curriculumSchedules([{ name: 'const <b>', points: [{ step: 0, p: 0.5 }] }]);
 const BUNDLE_MARK = 'plotly.js v';

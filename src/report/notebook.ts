@@ -6,8 +6,8 @@
  */
 import * as fs from 'fs';
 import type { PlotlyFigure } from './figures';
-import type { Cell, Table } from './paperTables';
-import { escapeHtml, plotDiv, plotlyBundle } from './plotlyScript';
+import type { Cell, Table } from './paper-tables';
+import { escapeHtml, plotDiv, plotlyBundle } from './plotly-script';
 
 let plotlyShown = false;
 let figureCount = 0;

@@ -9,9 +9,9 @@
  *   cost-ours.*, cost-paper.*   search-API cost of our training runs at the paper's price; the paper's Table 8
  */
 import * as path from 'path';
-import type { ResultTable, Table, Cell } from '../report/paperTables';
-import { loadPaperTables, pickRows } from '../report/paperTables';
-import { paperColumnOf } from '../report/paperTables';
+import type { ResultTable, Table, Cell } from '../report/paper-tables';
+import { loadPaperTables, pickRows } from '../report/paper-tables';
+import { paperColumnOf } from '../report/paper-tables';
 import { comparisonBars, costBars, costRows, curriculumSchedules, simulatorLadder, trainingCurves, PlotlyFigure, TrainingRun } from '../report/figures';
 import { withFigureExporter, writeFigureHtml } from '../report/export';
 import { noiseProbability } from '../rl/curriculum';

@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { hashString, mapWithConcurrency, readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from '../util';
 import { initBackend } from '../tensor';
-import { writeTable } from '../report/paperTables';
+import { writeTable } from '../report/paper-tables';
 import { heldOutQuestions } from '../world';
 import type { World } from '../world';
 import type { StepMetrics, TrainerConfig } from '../rl/trainer';

@@ -3,8 +3,8 @@
  * saying plainly when one does not hold or could not be checked, then the tables, the simulator ladder,
  * where an RL step's time goes, and the stage times.
  */
-import type { ResultTable } from '../report/paperTables';
-import { tableToCsv } from '../report/paperTables';
+import type { ResultTable } from '../report/paper-tables';
+import { tableToCsv } from '../report/paper-tables';
 import type { ReproduceTables, SeedResult } from './tables';
 import { Finding, testSamplingSe } from './findings';
 

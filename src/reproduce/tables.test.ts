@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateResultTable, EM_COLUMNS } from '../report/paperTables';
+import { validateResultTable, EM_COLUMNS } from '../report/paper-tables';
 import { QUESTION_SETS } from '../world/types';
 import { buildTables, seedTables, SeedResult, SERPAPI_USD_PER_QUERY } from './tables';
 import { writeSummary, averageEm } from './summary';

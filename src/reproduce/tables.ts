@@ -13,7 +13,7 @@ import type { EvalReport } from '../eval/evaluate';
 import type { TrainEngine } from './presets';
 import { CURRICULUM } from '../rl/curriculum';
 import type { NoiseSpec } from '../rl/trainer';
-import { averageOverSeeds, EM_COLUMNS, emRow, ResultTable, TableRow } from '../report/paperTables';
+import { averageOverSeeds, EM_COLUMNS, emRow, ResultTable, TableRow } from '../report/paper-tables';
 
 export interface RunSummary {
   engine: TrainEngine;

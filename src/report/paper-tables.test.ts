@@ -6,8 +6,8 @@ import * as path from 'path';
 import {
   DATASET_COLUMNS, EM_COLUMNS, averageOverSeeds, emRow, loadPaperTables, pickRows, tableFromCsv, tableToCsv,
   validateResultTable, validateTable, writeTable,
-} from './paperTables';
-import type { ResultTable } from './paperTables';
+} from './paper-tables';
+import type { ResultTable } from './paper-tables';
 
 const tables = loadPaperTables();
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
