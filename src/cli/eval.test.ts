@@ -34,12 +34,16 @@ test('zerosearch eval on real NQ + Bamboogle rows with BM25: every row (last par
     const texts = [POLICY_PROMPT_PREFIX, ...['nq', 'bamboogle'].flatMap((s) => readJsonl<{ question: string }>(path.join(dir, s, 'test.jsonl')).map((r) => r.question))];
     const tokenizer = WordTokenizer.fromCorpus(texts);
     const policy = path.join(dir, 'policy');
-    saveCheckpoint(createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 512 }, 1), policy);
+    saveCheckpoint(createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 1024 }, 1), policy);
     saveWordTokenizer(tokenizer, policy);
     const data = [path.join(dir, 'nq/test.jsonl'), path.join(dir, 'bamboogle/test.jsonl')];
     const out = path.join(dir, 'out');
     const common = ['--policy', policy, '--engine', 'bm25', '--corpus', corpus, '--data', ...data, '--batch-size', '3', '--max-turns', '1', '--max-turn-tokens', '4'];
     const args = [...common, '--out', out];
+    // A context past the policy's 1024 positions is refused before any row runs.
+    const tooLong = run([...common, '--max-context', '4096', '--out', path.join(dir, 'too-long')]);
+    assert.equal(tooLong.code, 1);
+    assert.match(tooLong.stderr, /--max-context 4096: the policy has 1024 positions/);
     const first = run(args);
     assert.equal(first.code, 0, first.stderr);
     const scores = JSON.parse(first.stdout);

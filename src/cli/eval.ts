@@ -53,11 +53,17 @@ export function register(program: Command): void {
     .option('--noise <p>', 'noise probability of a simulated engine', numberFlag('--noise', { min: 0, max: 1 }), 0)
     .option('--cache <jsonl>', 'record/replay searches of an HTTP or BM25 engine in this file')
     .option('--seed <n>', 'seed of a simulated engine', numberFlag('--seed', { integer: true }), 0)
-    .action(async (o: EvalCliOptions) => {
+    .action(async (o: EvalCliOptions, command: Command) => {
       if (!['search', 'direct', 'rag'].includes(o.method)) throw new Error(`--method ${o.method}: expected search, direct or rag`);
       if (!['sft', 'prompt'].includes(o.simulatorStyle)) throw new Error(`--simulator-style ${o.simulatorStyle}: expected sft or prompt`);
       await initBackend();
       const { model, tokenizer } = loadPolicy(o.policy, o.tokenizer);
+      // A trajectory longer than the policy's positions would run past what RoPE was trained on: an explicit
+      // --max-context beyond them is refused, the default is cut to them.
+      if (o.maxContext > model.config.maxPositions) {
+        if (command.getOptionValueSource('maxContext') !== 'default') throw new Error(`--max-context ${o.maxContext}: the policy has ${model.config.maxPositions} positions`);
+        o.maxContext = model.config.maxPositions;
+      }
       const rows: EvalRow[] = await loadQaFiles(o.data, { limit: o.limit });
       const engine = openEngineFlag({ ...o, maxTokens: 50 * o.topk, retry: retryOptions(o) });
       await engine?.check?.(); // an unreachable engine fails now, even if the policy never searches

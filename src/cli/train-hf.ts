@@ -17,17 +17,18 @@ import { loadQaFiles } from '../data/qa-files';
 import { DEFAULT_LORA, LoraConfig, copyTokenizerFiles, storedDtype } from '../model';
 import { loadPolicy } from '../eval/load';
 import { POLICY_TEMPLATES, PolicyTemplate, policyPromptFormat } from '../agent/policy-template';
-import { DEFAULT_TRAINER_CONFIG, NoiseSpec, TrainerConfig } from '../rl/trainer';
+import { resolveTrainerConfig } from '../rl/trainer';
+import type { NoiseSpec, TrainerConfig } from '../rl/trainer';
 import { trainPolicyStage } from '../rl/pipeline';
 import { RECIPES, hfTrainerConfig } from '../rl/recipes';
 import { CURRICULUM } from '../rl/curriculum';
 import { isSimulatedSpec, openEngineFlag } from './engine-spec';
-import { parseNumber } from './options';
+import { addRetryFlags, parseNumber, retryOptions } from './options';
 
 export interface HfTrainOpts {
   policy?: string; tokenizer?: string; data?: string[]; limit?: string; template: string; recipe?: string;
   loraRank: string; loraAlpha?: string; loraTargets: string; corpus?: string; cache?: string; simulatorStyle: string; simulatorMaxTokens: string;
-  maxTurns?: string; maxTurnTokens?: string; maxObsTokens?: string; maxContext?: string; topk?: string;
+  maxTurns?: string; maxTurnTokens?: string; maxObsTokens?: string; maxContext?: string; topk?: string; timeout?: number; retries?: number;
   questionsPerStep?: string; rollouts?: string; microBatch?: string; warmup?: string; entropyCoef?: string; checkpointEvery?: string;
   // shared with the micro-world command
   seed: string; engine: string; out: string; estimator?: string; steps?: string; lr?: string; klCoef?: string; miniBatch?: string; epochs?: string; mask: boolean;
@@ -35,7 +36,7 @@ export interface HfTrainOpts {
 
 /** The options only an HF policy run reads (the micro-world ones are declared by train.ts). */
 export function addHfTrainOptions(cmd: Command): Command {
-  return cmd
+  return addRetryFlags(cmd)
     .option('--policy <dir>', 'Hugging Face policy folder (config.json + safetensors + tokenizer): RL of a real checkpoint instead of the micro world')
     .option('--tokenizer <dir>', '(--policy) tokenizer folder, default the policy folder')
     .option('--data <files...>', '(--policy) training QA files: JSONL or Search-R1 parquet (the paper: NQ + HotpotQA train)')
@@ -98,16 +99,16 @@ export async function trainHf(o: HfTrainOpts & { policy: string }, explicit: Noi
   await initBackend();
   const { model, tokenizer, tokenizerDir } = loadPolicy(o.policy, o.tokenizer);
   const format = policyPromptFormat(tokenizer, o.template as PolicyTemplate | 'auto');
-  const config: TrainerConfig = {
-    ...DEFAULT_TRAINER_CONFIG, ...partial,
-    rollout: { ...DEFAULT_TRAINER_CONFIG.rollout, ...partial.rollout, prompt: format.prompt, stopTokenIds: format.stopTokenIds },
-  };
+  const config = resolveTrainerConfig(partial, { rollout: { prompt: format.prompt, stopTokenIds: format.stopTokenIds } });
+  if ((config.rollout.maxContextTokens ?? 0) > model.config.maxPositions) {
+    throw new Error(`--max-context ${config.rollout.maxContextTokens}: the policy has ${model.config.maxPositions} positions`);
+  }
   const rows = await loadQaFiles(o.data, { limit: o.limit === undefined ? undefined : parseNumber('--limit', o.limit, { integer: true, min: 1 }) });
   const simMax = Math.min(parseNumber('--simulator-max-tokens', o.simulatorMaxTokens, { integer: true, min: 1 }), config.rollout.maxObsTokens ?? Infinity);
   const engine = openEngineFlag({
     engine: o.engine, corpus: o.corpus, cache: o.cache, simulatorStyle: o.simulatorStyle as 'sft' | 'prompt', seed: config.seed,
     topk: config.rollout.topk, maxTokens: recipe?.simulator.maxTokens === undefined ? simMax : Math.min(recipe.simulator.maxTokens, simMax),
-    temperature: recipe?.simulator.temperature,
+    temperature: recipe?.simulator.temperature, retry: retryOptions(o),
   });
   const lora = loraConfig(o, config.seed);
   const outDir = path.join(o.out, 'rl');
