@@ -15,7 +15,7 @@ test('notebooks/02-curriculum-ablation.ipynb executes headless on the tiny prese
     // The schedule table: README 0 → 0.5 ends at exactly 0.5 on the last step, Random stays 0.5.
     assert.match(printed, /README: 0 → 0\.5( +0\.\d{4})+ +0\.5000\n/);
     assert.match(printed, /Random: 0\.5( +0\.5000)+\n/);
-    for (const run of ['Curriculum 0 → 0.5', 'Random \\(p = 0.5\\)', 'No noise \\(p = 0\\)']) {
+    for (const run of ['Curriculum 0 → 0\\.25', 'Random \\(p = 0.5\\)', 'No noise \\(p = 0\\)']) {
       assert.match(printed, new RegExp(`${run} +last reward \\d\\.\\d{3}`));
       assert.match(printed, new RegExp(`${run} +average EM \\d\\.\\d{3}`));
     }

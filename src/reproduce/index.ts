@@ -13,5 +13,6 @@ export { writeSummary, averageEm } from './summary';
 export { reproduce, reproduceSeed, evalRows, defaultRlSeeds } from './reproduce';
 export type { ReproduceOptions, ReproduceResult } from './reproduce';
 export { seedStages, trainRun, runKey, reuseStages } from './stages';
+export type { SeedStages } from './stages';
 export { resolveRunConfig, runTrainerConfig, applySet, checkRunConfig } from './run-config';
 export type { RunConfig } from './run-config';
