@@ -21,7 +21,11 @@ function arg(name: string, fallback: string): string {
 }
 
 function lastJsonLine(stdout: string, what: string): Result {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!line) throw new Error(`${what} printed no JSON line:\n${stdout.slice(-2000)}`);
   return JSON.parse(line) as Result;
 }
@@ -29,14 +33,19 @@ function lastJsonLine(stdout: string, what: string): Result {
 function runOurs(config: string, threads: number): Result {
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
   const out = execFileSync(tsx, [path.join(root, 'src', 'cli.ts'), 'bench', '--config', config, '--no-profile'], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, ZS_QUIET: '1', ZS_NATIVE_THREADS: String(threads) }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ZS_QUIET: '1', ZS_NATIVE_THREADS: String(threads) },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   return lastJsonLine(out, `zerosearch bench --config ${config}`);
 }
 
 function runTorch(python: string, config: string, threads: number): Result {
   const out = execFileSync(python, [path.join(root, 'bench', 'torch_bench.py'), '--config', config, '--threads', String(threads)], {
-    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   return lastJsonLine(out, `torch_bench.py --config ${config} --threads ${threads}`);
 }
@@ -60,12 +69,25 @@ function main(): void {
         torch.push(runTorch(python, config, threads));
       }
     }
-    const [oT, oG, tT, tG] = [best(ours, 'train_tokens_per_s'), best(ours, 'generate_tokens_per_s'), best(torch, 'train_tokens_per_s'), best(torch, 'generate_tokens_per_s')];
+    const [oT, oG, tT, tG] = [
+      best(ours, 'train_tokens_per_s'),
+      best(ours, 'generate_tokens_per_s'),
+      best(torch, 'train_tokens_per_s'),
+      best(torch, 'generate_tokens_per_s'),
+    ];
     rows.push({
-      config, params: oT.params, backend: oT.backend,
-      ours_train: oT.train_tokens_per_s, ours_train_threads: oT.threads, torch_train: Math.round(tT.train_tokens_per_s), torch_train_threads: tT.threads,
+      config,
+      params: oT.params,
+      backend: oT.backend,
+      ours_train: oT.train_tokens_per_s,
+      ours_train_threads: oT.threads,
+      torch_train: Math.round(tT.train_tokens_per_s),
+      torch_train_threads: tT.threads,
       train_ratio: +(oT.train_tokens_per_s / tT.train_tokens_per_s).toFixed(2),
-      ours_generate: oG.generate_tokens_per_s, ours_generate_threads: oG.threads, torch_generate: Math.round(tG.generate_tokens_per_s), torch_generate_threads: tG.threads,
+      ours_generate: oG.generate_tokens_per_s,
+      ours_generate_threads: oG.threads,
+      torch_generate: Math.round(tG.generate_tokens_per_s),
+      torch_generate_threads: tG.threads,
       generate_ratio: +(oG.generate_tokens_per_s / tG.generate_tokens_per_s).toFixed(2),
       runs: { ours, torch },
     });
@@ -74,7 +96,10 @@ function main(): void {
   const table = [
     '| config | params | backend | train tok/s ours | train tok/s PyTorch | ratio | generate tok/s ours | generate tok/s PyTorch | ratio |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.config} | ${r.params} | ${r.backend} | ${r.ours_train} (${r.ours_train_threads} thr) | ${r.torch_train} (${r.torch_train_threads} thr) | ${r.train_ratio}× | ${r.ours_generate} (${r.ours_generate_threads} thr) | ${r.torch_generate} (${r.torch_generate_threads} thr) | ${r.generate_ratio}× |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.config} | ${r.params} | ${r.backend} | ${r.ours_train} (${r.ours_train_threads} thr) | ${r.torch_train} (${r.torch_train_threads} thr) | ${r.train_ratio}× | ${r.ours_generate} (${r.ours_generate_threads} thr) | ${r.torch_generate} (${r.torch_generate_threads} thr) | ${r.generate_ratio}× |`,
+    ),
   ];
   process.stdout.write(table.join('\n') + '\n');
 }

@@ -65,13 +65,30 @@ async function main(): Promise<void> {
     const sim = stages.sim.sft;
     if (name === 'simulator-sft') timedForward(sim, clock);
     const engine = name === 'bm25' ? stages.bm25 : trainingSimulator(sim, stages.sim.tokenizer, config.rollout, { seed: 1, promptStyle: 'sft' });
-    const { metrics } = await trainPolicy({ policy: cloneModel(stages.base.model, true), tokenizer: stages.base.tokenizer, questions: trainQuestions(stages.world), engine: timedEngine(engine, clock), config, quiet: true });
+    const { metrics } = await trainPolicy({
+      policy: cloneModel(stages.base.model, true),
+      tokenizer: stages.base.tokenizer,
+      questions: trainQuestions(stages.world),
+      engine: timedEngine(engine, clock),
+      config,
+      quiet: true,
+    });
     const sum = (k: 'rollout' | 'prepare' | 'update') => metrics.reduce((a, m) => a + m.time[k], 0) / metrics.length;
     const perStep = (x: number) => x / metrics.length;
     rows.push({
-      engine: name, steps: metrics.length, 'policy decoding (s/step)': +(sum('rollout') - perStep(clock.engine)).toFixed(3), 'engine (s/step)': +perStep(clock.engine).toFixed(3),
-      ...(name === 'simulator-sft' ? { '  of which simulator forward passes': +perStep(clock.forward).toFixed(3), '  of which sampling, parsing, prompts': +perStep(clock.engine - clock.forward).toFixed(3) } : {}),
-      'prepare (s/step)': +sum('prepare').toFixed(3), 'update (s/step)': +sum('update').toFixed(3), 'total (s/step)': +(sum('rollout') + sum('prepare') + sum('update')).toFixed(3),
+      engine: name,
+      steps: metrics.length,
+      'policy decoding (s/step)': +(sum('rollout') - perStep(clock.engine)).toFixed(3),
+      'engine (s/step)': +perStep(clock.engine).toFixed(3),
+      ...(name === 'simulator-sft'
+        ? {
+            '  of which simulator forward passes': +perStep(clock.forward).toFixed(3),
+            '  of which sampling, parsing, prompts': +perStep(clock.engine - clock.forward).toFixed(3),
+          }
+        : {}),
+      'prepare (s/step)': +sum('prepare').toFixed(3),
+      'update (s/step)': +sum('update').toFixed(3),
+      'total (s/step)': +(sum('rollout') + sum('prepare') + sum('update')).toFixed(3),
     });
   }
   process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -9,10 +9,7 @@ import { guardProcess } from './util/process-guard';
 import { lockRunFolder } from './util/run-lock';
 
 const program = new Command();
-program
-  .name('zerosearch')
-  .description('ZeroSearch reproduction kit: micro world, simulation LLM, RL with search, evaluation')
-  .showHelpAfterError();
+program.name('zerosearch').description('ZeroSearch reproduction kit: micro world, simulation LLM, RL with search, evaluation').showHelpAfterError();
 
 // One line per command module (keep sorted).
 const commandModules: Array<{ register(p: Command): void }> = [

@@ -10,11 +10,28 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const RANK: Record<string, number> = {
-  util: 0, tensor: 1, model: 2, text: 2, world: 3, data: 3, search: 4, simulator: 5, agent: 6, rl: 7, eval: 8, report: 9, reproduce: 10, cli: 11,
+  util: 0,
+  tensor: 1,
+  model: 2,
+  text: 2,
+  world: 3,
+  data: 3,
+  search: 4,
+  simulator: 5,
+  agent: 6,
+  rl: 7,
+  eval: 8,
+  report: 9,
+  reproduce: 10,
+  cli: 11,
 };
 const SRC = path.join(__dirname, '..', 'src');
 
-interface Edge { from: string; to: string; typeOnly: boolean }
+interface Edge {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -45,10 +62,12 @@ const folderOf = (file: string) => path.relative(SRC, file).split(path.sep)[0].r
 
 /** Imports from a folder to a higher-ranked one. */
 export function upwardImports(edges: readonly Edge[]): string[] {
-  return edges.filter((e) => {
-    const [a, b] = [folderOf(e.from), folderOf(e.to)];
-    return a in RANK && b in RANK && RANK[b] > RANK[a];
-  }).map((e) => `${path.relative(SRC, e.from)} → ${path.relative(SRC, e.to)}`);
+  return edges
+    .filter((e) => {
+      const [a, b] = [folderOf(e.from), folderOf(e.to)];
+      return a in RANK && b in RANK && RANK[b] > RANK[a];
+    })
+    .map((e) => `${path.relative(SRC, e.from)} → ${path.relative(SRC, e.to)}`);
 }
 
 /** Files on a cycle of run-time imports, as `a → b → … → a`. */
@@ -73,8 +92,15 @@ export function importCycles(edges: readonly Edge[]): string[] {
 }
 
 test('every folder of src/ has a rank in the flow', () => {
-  const folders = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-  assert.deepEqual(folders.filter((f) => !(f in RANK)), [], 'a new folder needs its place in RANK');
+  const folders = fs
+    .readdirSync(SRC, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+  assert.deepEqual(
+    folders.filter((f) => !(f in RANK)),
+    [],
+    'a new folder needs its place in RANK',
+  );
 });
 
 test('src/ imports only downward in the flow', () => {
@@ -87,7 +113,9 @@ test('src/ has no run-time import cycle', () => {
 
 test('the checks catch what they are for', () => {
   const fake = (from: string, to: string, typeOnly = false): Edge => ({ from: path.join(SRC, from), to: path.join(SRC, to), typeOnly });
-  assert.deepEqual(upwardImports([fake('search/bm25.ts', 'simulator/engine.ts'), fake('rl/trainer.ts', 'agent/rollout.ts')]), [`search${path.sep}bm25.ts → simulator${path.sep}engine.ts`]);
+  assert.deepEqual(upwardImports([fake('search/bm25.ts', 'simulator/engine.ts'), fake('rl/trainer.ts', 'agent/rollout.ts')]), [
+    `search${path.sep}bm25.ts → simulator${path.sep}engine.ts`,
+  ]);
   assert.equal(importCycles([fake('a/x.ts', 'a/y.ts'), fake('a/y.ts', 'a/x.ts')]).length, 1);
   assert.equal(importCycles([fake('a/x.ts', 'a/y.ts'), fake('a/y.ts', 'a/x.ts', true)]).length, 0);
 });

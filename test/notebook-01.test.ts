@@ -11,7 +11,10 @@ test('notebooks/01-simulator-sft.ipynb executes headless on the tiny preset', ()
   try {
     const { output } = runNotebook('notebooks/01-simulator-sft.ipynb', { preset: 'tiny', timeoutS: 600 });
     const nb = JSON.parse(fs.readFileSync(output, 'utf8')) as { cells: Array<{ outputs?: Array<{ text?: string[] | string }> }> };
-    const printed = nb.cells.flatMap((c) => c.outputs ?? []).map((o) => [o.text ?? ''].flat().join('')).join('');
+    const printed = nb.cells
+      .flatMap((c) => c.outputs ?? [])
+      .map((o) => [o.text ?? ''].flat().join(''))
+      .join('');
     assert.match(printed, /\d+ pairs from \d+ questions/);
     assert.match(printed, /SFT examples \(oracle labels\)/);
     assert.match(printed, /simulator SFT: loss \d+\.\d+ → \d+\.\d+/);

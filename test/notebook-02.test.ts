@@ -9,7 +9,9 @@ test('notebooks/02-curriculum-ablation.ipynb executes headless on the tiny prese
   process.env.ZS_CURRICULUM_OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'nb02-'));
   try {
     const { output } = runNotebook('notebooks/02-curriculum-ablation.ipynb', { preset: 'tiny', timeoutS: 1200 });
-    const nb = JSON.parse(fs.readFileSync(output, 'utf8')) as { cells: Array<{ outputs?: Array<{ text?: string[] | string; data?: Record<string, unknown> }> }> };
+    const nb = JSON.parse(fs.readFileSync(output, 'utf8')) as {
+      cells: Array<{ outputs?: Array<{ text?: string[] | string; data?: Record<string, unknown> }> }>;
+    };
     const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
     const printed = outputs.map((o) => [o.text ?? ''].flat().join('')).join('');
     // The schedule table: README 0 → 0.5 ends at exactly 0.5 on the last step, Random stays 0.5.

@@ -10,7 +10,9 @@ test('notebooks/03-rl-training.ipynb executes headless on the tiny preset', () =
   process.env.ZS_RL_OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'nb03-'));
   try {
     const { output } = runNotebook('notebooks/03-rl-training.ipynb', { preset: 'tiny', timeoutS: 600 });
-    const nb = JSON.parse(fs.readFileSync(output, 'utf8')) as { cells: Array<{ outputs?: Array<{ text?: string[] | string; data?: Record<string, unknown> }> }> };
+    const nb = JSON.parse(fs.readFileSync(output, 'utf8')) as {
+      cells: Array<{ outputs?: Array<{ text?: string[] | string; data?: Record<string, unknown> }> }>;
+    };
     const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
     const printed = outputs.map((o) => [o.text ?? ''].flat().join('')).join('');
     assert.match(printed, /policy base: \d+ parameters/);

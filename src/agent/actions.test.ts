@@ -11,7 +11,16 @@ test('parseAction: well-formed search and answer, content trimmed', () => {
 });
 
 test('parseAction: malformed text is invalid', () => {
-  for (const t of ['', 'just text', '<search>unclosed', '<answer>unclosed', '<search>q</answer>', '</search>q<search>', '<Search>q</Search>', '<search >q</search>']) {
+  for (const t of [
+    '',
+    'just text',
+    '<search>unclosed',
+    '<answer>unclosed',
+    '<search>q</answer>',
+    '</search>q<search>',
+    '<Search>q</Search>',
+    '<search >q</search>',
+  ]) {
     assert.deepEqual(parseAction(t), { kind: 'invalid', content: '' }, JSON.stringify(t));
   }
 });

@@ -6,7 +6,13 @@ export type { DocText } from './observation';
 export { rollout, rolloutStats, showMask } from './rollout';
 export type { RolloutQuestion, RolloutOptions, Trajectory, Turn, FinishReason, PolicyModel } from './rollout';
 export {
-  buildPolicyBase, policyTokenizer, pretrainingWorlds, scriptedTrajectory, segmentsToExample, worldScripts, policyBaseSampler,
+  buildPolicyBase,
+  policyTokenizer,
+  pretrainingWorlds,
+  scriptedTrajectory,
+  segmentsToExample,
+  worldScripts,
+  policyBaseSampler,
   POLICY_BASE_PRESETS,
 } from './policy-base';
 export type { PolicyBase, PolicyBaseConfig, ScriptStyle, Segment } from './policy-base';

@@ -52,17 +52,28 @@ test('scripted trajectories: correct searches every hop and copies the answer; s
   const q = w.questions.find((x) => x.hops.length === 2)!;
   const correct = scriptedTrajectory(ws, q, 'correct', new Rng(1));
   const policyText = correct.filter((s) => s.policy).map((s) => s.text);
-  assert.deepEqual(policyText.slice(0, 2).map((t) => parseAction(t)), q.hops.map((h) => ({ kind: 'search', content: h.query })));
+  assert.deepEqual(
+    policyText.slice(0, 2).map((t) => parseAction(t)),
+    q.hops.map((h) => ({ kind: 'search', content: h.query })),
+  );
   assert.deepEqual(parseAction(policyText[2]), { kind: 'answer', content: q.golden_answers[0] });
   // The documents shown contain the hop answers (BM25 top-3 over the same world).
-  const docs = correct.filter((s) => !s.policy).slice(1).map((s) => s.text.toLowerCase());
+  const docs = correct
+    .filter((s) => !s.policy)
+    .slice(1)
+    .map((s) => s.text.toLowerCase());
   q.hops.forEach((h, i) => assert.ok(docs[i].includes(h.answer.toLowerCase()), `hop ${i} answer in its documents`));
   const direct = scriptedTrajectory(ws, q, 'direct', new Rng(1));
   assert.equal(direct.length, 2);
   assert.equal(parseAction(direct[1].text).kind, 'answer');
   // shallow: the first hop's search, then that hop's answer; on a one-hop question it is `correct`.
-  const shallow = scriptedTrajectory(ws, q, 'shallow', new Rng(1)).filter((s) => s.policy).map((s) => parseAction(s.text));
-  assert.deepEqual(shallow, [{ kind: 'search', content: q.hops[0].query }, { kind: 'answer', content: q.hops[0].answer }]);
+  const shallow = scriptedTrajectory(ws, q, 'shallow', new Rng(1))
+    .filter((s) => s.policy)
+    .map((s) => parseAction(s.text));
+  assert.deepEqual(shallow, [
+    { kind: 'search', content: q.hops[0].query },
+    { kind: 'answer', content: q.hops[0].answer },
+  ]);
   const oneHop = w.questions.find((x) => x.hops.length === 1)!;
   assert.deepEqual(scriptedTrajectory(ws, oneHop, 'shallow', new Rng(1)), scriptedTrajectory(ws, oneHop, 'correct', new Rng(1)));
   const flawed = scriptedTrajectory(ws, q, 'flawed', new Rng(2));
@@ -102,12 +113,17 @@ test('habits: each template keeps one style in every world, drawn from the mix w
   for (const [t, styles] of seen) {
     const habit = templateHabit(t, mix, 7);
     // A flawed query can coincide with the right one (another question of the template about the same entity).
-    if (habit === 'flawed') assert.ok(!styles.includes('direct') && styles.filter((x) => x === 'flawed').length > styles.length / 2, `template ${t}: ${styles}`);
+    if (habit === 'flawed')
+      assert.ok(!styles.includes('direct') && styles.filter((x) => x === 'flawed').length > styles.length / 2, `template ${t}: ${styles}`);
     else assert.deepEqual([...new Set(styles)], [habit], `template ${t}`);
   }
   const habits = new Set([...seen.keys()].map((t) => templateHabit(t, mix, 7)));
   assert.ok(habits.size >= 2, 'the habits differ between templates');
-  assert.notDeepEqual([...seen.keys()].map((t) => templateHabit(t, mix, 7)), [...seen.keys()].map((t) => templateHabit(t, mix, 8)), 'another seed, other habits');
+  assert.notDeepEqual(
+    [...seen.keys()].map((t) => templateHabit(t, mix, 7)),
+    [...seen.keys()].map((t) => templateHabit(t, mix, 8)),
+    'another seed, other habits',
+  );
   assert.throws(() => policyBaseSampler(tokenizer, scripts, { documentFraction: 0, mix, habit: 1.5 }), /habit/);
   // Habits drawn from `habitMix` when given: every template's habit here is `direct`, whatever the mix says.
   const directHabit = policyBaseSampler(tokenizer, scripts, { documentFraction: 0, mix: { correct: 1 }, habit: 1, habitMix: { direct: 1 }, habitSeed: 7 });
@@ -120,7 +136,9 @@ test('habits: each template keeps one style in every world, drawn from the mix w
 test('buildPolicyBase trains (pretraining, then the habit phase), saves, and loads the cached stage', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-base-'));
   const config = {
-    steps: 2, batchSize: 2, model: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, tieEmbeddings: true },
+    steps: 2,
+    batchSize: 2,
+    model: { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, tieEmbeddings: true },
     habits: { steps: 3, lr: 1e-3, share: 0.5, mix: { direct: 1 } },
   };
   const a = await buildPolicyBase(testWorld, { preset: 'tiny', config, seed: 1, outDir: dir });

@@ -78,7 +78,6 @@ export interface PolicyBaseConfig {
   maxObsTokens: number;
 }
 
-
 /** Habit styles over templates: a quarter answer without searching, a quarter stop after one hop (multi-hop ones). */
 const HABIT_MIX = { direct: 0.25, shallow: 0.25, correct: 0.5 };
 
@@ -94,25 +93,53 @@ const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSi
 export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
   tiny: {
     model: { hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 1024, tieEmbeddings: true },
-    steps: 30, batchSize: 8, lr: 3e-3, warmup: 5, pretrainWorlds: 2, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habits: { steps: 5, lr: 1e-3, share: 0.5, mix: HABIT_MIX }, topk: 5, maxObsTokens: OBS_TOKENS,
+    steps: 30,
+    batchSize: 8,
+    lr: 3e-3,
+    warmup: 5,
+    pretrainWorlds: 2,
+    documentFraction: 0.25,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 },
+    habits: { steps: 5, lr: 1e-3, share: 0.5, mix: HABIT_MIX },
+    topk: 5,
+    maxObsTokens: OBS_TOKENS,
   },
   quick: {
     model: { hiddenSize: 64, numLayers: 3, numHeads: 2, intermediateSize: 256, maxPositions: 1024, tieEmbeddings: true },
-    steps: 1600, batchSize: 16, lr: 3e-3, warmup: 30, pretrainWorlds: 3, documentFraction: 0.1,
-    mix: { direct: 0.15, flawed: 0.15, correct: 0.7 }, habits: { steps: 300, lr: 1e-3, share: 0.5, mix: HABIT_MIX }, topk: 5, maxObsTokens: OBS_TOKENS,
+    steps: 1600,
+    batchSize: 16,
+    lr: 3e-3,
+    warmup: 30,
+    pretrainWorlds: 3,
+    documentFraction: 0.1,
+    mix: { direct: 0.15, flawed: 0.15, correct: 0.7 },
+    habits: { steps: 300, lr: 1e-3, share: 0.5, mix: HABIT_MIX },
+    topk: 5,
+    maxObsTokens: OBS_TOKENS,
   },
   paper: {
     model: { ...MODEL_SMALL, hiddenSize: 192, numLayers: 6, numHeads: 6, intermediateSize: 576 },
-    steps: 3000, batchSize: 32, lr: 1.5e-3, warmup: 100, pretrainWorlds: 4, documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 }, habits: { steps: 500, lr: 7e-4, share: 0.5, mix: HABIT_MIX }, topk: 5, maxObsTokens: OBS_TOKENS,
+    steps: 3000,
+    batchSize: 32,
+    lr: 1.5e-3,
+    warmup: 100,
+    pretrainWorlds: 4,
+    documentFraction: 0.25,
+    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 },
+    habits: { steps: 500, lr: 7e-4, share: 0.5, mix: HABIT_MIX },
+    topk: 5,
+    maxObsTokens: OBS_TOKENS,
   },
 };
 
 /** Strings the policy reads or writes beyond the worlds' texts. */
 const EXTRA_TEXTS = [
-  POLICY_PROMPT_PREFIX, INVALID_ACTION_MESSAGE, 'No information available', 'Doc 1: Doc 2: Doc 3: Doc 4: Doc 5:',
-  'i need to search for . i know the answer . the answer is', '?',
+  POLICY_PROMPT_PREFIX,
+  INVALID_ACTION_MESSAGE,
+  'No information available',
+  'Doc 1: Doc 2: Doc 3: Doc 4: Doc 5:',
+  'i need to search for . i know the answer . the answer is',
+  '?',
 ];
 
 /** The word vocabulary of the policy: every world's texts plus the template and environment strings. */
@@ -235,7 +262,11 @@ export function policyBaseSampler(
   // Questions whose habit differs from the correct script.
   const habitual = new Map<WorldScripts, Question[]>();
   const habitualOf = (ws: WorldScripts) => {
-    if (!habitual.has(ws)) habitual.set(ws, ws.questions.filter((q) => effectiveStyle(habitOf(q.template), q) !== 'correct'));
+    if (!habitual.has(ws))
+      habitual.set(
+        ws,
+        ws.questions.filter((q) => effectiveStyle(habitOf(q.template), q) !== 'correct'),
+      );
     return habitual.get(ws)!;
   };
   return (rng: Rng): LmExample => {
@@ -278,7 +309,12 @@ export async function buildPolicyBase(
   if (marker && fs.existsSync(marker)) {
     const saved = readJson<{ key: string; pretrainSeeds: number[] }>(marker);
     if (saved.key === key) {
-      return { model: loadCheckpoint(path.join(opts.outDir!, 'model')), tokenizer: loadWordTokenizer(opts.outDir!), pretrainSeeds: saved.pretrainSeeds, dir: opts.outDir };
+      return {
+        model: loadCheckpoint(path.join(opts.outDir!, 'model')),
+        tokenizer: loadWordTokenizer(opts.outDir!),
+        pretrainSeeds: saved.pretrainSeeds,
+        dir: opts.outDir,
+      };
     }
     throw new Error(`${marker}: built with another config or world (the kit changed, or the run did); use another outDir or delete ${opts.outDir} to rebuild`);
   }
@@ -286,15 +322,27 @@ export async function buildPolicyBase(
   const tokenizer = policyTokenizer([...worlds, testWorld]);
   const scripts = await Promise.all(worlds.map((w) => worldScripts(w, cfg.topk)));
   const model = createModel({ ...cfg.model, vocabSize: tokenizer.vocabSize }, new Rng(seed).fork('policy base init').int(1_000_000_000));
-  const files = (name: string) => opts.outDir && { checkpointDir: path.join(opts.outDir, `${name}train`), lossLog: path.join(opts.outDir, `${name}loss.jsonl`), checkpointEvery: 100 };
+  const files = (name: string) =>
+    opts.outDir && { checkpointDir: path.join(opts.outDir, `${name}train`), lossLog: path.join(opts.outDir, `${name}loss.jsonl`), checkpointEvery: 100 };
   await trainLm(model, policyBaseSampler(tokenizer, scripts, cfg), {
-    steps: cfg.steps, batchSize: cfg.batchSize, lr: cfg.lr, warmup: cfg.warmup, seed, label: 'policy base', ...files(''),
+    steps: cfg.steps,
+    batchSize: cfg.batchSize,
+    lr: cfg.lr,
+    warmup: cfg.warmup,
+    seed,
+    label: 'policy base',
+    ...files(''),
   });
   if (cfg.habits) {
     const h = cfg.habits;
     await trainLm(model, policyBaseSampler(tokenizer, scripts, { ...cfg, habit: h.share, habitMix: h.mix, habitSeed: seed }), {
-      steps: h.steps, batchSize: cfg.batchSize, lr: h.lr, warmup: Math.min(10, h.steps), seed: new Rng(seed).fork('habit phase').int(1_000_000_000),
-      label: 'policy base habits', ...files('habits-'),
+      steps: h.steps,
+      batchSize: cfg.batchSize,
+      lr: h.lr,
+      warmup: Math.min(10, h.steps),
+      seed: new Rng(seed).fork('habit phase').int(1_000_000_000),
+      label: 'policy base habits',
+      ...files('habits-'),
     });
   }
   const pretrainSeeds = worlds.map((w) => w.seed);

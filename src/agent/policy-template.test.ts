@@ -11,7 +11,10 @@ test('auto on the Qwen2.5 tokenizer is ChatML with its default system message an
   const tk = qwen25Tokenizer();
   const f = policyPromptFormat(tk, 'auto');
   assert.equal(f.template, 'qwen-chat');
-  assert.equal(f.prompt(Q), `<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\n${policyPrompt(Q)}<|im_end|>\n<|im_start|>assistant\n`);
+  assert.equal(
+    f.prompt(Q),
+    `<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\n${policyPrompt(Q)}<|im_end|>\n<|im_start|>assistant\n`,
+  );
   assert.deepEqual(f.stopTokenIds, [tk.tokenToId('<|im_end|>')]);
   // Qwen adds no BOS: the base template is the raw text.
   assert.equal(policyPromptFormat(tk, 'base').prompt(Q), policyPrompt(Q));
@@ -23,7 +26,10 @@ test('auto on the LLaMA-3 tokenizer is the header template, BOS first and encode
   assert.equal(f.template, 'llama3-chat');
   const text = f.prompt(Q);
   // The Jinja template trims the content: the template's trailing newline goes.
-  assert.equal(text, `<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n${policyPrompt(Q).trim()}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`);
+  assert.equal(
+    text,
+    `<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n${policyPrompt(Q).trim()}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`,
+  );
   const ids = tk.encode(text);
   assert.equal(ids[0], tk.bosId);
   assert.equal(ids.filter((id) => id === tk.bosId).length, 1);

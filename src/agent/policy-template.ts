@@ -29,7 +29,9 @@ export function resolvePolicyTemplate(tokenizer: Tokenizer, choice: PolicyTempla
   const hf = tokenizer instanceof HfTokenizer ? tokenizer : undefined;
   if (choice === 'auto') return chatTemplateKind(hf?.chatTemplate) ?? 'base';
   if (choice !== 'base' && tokenizer.tokenToId(END_OF_TURN[choice]) === undefined) {
-    throw new Error(`--template ${choice}: the tokenizer has no ${END_OF_TURN[choice]} token (expected a ${choice === 'qwen-chat' ? 'Qwen' : 'LLaMA-3'} tokenizer)`);
+    throw new Error(
+      `--template ${choice}: the tokenizer has no ${END_OF_TURN[choice]} token (expected a ${choice === 'qwen-chat' ? 'Qwen' : 'LLaMA-3'} tokenizer)`,
+    );
   }
   return choice;
 }
@@ -49,7 +51,7 @@ export function policyPromptFormat(tokenizer: Tokenizer, choice: PolicyTemplate 
   const hf = tokenizer instanceof HfTokenizer ? tokenizer : undefined;
   // The model's own Jinja source only when it is this template (for Qwen's default system message).
   const own = chatTemplateKind(hf?.chatTemplate) === template ? hf?.chatTemplate : undefined;
-  const bosToken = template === 'llama3-chat' ? hf?.bosToken ?? '<|begin_of_text|>' : undefined;
+  const bosToken = template === 'llama3-chat' ? (hf?.bosToken ?? '<|begin_of_text|>') : undefined;
   return {
     template,
     prompt: (q) => renderChat(template, policyChat(q), { template: own, bosToken }),

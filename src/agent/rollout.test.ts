@@ -80,11 +80,17 @@ test('mask is 1 exactly on policy tokens and 0 on prompt and every inserted toke
     const rng = new Rng(`trial ${trial}`);
     const maxTurns = 1 + rng.int(4);
     const plans: TurnKind[][] = Array.from({ length: 5 }, () =>
-      Array.from({ length: maxTurns + 1 }, () => rng.choice<TurnKind>(['search', 'search', 'answer', 'invalid'])));
+      Array.from({ length: maxTurns + 1 }, () => rng.choice<TurnKind>(['search', 'search', 'answer', 'invalid'])),
+    );
     const scripts = plans.map((plan) => plan.flatMap((k) => turnTokens(k, rng, maxTurnTokens)));
     const policy = scriptedPolicy(scripts);
-    const trajs = await rollout(policy, tokenizer, plans.map((_, i) => ({ question: `who is ${['alpha', 'beta'][i % 2]}` })), engine,
-      { temperature: 0, maxTurns, maxTurnTokens, topk: 2 });
+    const trajs = await rollout(
+      policy,
+      tokenizer,
+      plans.map((_, i) => ({ question: `who is ${['alpha', 'beta'][i % 2]}` })),
+      engine,
+      { temperature: 0, maxTurns, maxTurnTokens, topk: 2 },
+    );
     trajs.forEach((t, i) => {
       assert.equal(t.mask.length, t.ids.length);
       assert.ok(t.mask.slice(0, t.promptLength).every((m) => m === 0));
@@ -131,18 +137,35 @@ test('one batched engine call per turn, for the rows that searched', async () =>
       calls.push(queries);
       assert.equal(opts.topk, 3);
       assert.equal(opts.p, 0.25);
-      assert.deepEqual(opts.context, queries.map(() => ({ question: 'who is alpha', answer: 'gamma' })));
+      assert.deepEqual(
+        opts.context,
+        queries.map(() => ({ question: 'who is alpha', answer: 'gamma' })),
+      );
       return { docs: queries.map(() => [{ text: 'alpha was born in gamma.' }]), noisy: queries.map((_, i) => i % 2 === 0) };
     },
   };
   const rng = new Rng(1);
   const plans: TurnKind[][] = [['search', 'search', 'answer'], ['search', 'answer'], ['answer'], ['invalid', 'search', 'answer']];
   const scripts = plans.map((p) => p.flatMap((k) => turnTokens(k, rng, 7)));
-  const trajs = await rollout(scriptedPolicy(scripts), tokenizer, plans.map(() => ({ question: 'who is alpha', golden_answers: ['gamma'] })), engine,
-    { temperature: 0, maxTurns: 3, maxTurnTokens: 7, topk: 3, searchOptions: { p: 0.25 } });
-  assert.deepEqual(calls.map((c) => c.length), [2, 2]); // turn 1: rows 0, 1; turn 2: rows 0, 3
-  assert.deepEqual(trajs.map((t) => t.noisy), [[true, true], [false], [], [false]]);
-  assert.deepEqual(trajs.map((t) => t.finishReason), ['answer', 'answer', 'answer', 'answer']);
+  const trajs = await rollout(
+    scriptedPolicy(scripts),
+    tokenizer,
+    plans.map(() => ({ question: 'who is alpha', golden_answers: ['gamma'] })),
+    engine,
+    { temperature: 0, maxTurns: 3, maxTurnTokens: 7, topk: 3, searchOptions: { p: 0.25 } },
+  );
+  assert.deepEqual(
+    calls.map((c) => c.length),
+    [2, 2],
+  ); // turn 1: rows 0, 1; turn 2: rows 0, 3
+  assert.deepEqual(
+    trajs.map((t) => t.noisy),
+    [[true, true], [false], [], [false]],
+  );
+  assert.deepEqual(
+    trajs.map((t) => t.finishReason),
+    ['answer', 'answer', 'answer', 'answer'],
+  );
   const stats = rolloutStats(trajs);
   assert.equal(stats.searchesPerTrajectory, 4 / 4);
   assert.equal(stats.validActionRatio, 8 / 9);
@@ -156,8 +179,11 @@ test('no engine (R1): a search gets "No information available"; context limit en
   assert.equal(t.turns[0].observation, '\n\n<information>No information available</information>\n\n');
   assert.equal(t.finishReason, 'answer');
   const promptLength = tokenizer.encode(t.prompt).length;
-  const [short] = await rollout(scriptedPolicy(scripts), tokenizer, [{ question: 'who is beta' }], null,
-    { temperature: 0, maxTurns: 2, maxContextTokens: promptLength + 4 });
+  const [short] = await rollout(scriptedPolicy(scripts), tokenizer, [{ question: 'who is beta' }], null, {
+    temperature: 0,
+    maxTurns: 2,
+    maxContextTokens: promptLength + 4,
+  });
   assert.equal(short.finishReason, 'length');
   assert.equal(short.ids.length, promptLength + 4);
 });
@@ -170,16 +196,24 @@ test('real model: sampling log-probs match a full forward pass; same seed ⇒ sa
   const a = await rollout(model, tokenizer, qs, engine, { seed: 5, maxTurns: 2, maxTurnTokens: 12, topk: 2 });
   assert.equal(tf.memory().numTensors, before);
   const b = await rollout(model, tokenizer, qs, engine, { seed: 5, maxTurns: 2, maxTurnTokens: 12, topk: 2 });
-  assert.deepEqual(a.map((t) => t.ids), b.map((t) => t.ids));
+  assert.deepEqual(
+    a.map((t) => t.ids),
+    b.map((t) => t.ids),
+  );
   const lp = model.tokenLogProbs(a.map((t) => t.ids));
   const full = lp.arraySync();
   lp.dispose();
-  a.forEach((t, i) => t.ids.forEach((_, k) => {
-    if (t.mask[k] === 1) assert.ok(Math.abs(full[i][k - 1] - t.logProbs[k]) < 1e-3, `row ${i} token ${k}`);
-  }));
+  a.forEach((t, i) =>
+    t.ids.forEach((_, k) => {
+      if (t.mask[k] === 1) assert.ok(Math.abs(full[i][k - 1] - t.logProbs[k]) < 1e-3, `row ${i} token ${k}`);
+    }),
+  );
   const greedy1 = await rollout(model, tokenizer, qs, engine, { temperature: 0, seed: 1, maxTurns: 1, maxTurnTokens: 6 });
   const greedy2 = await rollout(model, tokenizer, qs, engine, { temperature: 0, seed: 2, maxTurns: 1, maxTurnTokens: 6 });
-  assert.deepEqual(greedy1.map((t) => t.ids), greedy2.map((t) => t.ids));
+  assert.deepEqual(
+    greedy1.map((t) => t.ids),
+    greedy2.map((t) => t.ids),
+  );
   model.dispose();
 });
 

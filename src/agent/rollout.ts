@@ -163,9 +163,21 @@ export async function rollout(
       throw new Error(`questions[${index}]: prompt has ${ids.length} tokens, maxContextTokens is ${o.maxContextTokens}`);
     }
     const traj: Trajectory = {
-      index, question: q.question, golden_answers: q.golden_answers ?? [], prompt,
-      ids: [...ids], mask: ids.map(() => 0), logProbs: ids.map(() => 0), promptLength: ids.length,
-      response: '', turns: [], queries: [], noisy: [], answer: null, validActions: 0, invalidActions: 0,
+      index,
+      question: q.question,
+      golden_answers: q.golden_answers ?? [],
+      prompt,
+      ids: [...ids],
+      mask: ids.map(() => 0),
+      logProbs: ids.map(() => 0),
+      promptLength: ids.length,
+      response: '',
+      turns: [],
+      queries: [],
+      noisy: [],
+      answer: null,
+      validActions: 0,
+      invalidActions: 0,
       finishReason: 'max_turns',
     };
     return { traj, rng: root.fork(`row ${index}`), turnTokens: [], turnDone: false };
@@ -177,7 +189,10 @@ export async function rollout(
     let pending: number[][] = active.map((r) => r.traj.ids); // chunks to feed before sampling
     for (let turn = 0; turn <= o.maxTurns && active.length > 0; turn++) {
       const finalTurn = turn === o.maxTurns;
-      for (const r of active) { r.turnTokens = []; r.turnDone = false; }
+      for (const r of active) {
+        r.turnTokens = [];
+        r.turnDone = false;
+      }
       // ---- the policy writes one turn, all rows in lock-step --------------------------------------
       while (active.some((r) => !r.turnDone)) {
         const logits = policy.extend(cache, pending);
@@ -192,7 +207,10 @@ export async function rollout(
           r.traj.mask.push(1);
           r.traj.logProbs.push(logSoftmaxAt(row, token));
           if (stopIds.has(token) || isStop(r.turnTokens) || r.turnTokens.length >= o.maxTurnTokens) r.turnDone = true;
-          if (r.traj.ids.length >= o.maxContextTokens) { r.turnDone = true; r.traj.finishReason = 'length'; }
+          if (r.traj.ids.length >= o.maxContextTokens) {
+            r.turnDone = true;
+            r.traj.finishReason = 'length';
+          }
           return r.turnDone ? [] : [token];
         });
       }
@@ -206,7 +224,8 @@ export async function rollout(
         if (action.kind === 'invalid') r.traj.invalidActions++;
         else r.traj.validActions++;
         if (action.kind === 'answer') r.traj.finishReason = 'answer';
-        else if (finalTurn || r.traj.finishReason === 'length') continue; // the action is not executed
+        else if (finalTurn || r.traj.finishReason === 'length')
+          continue; // the action is not executed
         else if (action.kind === 'search') searchRows.push(r);
         else turnRecord.observation = observationFor(action).observation; // the invalid-action message
       }
@@ -226,7 +245,10 @@ export async function rollout(
         const done = finalTurn || r.traj.finishReason === 'answer' || r.traj.finishReason === 'length';
         if (done) return;
         const obsIds = tokenizer.encode(t.observation).slice(0, o.maxObsTokens);
-        if (r.traj.ids.length + obsIds.length >= o.maxContextTokens) { r.traj.finishReason = 'length'; return; }
+        if (r.traj.ids.length + obsIds.length >= o.maxContextTokens) {
+          r.traj.finishReason = 'length';
+          return;
+        }
         r.traj.ids.push(...obsIds);
         r.traj.mask.push(...obsIds.map(() => 0));
         r.traj.logProbs.push(...obsIds.map(() => 0));
@@ -267,7 +289,12 @@ function isDetailed(engine: SearchEngine): engine is DetailedEngine {
  * its question and first gold answer as `context` (the fine-tuned simulator's prompt needs them, §4.2;
  * other engines ignore it).
  */
-async function searchAll(engine: SearchEngine | null, rows: Row[], topk: number, extra?: Record<string, unknown>): Promise<{ docs: Doc[][]; noisy: Array<boolean | null> }> {
+async function searchAll(
+  engine: SearchEngine | null,
+  rows: Row[],
+  topk: number,
+  extra?: Record<string, unknown>,
+): Promise<{ docs: Doc[][]; noisy: Array<boolean | null> }> {
   const queries = rows.map((r) => r.traj.turns[r.traj.turns.length - 1].action.content);
   if (queries.length === 0) return { docs: [], noisy: [] };
   if (engine === null) return { docs: queries.map(() => [NO_INFORMATION_DOC]), noisy: queries.map(() => null) };
@@ -275,9 +302,11 @@ async function searchAll(engine: SearchEngine | null, rows: Row[], topk: number,
   const opts = { ...extra, context, topk };
   const result = isDetailed(engine) ? await engine.searchDetailed(queries, opts) : { docs: await engine.search(queries, opts), noisy: null };
   if (!Array.isArray(result.docs) || result.docs.length !== queries.length) {
-    throw new Error(`rollout: engine ${engine.name ?? ''} returned ${Array.isArray(result.docs) ? result.docs.length : typeof result.docs} result lists for ${queries.length} queries`);
+    throw new Error(
+      `rollout: engine ${engine.name ?? ''} returned ${Array.isArray(result.docs) ? result.docs.length : typeof result.docs} result lists for ${queries.length} queries`,
+    );
   }
-  return { docs: result.docs, noisy: queries.map((_, i) => (result.noisy ? result.noisy[i] ?? null : null)) };
+  return { docs: result.docs, noisy: queries.map((_, i) => (result.noisy ? (result.noisy[i] ?? null) : null)) };
 }
 
 /** log softmax(row)[token] in float64. */
@@ -291,7 +320,11 @@ function logSoftmaxAt(row: ArrayLike<number>, token: number): number {
 
 /** Quick summary of a batch of trajectories (the trainer's per-step rollout metrics). */
 export function rolloutStats(trajs: readonly Trajectory[]): {
-  searchesPerTrajectory: number; validActionRatio: number; finishRatio: number; responseLength: number; policyTokens: number;
+  searchesPerTrajectory: number;
+  validActionRatio: number;
+  finishRatio: number;
+  responseLength: number;
+  policyTokens: number;
 } {
   const n = Math.max(trajs.length, 1);
   const actions = trajs.reduce((a, t) => a + t.validActions + t.invalidActions, 0);

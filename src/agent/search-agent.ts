@@ -22,7 +22,13 @@ type Question = RolloutQuestion & { golden_answers: string[] };
 const correct = (answer: string | null, golds: string[]) => answer !== null && exactMatch(answer, golds) === 1;
 
 /** Local policy: one rollout per question; the engine's answers are recorded per question, in call order. */
-export async function runLocalAgent(policy: PolicyModel, tokenizer: Tokenizer, questions: readonly Question[], engine: SearchEngine, opts: RolloutOptions): Promise<AgentRun[]> {
+export async function runLocalAgent(
+  policy: PolicyModel,
+  tokenizer: Tokenizer,
+  questions: readonly Question[],
+  engine: SearchEngine,
+  opts: RolloutOptions,
+): Promise<AgentRun[]> {
   const calls: Array<Array<{ query: string; docs: Doc[] }>> = questions.map(() => []);
   const byQuestion = new Map(questions.map((q, i) => [q.question, i]));
   if (byQuestion.size !== questions.length) throw new Error('runLocalAgent: questions must be distinct (calls are matched by question)');
@@ -58,19 +64,29 @@ export async function runChatAgent(questions: readonly Question[], engine: Searc
     let transcript = '';
     const calls: AgentRun['calls'] = [];
     for (let turn = 0; turn <= (o.maxTurns ?? 5); turn++) {
-      const text = cutAtAction(await requestJson({
-        url: `${base}/v1/chat/completions`, label: `policy chat at ${base}`, method: 'POST',
-        headers: o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {},
-        body: {
-          model: o.model ?? '', max_tokens: o.maxTurnTokens ?? 500, temperature: o.temperature ?? 0,
-          messages: [{ role: 'user', content: policyPrompt(q.question) }, ...(transcript ? [{ role: 'assistant', content: transcript }] : [])],
-          ...(transcript && { continue_final_message: true, add_generation_prompt: false }),
-        },
-      }, { timeoutMs: o.timeoutMs ?? 120_000 }, (json) => {
-        const content = (json as { choices?: Array<{ message?: { content?: unknown } }> })?.choices?.[0]?.message?.content;
-        if (typeof content !== 'string') throw new Error('expected {"choices": [{"message": {"content": string}}]}');
-        return content;
-      }));
+      const text = cutAtAction(
+        await requestJson(
+          {
+            url: `${base}/v1/chat/completions`,
+            label: `policy chat at ${base}`,
+            method: 'POST',
+            headers: o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {},
+            body: {
+              model: o.model ?? '',
+              max_tokens: o.maxTurnTokens ?? 500,
+              temperature: o.temperature ?? 0,
+              messages: [{ role: 'user', content: policyPrompt(q.question) }, ...(transcript ? [{ role: 'assistant', content: transcript }] : [])],
+              ...(transcript && { continue_final_message: true, add_generation_prompt: false }),
+            },
+          },
+          { timeoutMs: o.timeoutMs ?? 120_000 },
+          (json) => {
+            const content = (json as { choices?: Array<{ message?: { content?: unknown } }> })?.choices?.[0]?.message?.content;
+            if (typeof content !== 'string') throw new Error('expected {"choices": [{"message": {"content": string}}]}');
+            return content;
+          },
+        ),
+      );
       transcript += text;
       const action = parseAction(text);
       if (action.kind === 'answer' || turn === (o.maxTurns ?? 5)) break;

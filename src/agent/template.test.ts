@@ -37,7 +37,12 @@ test('question preprocessing: strip, append ? once', () => {
 
 test('prompts of real NQ questions end with the question and contain two answer matches', () => {
   const file = sharedPath('data', 'nq', 'test.jsonl');
-  const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(0, 50).map((l) => JSON.parse(l));
+  const rows = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, 50)
+    .map((l) => JSON.parse(l));
   for (const row of rows) {
     const p = policyPrompt(row.question);
     assert.ok(p.startsWith(POLICY_PROMPT_PREFIX));

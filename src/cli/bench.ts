@@ -15,14 +15,37 @@ import { createModel, generate, Transformer } from '../model';
 import { Rng, writeJsonAtomic } from '../util';
 
 export interface BenchConfig {
-  vocab: number; d_model: number; layers: number; heads: number; kv_heads: number; ffn: number;
-  seq: number; batch: number; gen_batch: number; gen_prompt: number; gen_new_tokens: number;
-  min_seconds: number; warmup: number;
+  vocab: number;
+  d_model: number;
+  layers: number;
+  heads: number;
+  kv_heads: number;
+  ffn: number;
+  seq: number;
+  batch: number;
+  gen_batch: number;
+  gen_prompt: number;
+  gen_new_tokens: number;
+  min_seconds: number;
+  warmup: number;
 }
 
 const CONFIG_FILE = path.join(__dirname, '..', '..', 'bench', 'configs.json');
-const KEYS: Array<keyof BenchConfig> = ['vocab', 'd_model', 'layers', 'heads', 'kv_heads', 'ffn', 'seq', 'batch',
-  'gen_batch', 'gen_prompt', 'gen_new_tokens', 'min_seconds', 'warmup'];
+const KEYS: Array<keyof BenchConfig> = [
+  'vocab',
+  'd_model',
+  'layers',
+  'heads',
+  'kv_heads',
+  'ffn',
+  'seq',
+  'batch',
+  'gen_batch',
+  'gen_prompt',
+  'gen_new_tokens',
+  'min_seconds',
+  'warmup',
+];
 
 /** A preset name from bench/configs.json, or a JSON object overriding M1's fields. */
 export function benchConfig(spec: string): { name: string; config: BenchConfig } {
@@ -65,10 +88,20 @@ async function kernelBreakdown(f: () => tf.TensorContainer): Promise<{ total_ms:
 export async function runBench(spec: string, opts: { profile?: boolean } = {}): Promise<Record<string, unknown>> {
   const { name, config: c } = benchConfig(spec);
   const backend = await initBackend();
-  const model: Transformer = createModel({
-    vocabSize: c.vocab, hiddenSize: c.d_model, numLayers: c.layers, numHeads: c.heads, numKvHeads: c.kv_heads,
-    intermediateSize: c.ffn, qkvBias: false, tieEmbeddings: false, maxPositions: Math.max(c.seq, c.gen_prompt + c.gen_new_tokens),
-  }, 0);
+  const model: Transformer = createModel(
+    {
+      vocabSize: c.vocab,
+      hiddenSize: c.d_model,
+      numLayers: c.layers,
+      numHeads: c.heads,
+      numKvHeads: c.kv_heads,
+      intermediateSize: c.ffn,
+      qkvBias: false,
+      tieEmbeddings: false,
+      maxPositions: Math.max(c.seq, c.gen_prompt + c.gen_new_tokens),
+    },
+    0,
+  );
   const rng = new Rng(1);
   // The kit's optimiser with λ = 0 is Adam, as in the PyTorch side; one fused kernel per variable on 'native'.
   const vars = model.trainableVariables();
@@ -77,7 +110,10 @@ export async function runBench(spec: string, opts: { profile?: boolean } = {}): 
   const step = () => {
     const ids = randomBatch(rng, c.batch, c.seq, c.vocab);
     const { value, grads } = tf.variableGrads(() => model.lossOnTargets(ids, lossMask), vars);
-    optimizer.apply(vars.map((v) => grads[v.name]), 1e-3);
+    optimizer.apply(
+      vars.map((v) => grads[v.name]),
+      1e-3,
+    );
     const loss = value.dataSync()[0];
     tf.dispose([value, ...Object.values(grads)]);
     return loss;

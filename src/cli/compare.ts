@@ -27,19 +27,32 @@ export function register(program: Command): void {
     .option('--height <px>', 'figure height', numberFlag('--height', { integer: true, min: 10 }), 500)
     .option('--no-png', 'write only the HTML (no Chromium needed)')
     .requiredOption('--out <base>', 'output base path: writes <base>.html and <base>.png')
-    .action(async (o: { ours: string[]; paper: string; method?: string[]; model?: string[]; tables?: string; title?: string; width: number; height: number; png: boolean; out: string }) => {
-      const published = loadPaperTables(o.tables);
-      const table = published[o.paper];
-      if (!table) throw new Error(`--paper ${o.paper}: no such table (have ${Object.keys(published).join(', ')})`);
-      const paper = o.method || o.model ? pickRows(table, { method: o.method, model: o.model }) : table;
-      const seeds = o.ours.map((file) => validateResultTable(readJson(file), file));
-      let ours = seeds[0];
-      if (seeds.length > 1) {
-        ours = averageOverSeeds(seeds);
-        const written = writeTable(ours, path.dirname(o.out), `${path.basename(o.out)}-mean`);
-        process.stdout.write(`${written.json}\n${written.csv}\n`);
-      }
-      const files = await exportFigure(comparisonBars(ours, paper, { title: o.title }), o.out, { width: o.width, height: o.height, png: o.png });
-      for (const f of Object.values(files)) process.stdout.write(`${f}\n`);
-    });
+    .action(
+      async (o: {
+        ours: string[];
+        paper: string;
+        method?: string[];
+        model?: string[];
+        tables?: string;
+        title?: string;
+        width: number;
+        height: number;
+        png: boolean;
+        out: string;
+      }) => {
+        const published = loadPaperTables(o.tables);
+        const table = published[o.paper];
+        if (!table) throw new Error(`--paper ${o.paper}: no such table (have ${Object.keys(published).join(', ')})`);
+        const paper = o.method || o.model ? pickRows(table, { method: o.method, model: o.model }) : table;
+        const seeds = o.ours.map((file) => validateResultTable(readJson(file), file));
+        let ours = seeds[0];
+        if (seeds.length > 1) {
+          ours = averageOverSeeds(seeds);
+          const written = writeTable(ours, path.dirname(o.out), `${path.basename(o.out)}-mean`);
+          process.stdout.write(`${written.json}\n${written.csv}\n`);
+        }
+        const files = await exportFigure(comparisonBars(ours, paper, { title: o.title }), o.out, { width: o.width, height: o.height, png: o.png });
+        for (const f of Object.values(files)) process.stdout.write(`${f}\n`);
+      },
+    );
 }

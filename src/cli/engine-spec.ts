@@ -47,13 +47,22 @@ export function openEngineFlag(o: EngineFlags): SearchEngine | null {
     return openSearchEngine({ corpus, cacheFile: o.cache });
   }
   if (spec.startsWith('retriever:')) {
-    return openSearchEngine({ retrieverUrl: spec.slice('retriever:'.length), retrieverApiKey: process.env.ZS_RETRIEVER_API_KEY, cacheFile: o.cache, retry: o.retry });
+    return openSearchEngine({
+      retrieverUrl: spec.slice('retriever:'.length),
+      retrieverApiKey: process.env.ZS_RETRIEVER_API_KEY,
+      cacheFile: o.cache,
+      retry: o.retry,
+    });
   }
   if (spec === 'serpapi') return openSearchEngine({ serpapi: true, cacheFile: o.cache, retry: o.retry });
   if (spec.startsWith('simulated:')) {
     return new SimulatedSearchEngine({
-      generator: simulatorGenerator(spec.slice('simulated:'.length), o.batchSize ?? 32, o.retry), promptStyle: o.simulatorStyle ?? 'sft',
-      noiseProbability: o.noise ?? 0, seed: o.seed ?? 0, maxTokens: o.maxTokens ?? 50 * (o.topk ?? 5), temperature: o.temperature,
+      generator: simulatorGenerator(spec.slice('simulated:'.length), o.batchSize ?? 32, o.retry),
+      promptStyle: o.simulatorStyle ?? 'sft',
+      noiseProbability: o.noise ?? 0,
+      seed: o.seed ?? 0,
+      maxTokens: o.maxTokens ?? 50 * (o.topk ?? 5),
+      temperature: o.temperature,
     });
   }
   throw new Error(`--engine ${spec}: expected ${ENGINE_SPECS}`);

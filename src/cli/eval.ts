@@ -23,10 +23,28 @@ import { DEFAULT_TRAINER_CONFIG } from '../rl/trainer';
 import { addRetryFlags, numberFlag, retryOptions } from './options';
 
 interface EvalCliOptions {
-  policy: string; tokenizer?: string; engine: string; corpus?: string; data: string[]; out: string; limit?: number;
-  batchSize: number; maxTurns: number; maxTurnTokens: number; maxObsTokens: number; maxContext: number; topk: number;
-  method: 'search' | 'direct' | 'rag'; ragTopk: number; simulatorStyle: 'sft' | 'prompt'; noise: number; cache?: string; seed: number;
-  template: PolicyTemplate | 'auto'; timeout?: number; retries?: number;
+  policy: string;
+  tokenizer?: string;
+  engine: string;
+  corpus?: string;
+  data: string[];
+  out: string;
+  limit?: number;
+  batchSize: number;
+  maxTurns: number;
+  maxTurnTokens: number;
+  maxObsTokens: number;
+  maxContext: number;
+  topk: number;
+  method: 'search' | 'direct' | 'rag';
+  ragTopk: number;
+  simulatorStyle: 'sft' | 'prompt';
+  noise: number;
+  cache?: string;
+  seed: number;
+  template: PolicyTemplate | 'auto';
+  timeout?: number;
+  retries?: number;
 }
 
 export function register(program: Command): void {
@@ -41,7 +59,11 @@ export function register(program: Command): void {
     .option('--template <name>', `policy prompt: auto (the tokenizer_config's chat template, else base) | ${POLICY_TEMPLATES.join(' | ')}`, 'auto')
     .requiredOption('--out <dir>', 'writes predictions.jsonl and scores.json here (an existing predictions.jsonl is resumed)')
     .option('--limit <n>', 'rows per file', numberFlag('--limit', { integer: true, min: 1 }))
-    .option('--method <name>', 'search (the policy searches) | direct (answer without search) | rag (top-k docs for the question in the prompt, then answer)', 'search')
+    .option(
+      '--method <name>',
+      'search (the policy searches) | direct (answer without search) | rag (top-k docs for the question in the prompt, then answer)',
+      'search',
+    )
     .option('--rag-topk <n>', 'documents in the RAG prompt', numberFlag('--rag-topk', { integer: true, min: 1 }), 3)
     .option('--batch-size <n>', 'rows per rollout batch', numberFlag('--batch-size', { integer: true, min: 1 }), 32)
     .option('--max-turns <n>', 'search turns before the final answer turn', numberFlag('--max-turns', { integer: true, min: 0 }), d.maxTurns)
@@ -61,7 +83,8 @@ export function register(program: Command): void {
       // A trajectory longer than the policy's positions would run past what RoPE was trained on: an explicit
       // --max-context beyond them is refused, the default is cut to them.
       if (o.maxContext > model.config.maxPositions) {
-        if (command.getOptionValueSource('maxContext') !== 'default') throw new Error(`--max-context ${o.maxContext}: the policy has ${model.config.maxPositions} positions`);
+        if (command.getOptionValueSource('maxContext') !== 'default')
+          throw new Error(`--max-context ${o.maxContext}: the policy has ${model.config.maxPositions} positions`);
         o.maxContext = model.config.maxPositions;
       }
       const rows: EvalRow[] = await loadQaFiles(o.data, { limit: o.limit });
@@ -69,8 +92,13 @@ export function register(program: Command): void {
       await engine?.check?.(); // an unreachable engine fails now, even if the policy never searches
       const format = policyPromptFormat(tokenizer, o.template);
       let rollout = {
-        maxTurns: o.maxTurns, maxTurnTokens: o.maxTurnTokens, maxObsTokens: o.maxObsTokens, maxContextTokens: o.maxContext, topk: o.topk,
-        prompt: format.prompt, stopTokenIds: format.stopTokenIds,
+        maxTurns: o.maxTurns,
+        maxTurnTokens: o.maxTurnTokens,
+        maxObsTokens: o.maxObsTokens,
+        maxContextTokens: o.maxContext,
+        topk: o.topk,
+        prompt: format.prompt,
+        stopTokenIds: format.stopTokenIds,
       };
       if (o.method === 'direct') rollout = Object.assign(rollout, { maxTurns: 0, prompt: directPrompt });
       if (o.method === 'rag') {
@@ -78,7 +106,10 @@ export function register(program: Command): void {
         rollout = Object.assign(rollout, { maxTurns: 0, prompt: await ragPrompts(rows, engine, o.ragTopk) });
       }
       const report = await evaluatePolicy(model, tokenizer, rows, o.method === 'search' ? engine : null, {
-        batchSize: o.batchSize, rollout, predictionsFile: path.join(o.out, 'predictions.jsonl'), label: `eval ${path.basename(o.policy)}`,
+        batchSize: o.batchSize,
+        rollout,
+        predictionsFile: path.join(o.out, 'predictions.jsonl'),
+        label: `eval ${path.basename(o.policy)}`,
       });
       const { records: _records, ...scores } = report;
       const out = { policy: o.policy, engine: o.engine, method: o.method, template: format.template, rows: rows.length, ...scores };

@@ -10,7 +10,11 @@ import { loadHfModel } from '../model';
 import { loadHfConfig } from '../model/checkpoint';
 
 export function parseIds(text: string): number[] {
-  const ids = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const ids = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   if (ids.length === 0 || ids.some((x) => !Number.isInteger(x) || x < 0)) {
     throw new Error(`--ids: expected comma-separated non-negative integers, got "${text}"`);
   }
@@ -28,7 +32,8 @@ export function register(program: Command): void {
       const config = loadHfConfig(opts.model);
       if (ids.length > config.maxPositions) throw new Error(`--ids: ${ids.length} ids, but the model has ${config.maxPositions} positions`);
       const outOfVocab = ids.find((id) => id >= config.vocabSize);
-      if (outOfVocab !== undefined) throw new Error(`--ids: id ${outOfVocab} is outside the vocabulary (${config.vocabSize} tokens: 0 to ${config.vocabSize - 1})`);
+      if (outOfVocab !== undefined)
+        throw new Error(`--ids: id ${outOfVocab} is outside the vocabulary (${config.vocabSize} tokens: 0 to ${config.vocabSize - 1})`);
       await initBackend();
       const model = loadHfModel(opts.model);
       const logits = model.forward([ids]);

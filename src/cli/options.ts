@@ -17,7 +17,14 @@ export interface NumberRule {
 export function parseNumber(flag: string, text: string, rule: NumberRule = {}): number {
   const n = Number(text);
   const kind = rule.integer ? 'an integer' : 'a number';
-  const range = rule.min !== undefined && rule.max !== undefined ? ` from ${rule.min} to ${rule.max}` : rule.min !== undefined ? ` ≥ ${rule.min}` : rule.max !== undefined ? ` ≤ ${rule.max}` : '';
+  const range =
+    rule.min !== undefined && rule.max !== undefined
+      ? ` from ${rule.min} to ${rule.max}`
+      : rule.min !== undefined
+        ? ` ≥ ${rule.min}`
+        : rule.max !== undefined
+          ? ` ≤ ${rule.max}`
+          : '';
   const wellFormed = rule.integer ? /^\s*[+-]?\d+\s*$/.test(text) : text.trim() !== '';
   if (!wellFormed || !Number.isFinite(n) || (rule.min !== undefined && n < rule.min) || (rule.max !== undefined && n > rule.max)) {
     throw new Error(`${flag}: expected ${kind}${range}, got "${text}"`);
@@ -33,7 +40,11 @@ export function numberFlag(flag: string, rule: NumberRule = {}): (text: string) 
 /** `--timeout` and `--retries` of the HTTP engines (Search-R1 retriever, SerpAPI, a remote simulator). */
 export function addRetryFlags(command: Command): Command {
   return command
-    .option('--timeout <s>', 'HTTP engines: seconds per attempt (default 30; a stalled server costs timeout × (retries + 1))', numberFlag('--timeout', { min: 0.001 }))
+    .option(
+      '--timeout <s>',
+      'HTTP engines: seconds per attempt (default 30; a stalled server costs timeout × (retries + 1))',
+      numberFlag('--timeout', { min: 0.001 }),
+    )
     .option('--retries <n>', 'HTTP engines: attempts after the first (default 3)', numberFlag('--retries', { integer: true, min: 0 }));
 }
 
@@ -47,7 +58,8 @@ export function retryOptions(o: { timeout?: number; retries?: number }): RetryOp
  * machine (`ps`) and lands in shell history, so using one draws a warning.
  */
 export function secretFlag(flag: string, value: string | undefined, env: string): string | undefined {
-  if (value !== undefined) process.stderr.write(`warning: ${flag} is visible to other users in \`ps\` and in shell history; prefer the environment variable ${env}\n`);
+  if (value !== undefined)
+    process.stderr.write(`warning: ${flag} is visible to other users in \`ps\` and in shell history; prefer the environment variable ${env}\n`);
   return value ?? process.env[env];
 }
 

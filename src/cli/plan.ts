@@ -19,20 +19,39 @@ import { loraConfig } from './train-hf';
 import { numberFlag } from './options';
 
 interface PlanOpts {
-  policy?: string; configJson?: string; recipe?: string; estimator?: string; klCoef?: number; loraRank: string; loraAlpha?: string; loraTargets: string;
-  questionsPerStep?: number; rollouts?: number; microBatch?: number; miniBatch?: number; maxContext?: number; maxObsTokens?: number; backend: string;
+  policy?: string;
+  configJson?: string;
+  recipe?: string;
+  estimator?: string;
+  klCoef?: number;
+  loraRank: string;
+  loraAlpha?: string;
+  loraTargets: string;
+  questionsPerStep?: number;
+  rollouts?: number;
+  microBatch?: number;
+  miniBatch?: number;
+  maxContext?: number;
+  maxObsTokens?: number;
+  backend: string;
 }
 
 /** The model config from a HF folder, a config.json file, or JSON text. */
 export function planModelConfig(o: Pick<PlanOpts, 'policy' | 'configJson'>): ModelConfig {
-  if ((o.policy === undefined) === (o.configJson === undefined)) throw new Error('plan: give exactly one of --policy <hf dir | config.json> and --config-json <json>');
+  if ((o.policy === undefined) === (o.configJson === undefined))
+    throw new Error('plan: give exactly one of --policy <hf dir | config.json> and --config-json <json>');
   if (o.configJson !== undefined) {
     let json: unknown;
-    try { json = JSON.parse(o.configJson); } catch (e) { throw new Error(`--config-json: expected a HF config.json object as JSON text (${(e as Error).message})`); }
+    try {
+      json = JSON.parse(o.configJson);
+    } catch (e) {
+      throw new Error(`--config-json: expected a HF config.json object as JSON text (${(e as Error).message})`);
+    }
     return configFromHf(json as Record<string, unknown>, '--config-json');
   }
   const file = fs.existsSync(o.policy!) && fs.statSync(o.policy!).isDirectory() ? path.join(o.policy!, 'config.json') : o.policy!;
-  if (!fs.existsSync(file)) throw new Error(`--policy ${o.policy}: no such ${file === o.policy ? 'file' : 'config.json'} (expected a HF model folder or its config.json)`);
+  if (!fs.existsSync(file))
+    throw new Error(`--policy ${o.policy}: no such ${file === o.policy ? 'file' : 'config.json'} (expected a HF model folder or its config.json)`);
   return configFromHf(readJson<Record<string, unknown>>(file), file);
 }
 
@@ -43,8 +62,13 @@ export function planTrainerConfig(o: PlanOpts): TrainerConfig {
   }
   const rollout = { maxContextTokens: o.maxContext, maxObsTokens: o.maxObsTokens };
   const fields: Partial<TrainerConfig> = {
-    estimator: o.estimator as AdvantageEstimator | undefined, klCoef: o.klCoef, questionsPerStep: o.questionsPerStep, rolloutsPerQuestion: o.rollouts,
-    microBatchSize: o.microBatch, miniBatchSize: o.miniBatch, rollout: Object.fromEntries(Object.entries(rollout).filter(([, v]) => v !== undefined)),
+    estimator: o.estimator as AdvantageEstimator | undefined,
+    klCoef: o.klCoef,
+    questionsPerStep: o.questionsPerStep,
+    rolloutsPerQuestion: o.rollouts,
+    microBatchSize: o.microBatch,
+    miniBatchSize: o.miniBatch,
+    rollout: Object.fromEntries(Object.entries(rollout).filter(([, v]) => v !== undefined)),
   };
   const partial = hfTrainerConfig(o.recipe, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
   return { ...DEFAULT_TRAINER_CONFIG, ...partial, rollout: { ...DEFAULT_TRAINER_CONFIG.rollout, ...partial.rollout } };
@@ -60,13 +84,18 @@ export function formatPlan(plan: MemoryPlan): string {
   for (const p of PHASES) if (plan.totals[p] > 0) lines.push([`total ${p}`, '', gib(plan.totals[p]), gib(plan.bf16Totals[p]), '']);
   lines.push(['peak = resident + largest phase', '', gib(plan.totals.peak), gib(plan.bf16Totals.peak), '']);
   const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));
-  const table = lines.map((l) => l.map((cell, c) => (c >= 2 && c <= 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+  const table = lines.map((l) =>
+    l
+      .map((cell, c) => (c >= 2 && c <= 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
   return [
     `${plan.parameters.toLocaleString('en')} parameters, ${plan.trainableParameters.toLocaleString('en')} trainable; ${s.estimator}, KL coef ${s.klCoef}, ${s.lora ? `LoRA rank ${s.lora.rank}` : 'full'}; ` +
       `rollout ${s.rolloutRows} rows, micro-batch ${s.microBatch} × context ${s.context}, observation ${s.insertTokens} tokens; ${s.fused ? 'native fused kernels' : 'composed tfjs ops'}`,
     ...table,
     'tfjs holds float32 on every backend (node-gpu, webgpu, native, wasm, cpu): the f32 column is the plan; bf16 is where a backend stores it (frozen weights, activations, KV cache).',
-    'No activation checkpointing in the kit: every layer\'s activations are kept for the backward pass.',
+    "No activation checkpointing in the kit: every layer's activations are kept for the backward pass.",
   ].join('\n');
 }
 
@@ -74,7 +103,9 @@ export function register(program: Command): void {
   const int = (flag: string, min = 1) => numberFlag(flag, { integer: true, min });
   program
     .command('plan')
-    .description('memory an RL run will need (weights, reference, optimizer, critic, rollout, gradients, activations), before it starts: table on stderr, JSON on stdout')
+    .description(
+      'memory an RL run will need (weights, reference, optimizer, critic, rollout, gradients, activations), before it starts: table on stderr, JSON on stdout',
+    )
     .option('--policy <path>', 'Hugging Face model folder or its config.json')
     .option('--config-json <json>', 'a HF config.json object given inline instead of --policy')
     .option('--recipe <name>', `a paper run's settings: ${Object.keys(RECIPES).join(', ')}`)
@@ -89,7 +120,11 @@ export function register(program: Command): void {
     .option('--mini-batch <n>', 'trajectories per optimizer update (0 = the whole step)', int('--mini-batch', 0))
     .option('--max-context <n>', 'trajectory token limit (default 4096)', int('--max-context', 2))
     .option('--max-obs-tokens <n>', 'observation tokens kept (default 2048)', int('--max-obs-tokens'))
-    .option('--backend <name>', `activations as kept by: ${Object.keys(BACKEND_DTYPES).join(' | ')} (native fuses kernels; the others compose tfjs ops)`, 'node-gpu')
+    .option(
+      '--backend <name>',
+      `activations as kept by: ${Object.keys(BACKEND_DTYPES).join(' | ')} (native fuses kernels; the others compose tfjs ops)`,
+      'node-gpu',
+    )
     .action((o: PlanOpts) => {
       if (!(o.backend in BACKEND_DTYPES)) throw new Error(`--backend ${o.backend}: expected one of ${Object.keys(BACKEND_DTYPES).join(', ')}`);
       const config = planModelConfig(o);
@@ -97,6 +132,13 @@ export function register(program: Command): void {
       const lora = loraConfig(o, 0);
       const plan = planMemory(config, trainer, { lora: lora && { rank: lora.rank, targetModules: lora.targetModules }, fused: o.backend === 'native' });
       process.stderr.write(formatPlan(plan) + '\n');
-      process.stdout.write(JSON.stringify({ ...plan, backend: o.backend, dtypes: BACKEND_DTYPES, gib: Object.fromEntries(Object.entries(plan.totals).map(([k, v]) => [k, Number(gib(v))])) }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          ...plan,
+          backend: o.backend,
+          dtypes: BACKEND_DTYPES,
+          gib: Object.fromEntries(Object.entries(plan.totals).map(([k, v]) => [k, Number(gib(v))])),
+        }) + '\n',
+      );
     });
 }

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .description('run the whole micro-world reproduction: tables, figures, findings and summary.md')
     .addOption(presetOption(Object.keys(REPRODUCE_PRESETS), 'reproduce preset'))
     .option('--seed <n...>', 'world seed(s); several are averaged (mean ± std)', ['1'])
-    .option('--rl-seeds <n...>', 'RL seeds of every world seed (default: the preset\'s count, starting at the world seed)')
+    .option('--rl-seeds <n...>', "RL seeds of every world seed (default: the preset's count, starting at the world seed)")
     .requiredOption('--out <dir>', 'run folder (stages found there are reused)')
     .option('--reuse <dir>', 'copy the stages of another run folder (e.g. a quick run) where --out lacks them')
     .option('--set <path=value...>', 'edit the resolved run config, e.g. rl.lr=3e-4 (see zerosearch config)')
@@ -31,7 +31,9 @@ export function register(program: Command): void {
       const rlSeeds = integers('--rl-seeds', o.rlSeeds);
       const t0 = Date.now();
       const result = await reproduce({ preset: o.preset, seeds, rlSeeds, outDir: o.out, reuse: o.reuse, set: o.set, png: o.png });
-      process.stdout.write(`${result.files.summary}\n${result.files.tables.length} table files, ${result.files.figures.length} figure files in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+      process.stdout.write(
+        `${result.files.summary}\n${result.files.tables.length} table files, ${result.files.figures.length} figure files in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+      );
       process.stdout.write(`${formatFindings(result.findings.filter((f) => f.result))}\n`);
     });
 }

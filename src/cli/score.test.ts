@@ -22,7 +22,10 @@ test('zerosearch score on real NQ and Bamboogle rows (hand-computed scores)', { 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-score-cli-'));
   try {
     // Data files in FlashRAG's layout: the folder name is the data_source. Both sets have ids test_0..
-    for (const [name, n] of [['nq', 4], ['bamboogle', 3]] as const) {
+    for (const [name, n] of [
+      ['nq', 4],
+      ['bamboogle', 3],
+    ] as const) {
       fs.mkdirSync(path.join(dir, name));
       fs.writeFileSync(path.join(dir, name, 'test.jsonl'), firstLines(path.join(SHARED, name, 'test.jsonl'), n));
     }

@@ -27,10 +27,19 @@ test('zerosearch search prints one JSON line per query, equal to the engine; bad
   fs.writeFileSync(queries, '{"question":"capital of Italy?"}\n{"query":"Germany"}\n');
   const r = cli(['search', '--corpus', corpus, '--queries', queries, '--topk', '2', '--render']);
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const want = await Bm25Engine.fromCorpusFile(corpus).search(['capital of Italy?', 'Germany'], { topk: 2 });
-  assert.deepEqual(lines.map((l) => l.query), ['capital of Italy?', 'Germany']);
-  assert.deepEqual(lines.map((l) => l.docs), want);
+  assert.deepEqual(
+    lines.map((l) => l.query),
+    ['capital of Italy?', 'Germany'],
+  );
+  assert.deepEqual(
+    lines.map((l) => l.docs),
+    want,
+  );
   assert.equal(lines[1].observation, '\n\n<information>Doc 1: Berlin Berlin is the capital of Germany.</information>\n\n');
   fs.writeFileSync(queries, '{"text":"no query field"}\n');
   const bad = cli(['search', '--corpus', corpus, '--queries', queries]);

@@ -32,7 +32,12 @@ export function register(program: Command): void {
       const model = loadHfModel(opts.model);
       const tokenizer = loadTokenizer(opts.model);
       const server = await serveSimulator(new LocalGenerator(model, tokenizer, { batchSize: maxBatch }), {
-        host: opts.host, port, apiKey, maxTokens, maxBatch, modelName: opts.name,
+        host: opts.host,
+        port,
+        apiKey,
+        maxTokens,
+        maxBatch,
+        modelName: opts.name,
       });
       process.stderr.write(`serving ${opts.model} at ${server.url}/v1/chat/completions (Ctrl-C to stop)\n`);
       const stop = () => void server.close().then(() => process.exit(0));

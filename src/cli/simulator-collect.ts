@@ -22,9 +22,26 @@ import { ENGINE_SPECS, openEngineFlag } from './engine-spec';
 import { parseNumber } from './options';
 
 interface CollectOpts {
-  policy: string; tokenizer?: string; data: string[]; engine: string; corpus?: string; cache?: string; out: string; maxQuestions: string; seed: string;
-  template: string; maxTurns: string; maxTurnTokens: string; maxObsTokens: string; topk: string; temperature: string; batchSize: string;
-  labels: string; judgeUrl?: string; judgeModel?: string; policyModel?: string;
+  policy: string;
+  tokenizer?: string;
+  data: string[];
+  engine: string;
+  corpus?: string;
+  cache?: string;
+  out: string;
+  maxQuestions: string;
+  seed: string;
+  template: string;
+  maxTurns: string;
+  maxTurnTokens: string;
+  maxObsTokens: string;
+  topk: string;
+  temperature: string;
+  batchSize: string;
+  labels: string;
+  judgeUrl?: string;
+  judgeModel?: string;
+  policyModel?: string;
 }
 
 export function registerCollect(sim: Command): void {
@@ -36,7 +53,7 @@ export function registerCollect(sim: Command): void {
     .requiredOption('--data <files...>', 'training QA files (JSONL or Search-R1 parquet)')
     .requiredOption('--engine <spec>', `the real engine: ${ENGINE_SPECS}`)
     .option('--corpus <jsonl>', 'corpus for a bare --engine bm25')
-    .option('--cache <jsonl>', 'record/replay the engine\'s searches')
+    .option('--cache <jsonl>', "record/replay the engine's searches")
     .requiredOption('--out <dir>', 'writes pairs.jsonl, sft-examples.jsonl, counts.json')
     .option('--max-questions <n>', 'a seeded sample of this many questions', '1000')
     .option('--seed <n>', 'seed of the sample, the rollouts and the balancing', '1')
@@ -58,8 +75,11 @@ export function registerCollect(sim: Command): void {
       const seed = int('--seed', o.seed, 0);
       const topk = int('--topk', o.topk);
       const rollout = {
-        maxTurns: int('--max-turns', o.maxTurns, 0), maxTurnTokens: int('--max-turn-tokens', o.maxTurnTokens), maxObsTokens: int('--max-obs-tokens', o.maxObsTokens),
-        topk, temperature: parseNumber('--temperature', o.temperature, { min: 0 }),
+        maxTurns: int('--max-turns', o.maxTurns, 0),
+        maxTurnTokens: int('--max-turn-tokens', o.maxTurnTokens),
+        maxObsTokens: int('--max-obs-tokens', o.maxObsTokens),
+        topk,
+        temperature: parseNumber('--temperature', o.temperature, { min: 0 }),
       };
       const all = await loadQaFiles(o.data);
       // One trajectory per distinct question (calls are matched to questions by their text).
@@ -76,17 +96,27 @@ export function registerCollect(sim: Command): void {
         const format = policyPromptFormat(tokenizer, o.template as PolicyTemplate | 'auto');
         const batch = int('--batch-size', o.batchSize);
         for (let s = 0; s < questions.length; s += batch) {
-          runs.push(...await runLocalAgent(model, tokenizer, questions.slice(s, s + batch), engine, {
-            ...rollout, seed: seed + s, maxContextTokens: model.config.maxPositions, prompt: format.prompt, stopTokenIds: format.stopTokenIds,
-          }));
+          runs.push(
+            ...(await runLocalAgent(model, tokenizer, questions.slice(s, s + batch), engine, {
+              ...rollout,
+              seed: seed + s,
+              maxContextTokens: model.config.maxPositions,
+              prompt: format.prompt,
+              stopTokenIds: format.stopTokenIds,
+            })),
+          );
         }
       }
       const pairs = pairsFromRuns(questions, runs);
-      const labels = o.labels === 'judge'
-        ? await judgeLabeller({ baseUrl: o.judgeUrl!, model: o.judgeModel, apiKey: process.env.ZS_JUDGE_API_KEY })(pairs)
-        : trajectoryLabels(pairs);
+      const labels =
+        o.labels === 'judge'
+          ? await judgeLabeller({ baseUrl: o.judgeUrl!, model: o.judgeModel, apiKey: process.env.ZS_JUDGE_API_KEY })(pairs)
+          : trajectoryLabels(pairs);
       const { examples, counts } = buildRealSftExamples(pairs, labels, { topk, seed });
-      writeJsonl(path.join(o.out, 'pairs.jsonl'), pairs.map((p, i) => ({ ...p, label: labels[i] ? 'useful' : 'noisy' })));
+      writeJsonl(
+        path.join(o.out, 'pairs.jsonl'),
+        pairs.map((p, i) => ({ ...p, label: labels[i] ? 'useful' : 'noisy' })),
+      );
       writeJsonl(path.join(o.out, 'sft-examples.jsonl'), examples);
       writeJsonAtomic(path.join(o.out, 'counts.json'), { ...counts, trajectories: runs.length, labels: o.labels });
       process.stdout.write(JSON.stringify({ ...counts, trajectories: runs.length, labels: o.labels }) + '\n');

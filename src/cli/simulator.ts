@@ -47,7 +47,10 @@ async function run(opts: Options, skipQuality: boolean): Promise<void> {
 
 export function register(program: Command): void {
   const sim = program.command('simulator').description('build and evaluate the simulation LLM on a micro world');
-  for (const [name, skipQuality, what] of [['train', true, 'knowledge pretraining, SFT data and SFT'], ['eval', false, 'every missing stage, then the quality report']] as const) {
+  for (const [name, skipQuality, what] of [
+    ['train', true, 'knowledge pretraining, SFT data and SFT'],
+    ['eval', false, 'every missing stage, then the quality report'],
+  ] as const) {
     sim
       .command(name)
       .description(`run ${what} (stages whose outputs exist in --out are reused)`)
@@ -76,15 +79,42 @@ export function register(program: Command): void {
     .option('--lr <x>', 'peak learning rate (paper: 1e-6 full fine-tuning; LoRA usually needs ~1e-4)', '1e-4')
     .option('--warmup <n>', 'linear learning-rate warm-up steps', '10')
     .option('--seed <n>', 'seed', '1')
-    .action(async (o: { model: string; examples: string; out: string; loraRank: string; loraAlpha: string; loraTargets: string; steps: string; batchSize: string; lr: string; warmup: string; seed: string }) => {
-      await initBackend();
-      const { result, dir } = await finetuneSimulator({
-        modelDir: o.model,
-        examples: readJsonl<SftExample>(o.examples),
-        outDir: o.out,
-        lora: { rank: parseNumber('--lora-rank', o.loraRank, { integer: true, min: 0 }), alpha: parseNumber('--lora-alpha', o.loraAlpha, { min: 0 }), targetModules: o.loraTargets.split(',').map((t) => t.trim()).filter(Boolean) },
-        train: { steps: parseNumber('--steps', o.steps, { integer: true, min: 0 }), batchSize: parseNumber('--batch-size', o.batchSize, { integer: true, min: 0 }), lr: parseNumber('--lr', o.lr, { min: 0 }), warmup: parseNumber('--warmup', o.warmup, { integer: true, min: 0 }), seed: parseNumber('--seed', o.seed, { integer: true, min: 0 }) },
-      });
-      process.stdout.write(JSON.stringify({ merged: dir, steps: result.step, finalLoss: result.losses.at(-1)?.loss ?? null }) + '\n');
-    });
+    .action(
+      async (o: {
+        model: string;
+        examples: string;
+        out: string;
+        loraRank: string;
+        loraAlpha: string;
+        loraTargets: string;
+        steps: string;
+        batchSize: string;
+        lr: string;
+        warmup: string;
+        seed: string;
+      }) => {
+        await initBackend();
+        const { result, dir } = await finetuneSimulator({
+          modelDir: o.model,
+          examples: readJsonl<SftExample>(o.examples),
+          outDir: o.out,
+          lora: {
+            rank: parseNumber('--lora-rank', o.loraRank, { integer: true, min: 0 }),
+            alpha: parseNumber('--lora-alpha', o.loraAlpha, { min: 0 }),
+            targetModules: o.loraTargets
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean),
+          },
+          train: {
+            steps: parseNumber('--steps', o.steps, { integer: true, min: 0 }),
+            batchSize: parseNumber('--batch-size', o.batchSize, { integer: true, min: 0 }),
+            lr: parseNumber('--lr', o.lr, { min: 0 }),
+            warmup: parseNumber('--warmup', o.warmup, { integer: true, min: 0 }),
+            seed: parseNumber('--seed', o.seed, { integer: true, min: 0 }),
+          },
+        });
+        process.stdout.write(JSON.stringify({ merged: dir, steps: result.step, finalLoss: result.losses.at(-1)?.loss ?? null }) + '\n');
+      },
+    );
 }

@@ -26,12 +26,43 @@ import { isSimulatedSpec, openEngineFlag } from './engine-spec';
 import { addRetryFlags, parseNumber, retryOptions } from './options';
 
 export interface HfTrainOpts {
-  policy?: string; tokenizer?: string; data?: string[]; limit?: string; template: string; recipe?: string;
-  loraRank: string; loraAlpha?: string; loraTargets: string; corpus?: string; cache?: string; simulatorStyle: string; simulatorMaxTokens: string;
-  maxTurns?: string; maxTurnTokens?: string; maxObsTokens?: string; maxContext?: string; topk?: string; timeout?: number; retries?: number;
-  questionsPerStep?: string; rollouts?: string; microBatch?: string; warmup?: string; entropyCoef?: string; checkpointEvery?: string;
+  policy?: string;
+  tokenizer?: string;
+  data?: string[];
+  limit?: string;
+  template: string;
+  recipe?: string;
+  loraRank: string;
+  loraAlpha?: string;
+  loraTargets: string;
+  corpus?: string;
+  cache?: string;
+  simulatorStyle: string;
+  simulatorMaxTokens: string;
+  maxTurns?: string;
+  maxTurnTokens?: string;
+  maxObsTokens?: string;
+  maxContext?: string;
+  topk?: string;
+  timeout?: number;
+  retries?: number;
+  questionsPerStep?: string;
+  rollouts?: string;
+  microBatch?: string;
+  warmup?: string;
+  entropyCoef?: string;
+  checkpointEvery?: string;
   // shared with the micro-world command
-  seed: string; engine: string; out: string; estimator?: string; steps?: string; lr?: string; klCoef?: string; miniBatch?: string; epochs?: string; mask: boolean;
+  seed: string;
+  engine: string;
+  out: string;
+  estimator?: string;
+  steps?: string;
+  lr?: string;
+  klCoef?: string;
+  miniBatch?: string;
+  epochs?: string;
+  mask: boolean;
 }
 
 /** The options only an HF policy run reads (the micro-world ones are declared by train.ts). */
@@ -67,15 +98,28 @@ function trainerOverrides(o: HfTrainOpts, noise: NoiseSpec | undefined): Partial
   const int = (flag: string, v?: string, min = 1) => (v === undefined ? undefined : parseNumber(flag, v, { integer: true, min }));
   const num = (flag: string, v?: string) => (v === undefined ? undefined : parseNumber(flag, v, { min: 0 }));
   const rollout = {
-    maxTurns: int('--max-turns', o.maxTurns, 0), maxTurnTokens: int('--max-turn-tokens', o.maxTurnTokens),
-    maxObsTokens: int('--max-obs-tokens', o.maxObsTokens), maxContextTokens: int('--max-context', o.maxContext), topk: int('--topk', o.topk),
+    maxTurns: int('--max-turns', o.maxTurns, 0),
+    maxTurnTokens: int('--max-turn-tokens', o.maxTurnTokens),
+    maxObsTokens: int('--max-obs-tokens', o.maxObsTokens),
+    maxContextTokens: int('--max-context', o.maxContext),
+    topk: int('--topk', o.topk),
   };
   const fields: Partial<TrainerConfig> = {
-    seed: parseNumber('--seed', o.seed, { integer: true, min: 0 }), maskDocuments: o.mask,
-    estimator: o.estimator as TrainerConfig['estimator'] | undefined, steps: int('--steps', o.steps), lr: num('--lr', o.lr), klCoef: num('--kl-coef', o.klCoef),
-    miniBatchSize: int('--mini-batch', o.miniBatch, 0), epochs: int('--epochs', o.epochs), questionsPerStep: int('--questions-per-step', o.questionsPerStep),
-    rolloutsPerQuestion: int('--rollouts', o.rollouts), microBatchSize: int('--micro-batch', o.microBatch, 0), warmupSteps: int('--warmup', o.warmup, 0),
-    entropyCoef: num('--entropy-coef', o.entropyCoef), checkpointEvery: int('--checkpoint-every', o.checkpointEvery, 0), noise,
+    seed: parseNumber('--seed', o.seed, { integer: true, min: 0 }),
+    maskDocuments: o.mask,
+    estimator: o.estimator as TrainerConfig['estimator'] | undefined,
+    steps: int('--steps', o.steps),
+    lr: num('--lr', o.lr),
+    klCoef: num('--kl-coef', o.klCoef),
+    miniBatchSize: int('--mini-batch', o.miniBatch, 0),
+    epochs: int('--epochs', o.epochs),
+    questionsPerStep: int('--questions-per-step', o.questionsPerStep),
+    rolloutsPerQuestion: int('--rollouts', o.rollouts),
+    microBatchSize: int('--micro-batch', o.microBatch, 0),
+    warmupSteps: int('--warmup', o.warmup, 0),
+    entropyCoef: num('--entropy-coef', o.entropyCoef),
+    checkpointEvery: int('--checkpoint-every', o.checkpointEvery, 0),
+    noise,
     rollout: Object.fromEntries(Object.entries(rollout).filter(([, v]) => v !== undefined)),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<TrainerConfig>;
@@ -86,7 +130,15 @@ export function loraConfig(o: Pick<HfTrainOpts, 'loraRank' | 'loraAlpha' | 'lora
   const rank = parseNumber('--lora-rank', o.loraRank, { integer: true, min: 0 });
   if (rank === 0) return undefined;
   const alpha = o.loraAlpha === undefined ? 2 * rank : parseNumber('--lora-alpha', o.loraAlpha, { min: 0 });
-  return { rank, alpha, targetModules: o.loraTargets.split(',').map((t) => t.trim()).filter(Boolean), seed };
+  return {
+    rank,
+    alpha,
+    targetModules: o.loraTargets
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+    seed,
+  };
 }
 
 /** `explicit`: the run's --curriculum / --noise, undefined when neither was given. */
@@ -106,20 +158,49 @@ export async function trainHf(o: HfTrainOpts & { policy: string }, explicit: Noi
   const rows = await loadQaFiles(o.data, { limit: o.limit === undefined ? undefined : parseNumber('--limit', o.limit, { integer: true, min: 1 }) });
   const simMax = Math.min(parseNumber('--simulator-max-tokens', o.simulatorMaxTokens, { integer: true, min: 1 }), config.rollout.maxObsTokens ?? Infinity);
   const engine = openEngineFlag({
-    engine: o.engine, corpus: o.corpus, cache: o.cache, simulatorStyle: o.simulatorStyle as 'sft' | 'prompt', seed: config.seed,
-    topk: config.rollout.topk, maxTokens: recipe?.simulator.maxTokens === undefined ? simMax : Math.min(recipe.simulator.maxTokens, simMax),
-    temperature: recipe?.simulator.temperature, retry: retryOptions(o),
+    engine: o.engine,
+    corpus: o.corpus,
+    cache: o.cache,
+    simulatorStyle: o.simulatorStyle as 'sft' | 'prompt',
+    seed: config.seed,
+    topk: config.rollout.topk,
+    maxTokens: recipe?.simulator.maxTokens === undefined ? simMax : Math.min(recipe.simulator.maxTokens, simMax),
+    temperature: recipe?.simulator.temperature,
+    retry: retryOptions(o),
   });
   const lora = loraConfig(o, config.seed);
   const outDir = path.join(o.out, 'rl');
   writeJsonAtomic(path.join(o.out, 'run.json'), {
-    policy: o.policy, data: o.data, rows: rows.length, engine: o.engine, template: format.template, recipe: o.recipe ?? null, lora: lora ?? null,
+    policy: o.policy,
+    data: o.data,
+    rows: rows.length,
+    engine: o.engine,
+    template: format.template,
+    recipe: o.recipe ?? null,
+    lora: lora ?? null,
   });
-  const stage = await trainPolicyStage({ base: model, tokenizer, questions: rows, engine, config, outDir, lora, save: { dtype: storedDtype(o.policy) }, inPlace: true });
+  const stage = await trainPolicyStage({
+    base: model,
+    tokenizer,
+    questions: rows,
+    engine,
+    config,
+    outDir,
+    lora,
+    save: { dtype: storedDtype(o.policy) },
+    inPlace: true,
+  });
   copyTokenizerFiles(tokenizerDir, path.join(outDir, 'policy'));
   const last = stage.metrics[stage.metrics.length - 1];
-  process.stdout.write(JSON.stringify({
-    policy: path.join(outDir, 'policy'), steps: stage.metrics.length, template: format.template, lora: Boolean(lora),
-    reward: last?.reward ?? null, searchesPerTrajectory: last?.searchesPerTrajectory ?? null, noiseProbability: last?.noiseProbability ?? null,
-  }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      policy: path.join(outDir, 'policy'),
+      steps: stage.metrics.length,
+      template: format.template,
+      lora: Boolean(lora),
+      reward: last?.reward ?? null,
+      searchesPerTrajectory: last?.searchesPerTrajectory ?? null,
+      noiseProbability: last?.noiseProbability ?? null,
+    }) + '\n',
+  );
 }

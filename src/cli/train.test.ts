@@ -17,7 +17,11 @@ test('train: bad numbers fail before any work (the policy base takes minutes to 
       [['--engine', 'simulated', '--noise', 'x'], /--noise: expected a number from 0 to 1, got "x"/],
     ] as const) {
       const out = path.join(dir, flags.join('_'));
-      const r = spawnSync(process.execPath, [BIN, 'train', '--preset', 'tiny', '--out', out, ...flags], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ZS_QUIET: '1' } });
+      const r = spawnSync(process.execPath, [BIN, 'train', '--preset', 'tiny', '--out', out, ...flags], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, ZS_QUIET: '1' },
+      });
       assert.equal(r.status, 1, `${flags.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, error);
       assert.deepEqual(fs.existsSync(out) ? fs.readdirSync(out) : [], [], `${flags.join(' ')}: nothing built`);
@@ -27,13 +31,25 @@ test('train: bad numbers fail before any work (the policy base takes minutes to 
   }
 });
 
-test('train (micro world): reproduce\'s stages and folder layout, the real engine at evaluation; a rerun reuses every stage', () => {
+test("train (micro world): reproduce's stages and folder layout, the real engine at evaluation; a rerun reuses every stage", () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-train-'));
-  const run = (...flags: string[]) => spawnSync(process.execPath, [BIN, 'train', '--preset', 'tiny', '--out', out, '--engine', 'simulated', '--steps', '2', ...flags], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ZS_QUIET: '1' } });
+  const run = (...flags: string[]) =>
+    spawnSync(process.execPath, [BIN, 'train', '--preset', 'tiny', '--out', out, '--engine', 'simulated', '--steps', '2', ...flags], {
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, ZS_QUIET: '1' },
+    });
   try {
     const first = run();
     assert.equal(first.status, 0, first.stderr);
-    for (const f of ['world/world.json', 'policy-base/policy-base.json', 'simulator/sft/config.json', 'rl/zerosearch/done.json', 'eval/base/report.json', 'eval/zerosearch/predictions.jsonl']) {
+    for (const f of [
+      'world/world.json',
+      'policy-base/policy-base.json',
+      'simulator/sft/config.json',
+      'rl/zerosearch/done.json',
+      'eval/base/report.json',
+      'eval/zerosearch/predictions.jsonl',
+    ]) {
       assert.ok(fs.existsSync(path.join(out, f)), f);
     }
     const result = JSON.parse(fs.readFileSync(path.join(out, 'zerosearch.json'), 'utf8'));

@@ -37,7 +37,10 @@ function lookupPolicy(): PolicyModel & { batches: number[] } {
     newCache(n: number) {
       batches.push(n);
       const cache = new KvCache(n);
-      answerOf.set(cache, Array.from({ length: n }, () => []));
+      answerOf.set(
+        cache,
+        Array.from({ length: n }, () => []),
+      );
       return cache;
     },
     extend(cache: KvCache, chunks: number[][]) {
@@ -69,9 +72,16 @@ test('every row is evaluated in order, the last partial batch included, scored p
   const policy = lookupPolicy();
   const report = await evaluatePolicy(policy, tokenizer, ROWS, null, { batchSize: 2, quiet: true, rollout: { maxTurns: 1, maxTurnTokens: 5 } });
   assert.deepEqual(policy.batches, [2, 2, 1]);
-  assert.deepEqual(report.records.map((r) => [r.data_source, r.id, r.prediction]), [
-    ['micro-nq', 'q1', 'gamma'], ['micro-nq', 'q2', 'delta'], ['micro-nq', 'q3', 'gamma'], ['micro-popqa', 'q1', 'delta'], ['micro-popqa', 'q2', 'gamma'],
-  ]);
+  assert.deepEqual(
+    report.records.map((r) => [r.data_source, r.id, r.prediction]),
+    [
+      ['micro-nq', 'q1', 'gamma'],
+      ['micro-nq', 'q2', 'delta'],
+      ['micro-nq', 'q3', 'gamma'],
+      ['micro-popqa', 'q1', 'delta'],
+      ['micro-popqa', 'q2', 'gamma'],
+    ],
+  );
   // nq: EM 1,0,0 (gamma ≠ "gamma city"); cover-EM 1,0,0; F1 1, 0, 2/3. popqa: EM 1, 0.
   assert.equal(report.perDataset['micro-nq'].n, 3);
   assert.ok(Math.abs(report.perDataset['micro-nq'].em - 1 / 3) < 1e-12);
@@ -86,16 +96,29 @@ test('resume: rows already in the predictions file are not rolled out again, and
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zs-eval-'));
   try {
     const file = path.join(dir, 'predictions.jsonl');
-    const full = await evaluatePolicy(lookupPolicy(), tokenizer, ROWS, null, { batchSize: 2, quiet: true, predictionsFile: file, rollout: { maxTurns: 1, maxTurnTokens: 5 } });
+    const full = await evaluatePolicy(lookupPolicy(), tokenizer, ROWS, null, {
+      batchSize: 2,
+      quiet: true,
+      predictionsFile: file,
+      rollout: { maxTurns: 1, maxTurnTokens: 5 },
+    });
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
     assert.equal(lines.length, 5);
     // Simulate a kill during the last batch: 3 rows written, a partial line after them.
     fs.writeFileSync(file, lines.slice(0, 3).join('\n') + '\n' + lines[3].slice(0, 20));
     const policy = lookupPolicy();
-    const resumed = await evaluatePolicy(policy, tokenizer, ROWS, null, { batchSize: 2, quiet: true, predictionsFile: file, rollout: { maxTurns: 1, maxTurnTokens: 5 } });
+    const resumed = await evaluatePolicy(policy, tokenizer, ROWS, null, {
+      batchSize: 2,
+      quiet: true,
+      predictionsFile: file,
+      rollout: { maxTurns: 1, maxTurnTokens: 5 },
+    });
     assert.deepEqual(policy.batches, [2]);
     assert.deepEqual(resumed.perDataset, full.perDataset);
-    assert.deepEqual(resumed.records.map((r) => r.prediction), full.records.map((r) => r.prediction));
+    assert.deepEqual(
+      resumed.records.map((r) => r.prediction),
+      full.records.map((r) => r.prediction),
+    );
     // The file is whole again: valid JSON on every line, one row per (set, id), and a third run reads it.
     const keys = readJsonl<EvalRecord>(file).map((r) => `${r.data_source}/${r.id}`);
     assert.deepEqual(keys, ['micro-nq/q1', 'micro-nq/q2', 'micro-nq/q3', 'micro-popqa/q1', 'micro-popqa/q2']);
@@ -118,8 +141,18 @@ test('bad rows are rejected with the row named', async () => {
 
 test('summarizeRecords: searches per question and total search calls', () => {
   const rec = (set: string, em: number, searches: number): EvalRecord => ({
-    id: `${set}${em}${searches}`, data_source: set, question: 'q', golden_answers: ['a'], prediction: 'a', em, cover_em: em, f1: em,
-    searches, queries: [], finish_reason: 'answer', response: '',
+    id: `${set}${em}${searches}`,
+    data_source: set,
+    question: 'q',
+    golden_answers: ['a'],
+    prediction: 'a',
+    em,
+    cover_em: em,
+    f1: em,
+    searches,
+    queries: [],
+    finish_reason: 'answer',
+    response: '',
   });
   const s = summarizeRecords([rec('a', 1, 2), rec('a', 0, 0), rec('b', 1, 1)]);
   assert.equal(s.searchCalls, 3);
@@ -131,12 +164,25 @@ test('summarizeRecords: searches per question and total search calls', () => {
 test('baselines: direct ends with the no-search thought; RAG retrieves once per question with the question as query', async () => {
   assert.ok(directPrompt('where was alpha born').endsWith(`Question: where was alpha born?\n${DIRECT_THOUGHT}`));
   const calls: string[][] = [];
-  const bm25 = Bm25Engine.fromDocs([{ id: 'a', text: 'alpha was born in gamma city.' }, { id: 'b', text: 'beta was born in delta city.' }, { id: 'c', text: 'gamma city lies by the sea.' }] as Doc[]);
-  const engine: SearchEngine = { name: 'spy', search: async (q, o) => { calls.push(q); return bm25.search(q, o); } };
+  const bm25 = Bm25Engine.fromDocs([
+    { id: 'a', text: 'alpha was born in gamma city.' },
+    { id: 'b', text: 'beta was born in delta city.' },
+    { id: 'c', text: 'gamma city lies by the sea.' },
+  ] as Doc[]);
+  const engine: SearchEngine = {
+    name: 'spy',
+    search: async (q, o) => {
+      calls.push(q);
+      return bm25.search(q, o);
+    },
+  };
   const prompt = await ragPrompts(ROWS, engine, 1);
   assert.equal(calls.length, 1);
   assert.equal(calls[0].length, ROWS.length);
   assert.equal(calls[0][0], 'where was alpha born');
-  assert.match(prompt('where was alpha born'), /<search> where was alpha born <\/search>\n\n<information>Doc 1: alpha was born in gamma city\.<\/information>\n\n$/);
+  assert.match(
+    prompt('where was alpha born'),
+    /<search> where was alpha born <\/search>\n\n<information>Doc 1: alpha was born in gamma city\.<\/information>\n\n$/,
+  );
   assert.throws(() => prompt('unknown question'), /no retrieved documents/);
 });

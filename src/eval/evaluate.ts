@@ -93,8 +93,16 @@ function checkRows(rows: readonly EvalRow[]): void {
 export function toRecord(row: EvalRow, t: Trajectory): EvalRecord {
   const scores = scoreAnswer(t.answer ?? '', row.golden_answers);
   return {
-    id: String(row.id), data_source: row.data_source, question: row.question, golden_answers: row.golden_answers,
-    prediction: t.answer, ...scores, searches: t.queries.length, queries: t.queries, finish_reason: t.finishReason, response: t.response,
+    id: String(row.id),
+    data_source: row.data_source,
+    question: row.question,
+    golden_answers: row.golden_answers,
+    prediction: t.answer,
+    ...scores,
+    searches: t.queries.length,
+    queries: t.queries,
+    finish_reason: t.finishReason,
+    response: t.response,
   };
 }
 
@@ -104,13 +112,26 @@ export function summarizeRecords(records: readonly EvalRecord[]): Omit<EvalRepor
   let searchCalls = 0;
   for (const r of records) {
     const d = (perDataset[r.data_source] ??= { em: 0, cover_em: 0, f1: 0, searches: 0, n: 0 });
-    d.em += r.em; d.cover_em += r.cover_em; d.f1 += r.f1; d.searches += r.searches; d.n++;
+    d.em += r.em;
+    d.cover_em += r.cover_em;
+    d.f1 += r.f1;
+    d.searches += r.searches;
+    d.n++;
     searchCalls += r.searches;
   }
   const sets = Object.values(perDataset);
-  for (const d of sets) { d.em /= d.n; d.cover_em /= d.n; d.f1 /= d.n; d.searches /= d.n; }
+  for (const d of sets) {
+    d.em /= d.n;
+    d.cover_em /= d.n;
+    d.f1 /= d.n;
+    d.searches /= d.n;
+  }
   const mean = (k: 'em' | 'cover_em' | 'f1' | 'searches') => (sets.length ? sets.reduce((a, d) => a + d[k], 0) / sets.length : 0);
-  return { perDataset, average: { em: mean('em'), cover_em: mean('cover_em'), f1: mean('f1'), searches: mean('searches'), datasets: sets.length }, searchCalls };
+  return {
+    perDataset,
+    average: { em: mean('em'), cover_em: mean('cover_em'), f1: mean('f1'), searches: mean('searches'), datasets: sets.length },
+    searchCalls,
+  };
 }
 
 /**

@@ -4,7 +4,13 @@ import { bootstrapInterval, pairedDifference, seedSetMean } from './paired';
 
 test('seedSetMean: mean over seeds of the unweighted mean over sets', () => {
   // seed 0: sets {1, 0, 0, 1} → 0.5 and {1} → 1 → 0.75; seed 1: {0,0,0,0} → 0 and {0} → 0 → 0
-  assert.equal(seedSetMean([[[1, 0, 0, 1], [1]], [[0, 0, 0, 0], [0]]]), 0.375);
+  assert.equal(
+    seedSetMean([
+      [[1, 0, 0, 1], [1]],
+      [[0, 0, 0, 0], [0]],
+    ]),
+    0.375,
+  );
 });
 
 test('bootstrapInterval: hand-computed case, one seed, one set, differences {0, 1}', () => {
@@ -18,7 +24,13 @@ test('bootstrapInterval: hand-computed case, one seed, one set, differences {0, 
 });
 
 test('bootstrapInterval: a constant difference has a zero-width interval', () => {
-  const iv = bootstrapInterval([[[0.2, 0.2, 0.2], [0.2]], [[0.2, 0.2, 0.2], [0.2]]], { replicates: 200 });
+  const iv = bootstrapInterval(
+    [
+      [[0.2, 0.2, 0.2], [0.2]],
+      [[0.2, 0.2, 0.2], [0.2]],
+    ],
+    { replicates: 200 },
+  );
   for (const x of [iv.estimate, iv.low, iv.high]) assert.ok(Math.abs(x - 0.2) < 1e-12, `${x}`);
   assert.ok(iv.se < 1e-12);
 });

@@ -28,7 +28,9 @@ function checkShape(values: SeedSetValues): void {
   if (sizes.length === 0 || sizes.some((n) => n === 0)) throw new Error('bootstrap: every seed needs at least one set, every set at least one question');
   values.forEach((seed, s) => {
     if (seed.length !== sizes.length || seed.some((set, j) => set.length !== sizes[j])) {
-      throw new Error(`bootstrap: seed ${s} has sets of sizes ${seed.map((x) => x.length).join(',')}, seed 0 has ${sizes.join(',')} (every seed must be evaluated on the same questions)`);
+      throw new Error(
+        `bootstrap: seed ${s} has sets of sizes ${seed.map((x) => x.length).join(',')}, seed 0 has ${sizes.join(',')} (every seed must be evaluated on the same questions)`,
+      );
     }
   });
 }
@@ -75,8 +77,10 @@ export function pairedDifference(a: SeedSetValues, b: SeedSetValues): SeedSetVal
   checkShape(a);
   checkShape(b);
   if (a.length !== b.length) throw new Error(`pairedDifference: ${a.length} seeds vs ${b.length}`);
-  return a.map((sets, s) => sets.map((qs, j) => {
-    if (qs.length !== b[s][j].length) throw new Error(`pairedDifference: seed ${s} set ${j} has ${qs.length} vs ${b[s][j].length} questions`);
-    return qs.map((x, q) => x - b[s][j][q]);
-  }));
+  return a.map((sets, s) =>
+    sets.map((qs, j) => {
+      if (qs.length !== b[s][j].length) throw new Error(`pairedDifference: seed ${s} set ${j} has ${qs.length} vs ${b[s][j].length} questions`);
+      return qs.map((x, q) => x - b[s][j][q]);
+    }),
+  );
 }

@@ -9,12 +9,28 @@ import { AdamW } from './adamw';
 import { Rng } from '../util';
 
 /** Five updates of a 3×4 matrix and a bias on a fixed least-squares problem; returns the final weights. */
-async function train(backend: string, make: (vars: tf.Variable[]) => { apply(vars: tf.Variable[], grads: tf.Tensor[]): void; dispose(): void }): Promise<number[]> {
+async function train(
+  backend: string,
+  make: (vars: tf.Variable[]) => { apply(vars: tf.Variable[], grads: tf.Tensor[]): void; dispose(): void },
+): Promise<number[]> {
   await tf.setBackend(backend);
   const rng = new Rng(5);
-  const w = tf.variable(tf.tensor(Float32Array.from({ length: 12 }, () => rng.normal()), [3, 4]));
-  const b = tf.variable(tf.tensor(Float32Array.from({ length: 4 }, () => rng.normal()), [4]));
-  const x = tf.tensor(Float32Array.from({ length: 6 }, () => rng.normal()), [2, 3]);
+  const w = tf.variable(
+    tf.tensor(
+      Float32Array.from({ length: 12 }, () => rng.normal()),
+      [3, 4],
+    ),
+  );
+  const b = tf.variable(
+    tf.tensor(
+      Float32Array.from({ length: 4 }, () => rng.normal()),
+      [4],
+    ),
+  );
+  const x = tf.tensor(
+    Float32Array.from({ length: 6 }, () => rng.normal()),
+    [2, 3],
+  );
   const opt = make([w, b]);
   for (let i = 0; i < 5; i++) {
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(tf.add(tf.matMul(x, w), b))) as tf.Scalar, [w, b]);
@@ -71,10 +87,31 @@ test('optimizer state saves and restores exactly (step and moments)', async () =
   await initBackend({ log: false });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adamw-'));
   try {
-    const w = tf.variable(tf.tensor([[1, -2], [3, 0.5]]));
+    const w = tf.variable(
+      tf.tensor([
+        [1, -2],
+        [3, 0.5],
+      ]),
+    );
     const a = new AdamW([w], { weightDecay: 0.01 });
-    a.apply([tf.tensor([[0.1, 0.2], [-0.3, 0.4]])], 0.01);
-    a.apply([tf.tensor([[0.5, -0.2], [0.3, 0.1]])], 0.01);
+    a.apply(
+      [
+        tf.tensor([
+          [0.1, 0.2],
+          [-0.3, 0.4],
+        ]),
+      ],
+      0.01,
+    );
+    a.apply(
+      [
+        tf.tensor([
+          [0.5, -0.2],
+          [0.3, 0.1],
+        ]),
+      ],
+      0.01,
+    );
     a.save(path.join(dir, 'opt.safetensors'));
     const w2 = tf.variable(w.clone());
     const b = new AdamW([w2], { weightDecay: 0.01 });
@@ -82,7 +119,10 @@ test('optimizer state saves and restores exactly (step and moments)', async () =
     assert.equal(b.step, 2);
     assert.deepEqual(Array.from(b.m[0].dataSync()), Array.from(a.m[0].dataSync()));
     assert.deepEqual(Array.from(b.v[0].dataSync()), Array.from(a.v[0].dataSync()));
-    const g = tf.tensor([[0.2, 0.2], [0.2, -0.2]]);
+    const g = tf.tensor([
+      [0.2, 0.2],
+      [0.2, -0.2],
+    ]);
     a.apply([g], 0.01);
     b.apply([g], 0.01);
     assert.deepEqual(Array.from(w2.dataSync()), Array.from(w.dataSync()));

@@ -32,7 +32,10 @@ export class AdamW {
   readonly eps: number;
   readonly weightDecay: number;
 
-  constructor(readonly variables: tf.Variable[], opts: AdamWOptions = {}) {
+  constructor(
+    readonly variables: tf.Variable[],
+    opts: AdamWOptions = {},
+  ) {
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
@@ -66,9 +69,13 @@ export class AdamW {
 
   /** The moments as safetensors entries (`m.i`, `v.i`), for checkpoints that also hold other tensors. */
   stateEntries(): TensorToWrite[] {
-    return (['m', 'v'] as const).flatMap((k) => this[k].map((t, i) => ({
-      name: `${k}.${i}`, shape: t.shape, data: () => t.dataSync() as Float32Array,
-    })));
+    return (['m', 'v'] as const).flatMap((k) =>
+      this[k].map((t, i) => ({
+        name: `${k}.${i}`,
+        shape: t.shape,
+        data: () => t.dataSync() as Float32Array,
+      })),
+    );
   }
 
   /** Restore moments written by `stateEntries` and the step count. */

@@ -21,15 +21,38 @@ before(async () => {
 
 /** HF config.json fields, written by hand (not via configToHf) so the loader is tested against HF's format. */
 const qwen2Config = {
-  architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', vocab_size: 64, hidden_size: 32, num_hidden_layers: 2,
-  num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 48, hidden_act: 'silu', rope_theta: 1000000.0,
-  rms_norm_eps: 1e-6, max_position_embeddings: 128, tie_word_embeddings: false, torch_dtype: 'float32',
+  architectures: ['Qwen2ForCausalLM'],
+  model_type: 'qwen2',
+  vocab_size: 64,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  intermediate_size: 48,
+  hidden_act: 'silu',
+  rope_theta: 1000000.0,
+  rms_norm_eps: 1e-6,
+  max_position_embeddings: 128,
+  tie_word_embeddings: false,
+  torch_dtype: 'float32',
 };
 const llamaConfig = {
-  architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: 64, hidden_size: 32, num_hidden_layers: 2,
-  num_attention_heads: 4, num_key_value_heads: 1, intermediate_size: 40, hidden_act: 'silu', rope_theta: 500000.0,
+  architectures: ['LlamaForCausalLM'],
+  model_type: 'llama',
+  vocab_size: 64,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 1,
+  intermediate_size: 40,
+  hidden_act: 'silu',
+  rope_theta: 500000.0,
   rope_scaling: { rope_type: 'llama3', factor: 32.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 16 },
-  rms_norm_eps: 1e-5, max_position_embeddings: 128, tie_word_embeddings: true, attention_bias: false, mlp_bias: false,
+  rms_norm_eps: 1e-5,
+  max_position_embeddings: 128,
+  tie_word_embeddings: true,
+  attention_bias: false,
+  mlp_bias: false,
 };
 
 /** HF-layout weights ([out, in] linear weights) drawn at random, for a config like the ones above. */
@@ -37,13 +60,23 @@ function hfWeights(cfg: typeof qwen2Config & { tie_word_embeddings: boolean }, b
   const rng = new Rng(seed);
   const { vocab_size: V, hidden_size: d, num_attention_heads: H, num_key_value_heads: K, intermediate_size: m } = cfg;
   const hd = d / H;
-  const shapes: Array<[string, number[]]> = [['model.embed_tokens.weight', [V, d]], ['model.norm.weight', [d]]];
+  const shapes: Array<[string, number[]]> = [
+    ['model.embed_tokens.weight', [V, d]],
+    ['model.norm.weight', [d]],
+  ];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const p = `model.layers.${l}.`;
-    shapes.push([`${p}self_attn.q_proj.weight`, [H * hd, d]], [`${p}self_attn.k_proj.weight`, [K * hd, d]],
-      [`${p}self_attn.v_proj.weight`, [K * hd, d]], [`${p}self_attn.o_proj.weight`, [d, H * hd]],
-      [`${p}mlp.gate_proj.weight`, [m, d]], [`${p}mlp.up_proj.weight`, [m, d]], [`${p}mlp.down_proj.weight`, [d, m]],
-      [`${p}input_layernorm.weight`, [d]], [`${p}post_attention_layernorm.weight`, [d]]);
+    shapes.push(
+      [`${p}self_attn.q_proj.weight`, [H * hd, d]],
+      [`${p}self_attn.k_proj.weight`, [K * hd, d]],
+      [`${p}self_attn.v_proj.weight`, [K * hd, d]],
+      [`${p}self_attn.o_proj.weight`, [d, H * hd]],
+      [`${p}mlp.gate_proj.weight`, [m, d]],
+      [`${p}mlp.up_proj.weight`, [m, d]],
+      [`${p}mlp.down_proj.weight`, [d, m]],
+      [`${p}input_layernorm.weight`, [d]],
+      [`${p}post_attention_layernorm.weight`, [d]],
+    );
     if (bias) shapes.push([`${p}self_attn.q_proj.bias`, [H * hd]], [`${p}self_attn.k_proj.bias`, [K * hd]], [`${p}self_attn.v_proj.bias`, [K * hd]]);
   }
   if (!cfg.tie_word_embeddings) shapes.push(['lm_head.weight', [V, d]]);
@@ -159,10 +192,16 @@ test('bad model directories give errors naming the file and what was expected', 
 
   const weights = hfWeights(qwen2Config, true, 13);
   const wrongShape = writeHfDir('wrong-shape', { ...qwen2Config, intermediate_size: 40 }, weights);
-  assert.throws(() => loadHfModel(wrongShape),
-    /wrong-shape\/model\.safetensors: tensor "model\.layers\.0\.mlp\.gate_proj\.weight" has shape \[48,32\], expected \[40,32\]/);
+  assert.throws(
+    () => loadHfModel(wrongShape),
+    /wrong-shape\/model\.safetensors: tensor "model\.layers\.0\.mlp\.gate_proj\.weight" has shape \[48,32\], expected \[40,32\]/,
+  );
 
-  const missing = writeHfDir('missing', qwen2Config, weights.filter((w) => w.name !== 'model.layers.1.self_attn.k_proj.bias'));
+  const missing = writeHfDir(
+    'missing',
+    qwen2Config,
+    weights.filter((w) => w.name !== 'model.layers.1.self_attn.k_proj.bias'),
+  );
   assert.throws(() => loadHfModel(missing), /missing\/model\.safetensors: missing weight "model\.layers\.1\.self_attn\.k_proj\.bias"/);
 
   const truncated = writeHfDir('truncated', qwen2Config, weights);
@@ -175,19 +214,31 @@ test('bad model directories give errors naming the file and what was expected', 
 test('a checkpoint that disagrees with its config.json is refused, naming the file: missing layer, extra tensors, NaN weights, overlapping bytes', () => {
   const tensorsBefore = tf.memory().numTensors;
   const weights = hfWeights(qwen2Config, true, 14);
-  assert.throws(() => loadHfModel(writeHfDir('one-layer-short', { ...qwen2Config, num_hidden_layers: 3 }, weights)),
-    /one-layer-short\/model\.safetensors: missing weight "model\.layers\.2\./);
+  assert.throws(
+    () => loadHfModel(writeHfDir('one-layer-short', { ...qwen2Config, num_hidden_layers: 3 }, weights)),
+    /one-layer-short\/model\.safetensors: missing weight "model\.layers\.2\./,
+  );
   // A config with fewer layers than the weights used to load the first layers and drop the rest silently.
-  assert.throws(() => loadHfModel(writeHfDir('layer-dropped', { ...qwen2Config, num_hidden_layers: 1 }, weights)),
-    /layer-dropped\/model\.safetensors: 12 tensor\(s\) that .*config\.json does not explain \(model\.layers\.1\..*num_hidden_layers = 1/);
+  assert.throws(
+    () => loadHfModel(writeHfDir('layer-dropped', { ...qwen2Config, num_hidden_layers: 1 }, weights)),
+    /layer-dropped\/model\.safetensors: 12 tensor\(s\) that .*config\.json does not explain \(model\.layers\.1\..*num_hidden_layers = 1/,
+  );
   const stray = writeHfDir('stray', qwen2Config, [...weights, { name: 'value_head.weight', shape: [1, 32], data: new Float32Array(32) }]);
   assert.throws(() => loadHfModel(stray), /stray\/model\.safetensors: 1 tensor\(s\) that .* does not explain \(value_head\.weight\)/);
-  const rope = writeHfDir('rope-buffers', qwen2Config, [...weights, { name: 'model.layers.0.self_attn.rotary_emb.inv_freq', shape: [4], data: new Float32Array(4) }]);
+  const rope = writeHfDir('rope-buffers', qwen2Config, [
+    ...weights,
+    { name: 'model.layers.0.self_attn.rotary_emb.inv_freq', shape: [4], data: new Float32Array(4) },
+  ]);
   loadHfModel(rope).dispose(); // RoPE tables some exporters keep are explained
 
-  const nan = weights.map((w) => (w.name === 'model.layers.1.mlp.up_proj.weight' ? { ...w, data: Float32Array.from(w.data, (x, i) => (i === 7 ? NaN : i === 9 ? Infinity : x)) } : w));
+  const nan = weights.map((w) =>
+    w.name === 'model.layers.1.mlp.up_proj.weight' ? { ...w, data: Float32Array.from(w.data, (x, i) => (i === 7 ? NaN : i === 9 ? Infinity : x)) } : w,
+  );
   const nanDir = writeHfDir('nan-weights', qwen2Config, nan);
-  assert.throws(() => loadHfModel(nanDir), /nan-weights\/model\.safetensors: tensor "model\.layers\.1\.mlp\.up_proj\.weight" holds 2 NaN or infinite value\(s\) \(the first at flat index 7\)/);
+  assert.throws(
+    () => loadHfModel(nanDir),
+    /nan-weights\/model\.safetensors: tensor "model\.layers\.1\.mlp\.up_proj\.weight" holds 2 NaN or infinite value\(s\) \(the first at flat index 7\)/,
+  );
   loadHfModel(nanDir, { allowNonFinite: true }).dispose();
 
   // Two tensors claiming the same bytes: the header is hand-made, the data long enough for both.

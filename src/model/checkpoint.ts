@@ -71,7 +71,9 @@ function checkFinite(values: Float32Array, name: string, file: string): void {
     }
   }
   if (bad > 0) {
-    throw new Error(`${file}: tensor "${name}" holds ${bad} NaN or infinite value(s) (the first at flat index ${first}), which would make every output NaN; load with allowNonFinite (CLI: ZS_ALLOW_NON_FINITE=1) to inspect it anyway`);
+    throw new Error(
+      `${file}: tensor "${name}" holds ${bad} NaN or infinite value(s) (the first at flat index ${first}), which would make every output NaN; load with allowNonFinite (CLI: ZS_ALLOW_NON_FINITE=1) to inspect it anyway`,
+    );
   }
 }
 

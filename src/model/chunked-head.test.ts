@@ -9,7 +9,11 @@ before(async () => {
   await initBackend();
 });
 
-const ids = [[1, 5, 9, 2, 7, 3], [4, 4, 8, 1], [6, 2, 3, 9, 9]];
+const ids = [
+  [1, 5, 9, 2, 7, 3],
+  [4, 4, 8, 1],
+  [6, 2, 3, 9, 9],
+];
 
 function statsAndGrads(tie: boolean, chunkElements: number | undefined) {
   const model = createModel({ vocabSize: 40, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 16, tieEmbeddings: tie }, 3);
@@ -20,7 +24,12 @@ function statsAndGrads(tie: boolean, chunkElements: number | undefined) {
     return tf.add(tf.sum(tf.mul(s.logProbs, weights)), tf.sum(tf.mul(s.entropy!, 0.3))) as tf.Scalar;
   }, vars);
   const s = model.tokenStats(ids, { entropy: true, chunkElements });
-  const out = { loss: value.dataSync()[0], logProbs: s.logProbs.arraySync(), entropy: s.entropy!.arraySync(), grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
+  const out = {
+    loss: value.dataSync()[0],
+    logProbs: s.logProbs.arraySync(),
+    entropy: s.entropy!.arraySync(),
+    grads: vars.map((v) => Array.from(grads[v.name].dataSync())),
+  };
   model.dispose();
   return out;
 }

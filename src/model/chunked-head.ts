@@ -42,12 +42,14 @@ export function chunkedHeadStats(h: tf.Tensor2D, head: HeadWeight, targets: Int3
   };
   const f = tf.customGrad((hIn, wIn, save) => {
     (save as tf.GradSaveFunc)([hIn as tf.Tensor, wIn as tf.Tensor]);
-    const parts = spans.map((span) => tf.tidy(() => {
-      const { logp, onehot } = chunk(hIn as tf.Tensor2D, wIn as tf.Tensor2D, span);
-      const picked = tf.sum(tf.mul(logp, onehot), -1, true);
-      const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1, true));
-      return tf.concat([picked, ent], 1);
-    }));
+    const parts = spans.map((span) =>
+      tf.tidy(() => {
+        const { logp, onehot } = chunk(hIn as tf.Tensor2D, wIn as tf.Tensor2D, span);
+        const picked = tf.sum(tf.mul(logp, onehot), -1, true);
+        const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1, true));
+        return tf.concat([picked, ent], 1);
+      }),
+    );
     const value = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
     if (parts.length > 1) tf.dispose(parts);
     return {

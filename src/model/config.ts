@@ -34,8 +34,7 @@ export interface ModelConfig {
 }
 
 /** What a caller must give; everything else has a default. */
-export type ModelConfigInput = Pick<ModelConfig, 'vocabSize' | 'hiddenSize' | 'numLayers' | 'numHeads' | 'intermediateSize'> &
-  Partial<ModelConfig>;
+export type ModelConfigInput = Pick<ModelConfig, 'vocabSize' | 'hiddenSize' | 'numLayers' | 'numHeads' | 'intermediateSize'> & Partial<ModelConfig>;
 
 export type Architecture = 'qwen2' | 'llama';
 export const HF_ARCHITECTURES: Record<Architecture, string> = { qwen2: 'Qwen2ForCausalLM', llama: 'LlamaForCausalLM' };
@@ -53,9 +52,7 @@ export function modelConfig(input: ModelConfigInput, source = 'model config'): M
     qkvBias: true,
     ...input,
   };
-  const positive: Array<keyof ModelConfig> = [
-    'vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'numKvHeads', 'intermediateSize', 'headDim', 'maxPositions',
-  ];
+  const positive: Array<keyof ModelConfig> = ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'numKvHeads', 'intermediateSize', 'headDim', 'maxPositions'];
   for (const key of positive) {
     const v = config[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {

@@ -15,7 +15,12 @@ function roughModel(seed: number): Transformer {
   const model = createModel(tiny, seed);
   const rng = new Rng(seed + 1000);
   for (const v of model.params.values()) {
-    v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => (v.shape.length === 1 ? 1 : 0) + 0.4 * rng.normal()), v.shape));
+    v.assign(
+      tf.tensor(
+        Float32Array.from({ length: v.size }, () => (v.shape.length === 1 ? 1 : 0) + 0.4 * rng.normal()),
+        v.shape,
+      ),
+    );
   }
   return model;
 }
@@ -50,7 +55,10 @@ test('extend with different chunk lengths per row (including empty) matches full
     logits.dispose();
     step.forEach((chunk, b) => seen[b].push(...chunk));
     seen.forEach((row, b) => assertClose(rows[b], fullLastLogits(model, row), 1e-4, `row ${b} after ${JSON.stringify(step)}`));
-    assert.deepEqual(cache.lengths, seen.map((r) => r.length));
+    assert.deepEqual(
+      cache.lengths,
+      seen.map((r) => r.length),
+    );
     assert.equal(cache.numSlots, Math.max(...cache.lengths), 'rows are packed: the cache is as wide as the longest row');
   }
   // Dropping a row keeps the others intact, and dropping the longest one narrows the cache.
@@ -69,7 +77,11 @@ test('extend with different chunk lengths per row (including empty) matches full
 
 test('greedy generate equals a full-recomputation greedy loop; finished rows stop early', () => {
   const model = roughModel(2);
-  const prompts = [[1, 2, 3], [4, 5], [6, 7, 8, 9]];
+  const prompts = [
+    [1, 2, 3],
+    [4, 5],
+    [6, 7, 8, 9],
+  ];
   const argmax = (xs: number[]) => xs.indexOf(Math.max(...xs));
   const expected = prompts.map((p) => {
     const row = p.slice();
@@ -97,14 +109,20 @@ test('greedy generate equals a full-recomputation greedy loop; finished rows sto
     assert.equal(stopped.finishReason[b], at >= 0 ? 'stop' : 'length');
   });
   const byLength = generate(model, prompts, { maxNewTokens: 6, temperature: 0, stopWhen: (row) => row.length === 2 });
-  assert.deepEqual(byLength.tokens, expected.map((e) => e.slice(0, 2)));
+  assert.deepEqual(
+    byLength.tokens,
+    expected.map((e) => e.slice(0, 2)),
+  );
   assert.deepEqual(byLength.finishReason, ['stop', 'stop', 'stop']);
   model.dispose();
 });
 
 test('seeded sampling: same seed same tokens, a row does not depend on its batch mates', () => {
   const model = roughModel(3);
-  const prompts = [[1, 2], [3, 4, 5]];
+  const prompts = [
+    [1, 2],
+    [3, 4, 5],
+  ];
   const opts = { maxNewTokens: 8, temperature: 1.0, topP: 0.9, seed: 42 };
   const a = generate(model, prompts, opts);
   const b = generate(model, prompts, opts);
@@ -121,7 +139,10 @@ test('per-row budgets: each row stops at its own maxNewTokens, and its tokens ma
   const prompts = [[1, 2], [3], [4, 5, 6]];
   const opts = { temperature: 1.0, seed: 9 };
   const out = generate(model, prompts, { ...opts, maxNewTokens: [3, 0, 6] });
-  assert.deepEqual(out.tokens.map((t) => t.length), [3, 0, 6]);
+  assert.deepEqual(
+    out.tokens.map((t) => t.length),
+    [3, 0, 6],
+  );
   assert.deepEqual(out.finishReason, ['length', 'length', 'length']);
   const whole = generate(model, prompts, { ...opts, maxNewTokens: 6 });
   assert.deepEqual(out.tokens[0], whole.tokens[0].slice(0, 3));

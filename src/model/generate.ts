@@ -88,7 +88,10 @@ export function generate(model: Transformer, prompts: number[][], opts: Generate
   const V = model.config.vocabSize;
   const cache = model.newCache(active.length);
   try {
-    let logits = model.extend(cache, active.map((i) => prompts[i]));
+    let logits = model.extend(
+      cache,
+      active.map((i) => prompts[i]),
+    );
     for (let step = 0; ; step++) {
       const values = logits.dataSync();
       logits.dispose();
@@ -108,7 +111,10 @@ export function generate(model: Transformer, prompts: number[][], opts: Generate
         cache.selectRows(keep);
         active = keep.map((r) => active[r]);
       }
-      logits = model.extend(cache, next.map((t) => [t]));
+      logits = model.extend(
+        cache,
+        next.map((t) => [t]),
+      );
     }
   } finally {
     cache.dispose();

@@ -7,7 +7,15 @@ import * as path from 'path';
 import { readJson } from '../util';
 import { SafetensorsDtype, SafetensorsFile } from './safetensors';
 
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'generation_config.json', 'word-tokenizer.json'];
+const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.json',
+  'merges.txt',
+  'generation_config.json',
+  'word-tokenizer.json',
+];
 
 /** The float type of the folder's weights (the first tensor of model.safetensors or of the first shard). */
 export function storedDtype(dir: string): SafetensorsDtype {

@@ -56,10 +56,11 @@ export class KvCache {
     const width = Math.max(...lengths);
     const narrower = width > 0 && width < this.numSlots;
     const index = tf.tensor1d(rows, 'int32');
-    const pickKv = (t: tf.Tensor4D) => tf.tidy(() => {
-      const picked = tf.gather(t, index, 0) as tf.Tensor4D;
-      return narrower ? (tf.slice(picked, [0, 0, 0, 0], [-1, -1, width, -1]) as tf.Tensor4D) : picked;
-    });
+    const pickKv = (t: tf.Tensor4D) =>
+      tf.tidy(() => {
+        const picked = tf.gather(t, index, 0) as tf.Tensor4D;
+        return narrower ? (tf.slice(picked, [0, 0, 0, 0], [-1, -1, width, -1]) as tf.Tensor4D) : picked;
+      });
     const keys = this.keys.map(pickKv);
     const values = this.values.map(pickKv);
     const lastLogits = this.lastLogits && (tf.gather(this.lastLogits, index, 0) as tf.Tensor2D);
@@ -100,8 +101,13 @@ export class KvCache {
  * `[B, Hkv, width, hd]` cache, the stacked row to copy (padding slots copy row 0: finite, never attended).
  * `index` is null when every row has the same length and chunk length, i.e. a plain concatenation.
  */
-export function appendPlan(lengths: number[], chunkLengths: number[], pastSlots: number, chunkSlots: number, kvHeads: number):
-  { width: number; index: Int32Array | null } {
+export function appendPlan(
+  lengths: number[],
+  chunkLengths: number[],
+  pastSlots: number,
+  chunkSlots: number,
+  kvHeads: number,
+): { width: number; index: Int32Array | null } {
   const B = lengths.length;
   const uniform = lengths.every((n) => n === pastSlots) && chunkLengths.every((n) => n === chunkSlots);
   if (uniform) return { width: pastSlots + chunkSlots, index: null };

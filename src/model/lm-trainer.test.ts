@@ -53,8 +53,14 @@ test('a run killed after a checkpoint resumes to exactly the losses and weights 
   const rest = await trainLm(fresh, data, { ...opts, checkpointDir: ckpt, lossLog });
   assert.equal(rest.resumedFrom, 5);
   const logged = readJsonl<LossRecord>(lossLog);
-  assert.deepEqual(logged.map((r) => r.step), [0, 1, 2, 3, 4, 5, 6, 7]);
-  assert.deepEqual(logged.map((r) => r.loss), straight.losses.map((r) => r.loss));
+  assert.deepEqual(
+    logged.map((r) => r.step),
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  );
+  assert.deepEqual(
+    logged.map((r) => r.loss),
+    straight.losses.map((r) => r.loss),
+  );
   for (const [name, v] of full.params) {
     assert.deepEqual(Array.from(fresh.params.get(name)!.dataSync()), Array.from(v.dataSync()), `weight ${name} differs`);
   }
@@ -65,7 +71,10 @@ test('a run killed after a checkpoint resumes to exactly the losses and weights 
 
 test('non-finite losses are skipped, then stop the run with a clear error', async () => {
   const model = createModel(config, 1);
-  const poisoned = { lossOnTargets: (ids: number[][], m: number[][]) => tf.mul(model.lossOnTargets(ids, m), NaN) as tf.Scalar, trainableVariables: () => model.trainableVariables() };
+  const poisoned = {
+    lossOnTargets: (ids: number[][], m: number[][]) => tf.mul(model.lossOnTargets(ids, m), NaN) as tf.Scalar,
+    trainableVariables: () => model.trainableVariables(),
+  };
   await assert.rejects(trainLm(poisoned, data, { steps: 10, batchSize: 2, lr: 1e-3, seed: 1, maxBadSteps: 3 }), /3 steps in a row had a non-finite loss/);
   model.dispose();
 });

@@ -150,7 +150,9 @@ function loadState(dir: string, vars: tf.Variable[], optimizer: AdamW): number {
   const file = new SafetensorsFile(path.join(dir, STATE_FILE));
   try {
     if (Number(file.metadata.step) !== meta.step) {
-      throw new Error(`${dir}: ${STATE_FILE} is from step ${file.metadata.step} but ${TRAINER_FILE} says ${meta.step} (a save was interrupted); delete the folder to restart`);
+      throw new Error(
+        `${dir}: ${STATE_FILE} is from step ${file.metadata.step} but ${TRAINER_FILE} says ${meta.step} (a save was interrupted); delete the folder to restart`,
+      );
     }
     if (meta.numVariables !== vars.length) {
       throw new Error(`${dir}: checkpoint has ${meta.numVariables} trainable variables, the model has ${vars.length} (a different model?)`);
@@ -198,7 +200,13 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
     const save = () => {
       if (!opts.checkpointDir) return;
       lossLog?.sync();
-      saveState(opts.checkpointDir, vars, optimizer, { step, numVariables: vars.length, seed: opts.seed, steps: opts.steps, savedAt: new Date().toISOString() });
+      saveState(opts.checkpointDir, vars, optimizer, {
+        step,
+        numVariables: vars.length,
+        seed: opts.seed,
+        steps: opts.steps,
+        savedAt: new Date().toISOString(),
+      });
     };
     while (step < opts.steps) {
       const batch = sampleBatch(sampler, opts.seed, step, opts.batchSize);
@@ -213,7 +221,9 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
       if (!ok) {
         skippedSteps++;
         if (++badInARow >= (opts.maxBadSteps ?? 5)) {
-          throw new Error(`trainLm: ${badInARow} steps in a row had a non-finite loss or gradient (last at step ${step}, loss ${loss}); lower lr or check the data`);
+          throw new Error(
+            `trainLm: ${badInARow} steps in a row had a non-finite loss or gradient (last at step ${step}, loss ${loss}); lower lr or check the data`,
+          );
         }
       } else badInARow = 0;
       losses.push(record);
@@ -238,13 +248,33 @@ export async function trainLm(model: TrainableLm, sampler: LmSampler, opts: LmTr
 
 /** Forward, backward, clip, AdamW update. Returns the loss and the gradient norm before clipping. */
 function adamStep(
-  model: TrainableLm, vars: tf.Variable[], optimizer: AdamW, batch: LmExample[], lr: number, gradClip: number, microBatchSize: number,
+  model: TrainableLm,
+  vars: tf.Variable[],
+  optimizer: AdamW,
+  batch: LmExample[],
+  lr: number,
+  gradClip: number,
+  microBatchSize: number,
 ): { loss: number; gradNorm: number } {
   const ids = batch.map((e) => e.ids);
   const masks = batch.map((e) => e.lossMask);
-  const groups = microBatches(ids.map((_, i) => i), ids.map((r) => r.length), microBatchSize > 0 ? microBatchSize : ids.length);
-  const weights = microBatchWeights(groups, masks.map((m) => m.slice(1)), 'token-mean');
-  const r = accumulateGradients(vars, groups, weights, (rows) => ({ loss: model.lossOnTargets(rows.map((i) => ids[i]), rows.map((i) => masks[i])), extras: [] }));
+  const groups = microBatches(
+    ids.map((_, i) => i),
+    ids.map((r) => r.length),
+    microBatchSize > 0 ? microBatchSize : ids.length,
+  );
+  const weights = microBatchWeights(
+    groups,
+    masks.map((m) => m.slice(1)),
+    'token-mean',
+  );
+  const r = accumulateGradients(vars, groups, weights, (rows) => ({
+    loss: model.lossOnTargets(
+      rows.map((i) => ids[i]),
+      rows.map((i) => masks[i]),
+    ),
+    extras: [],
+  }));
   const { clipped, norm: gradNorm } = clipByGlobalNorm(r.grads, gradClip);
   try {
     if (Number.isFinite(r.loss) && Number.isFinite(gradNorm)) optimizer.apply(clipped, lr);

@@ -15,7 +15,10 @@ before(async () => {
   await initBackend();
 });
 
-const ids = [[1, 5, 2, 7, 3, 9, 4], [2, 8, 8, 1, 6, 0, 3]];
+const ids = [
+  [1, 5, 2, 7, 3, 9, 4],
+  [2, 8, 8, 1, 6, 0, 3],
+];
 const logitsOf = (m: { forward(x: number[][]): tf.Tensor }) => {
   const t = m.forward(ids);
   const v = Array.from(t.dataSync());

@@ -28,7 +28,10 @@ export const DEFAULT_LORA: LoraConfig = { rank: 8, alpha: 16, targetModules: ['q
  * The layers `targetModules` adapts, with their [in, out] sizes, in the model's parameter order: one rule for
  * the model and for memory plans made from a config alone (`shapes` as `parameterShapes` gives them).
  */
-export function adaptedLayers(shapes: Map<string, { shape: number[] } | number[]>, targetModules: readonly string[]): Array<{ layer: string; inDim: number; outDim: number }> {
+export function adaptedLayers(
+  shapes: Map<string, { shape: number[] } | number[]>,
+  targetModules: readonly string[],
+): Array<{ layer: string; inDim: number; outDim: number }> {
   return [...shapes].flatMap(([name, s]) => {
     const layer = name.slice(0, -'.weight'.length);
     if (!isLinearWeight(name) || !targetModules.some((m) => layer.endsWith(m))) return [];
@@ -47,7 +50,10 @@ export class LoraTransformer extends Transformer {
   readonly adapters = new Map<string, Adapter>();
   readonly scale: number;
 
-  constructor(readonly base: Transformer, readonly lora: LoraConfig) {
+  constructor(
+    readonly base: Transformer,
+    readonly lora: LoraConfig,
+  ) {
     super(base.config, base.params);
     if (!Number.isInteger(lora.rank) || lora.rank < 1) throw new Error(`LoRA: rank must be a positive integer, got ${lora.rank}`);
     if (!(lora.alpha > 0)) throw new Error(`LoRA: alpha must be positive, got ${lora.alpha}`);
@@ -59,10 +65,13 @@ export class LoraTransformer extends Transformer {
       const bound = 1 / Math.sqrt(inDim);
       const a = Float32Array.from({ length: inDim * lora.rank }, () => (2 * rng.next() - 1) * bound);
       // Built in a scope, so the initial tensors do not outlive the variables' first update.
-      this.adapters.set(layer, tf.tidy(() => ({
-        a: tf.variable(tf.tensor2d(a, [inDim, lora.rank]), true),
-        b: tf.variable(tf.zeros([lora.rank, outDim]), true),
-      })));
+      this.adapters.set(
+        layer,
+        tf.tidy(() => ({
+          a: tf.variable(tf.tensor2d(a, [inDim, lora.rank]), true),
+          b: tf.variable(tf.zeros([lora.rank, outDim]), true),
+        })),
+      );
     }
     if (this.adapters.size === 0) {
       throw new Error(`LoRA: targetModules ${JSON.stringify(lora.targetModules)} match no linear layer (e.g. q_proj, v_proj, gate_proj)`);
@@ -108,8 +117,16 @@ export function mergeLora(model: LoraTransformer): Transformer {
 /** PEFT layout: `adapter_config.json` and `adapter_model.safetensors` (lora_A [rank, in], lora_B [out, rank]). */
 export function saveLoraAdapter(model: LoraTransformer, dir: string, baseModel = ''): void {
   const tensors = [...model.adapters].flatMap(([layer, { a, b }]) => [
-    { name: `base_model.model.${layer}.lora_A.weight`, shape: [a.shape[1], a.shape[0]] as number[], data: () => tf.tidy(() => tf.transpose(a).dataSync() as Float32Array) },
-    { name: `base_model.model.${layer}.lora_B.weight`, shape: [b.shape[1], b.shape[0]] as number[], data: () => tf.tidy(() => tf.transpose(b).dataSync() as Float32Array) },
+    {
+      name: `base_model.model.${layer}.lora_A.weight`,
+      shape: [a.shape[1], a.shape[0]] as number[],
+      data: () => tf.tidy(() => tf.transpose(a).dataSync() as Float32Array),
+    },
+    {
+      name: `base_model.model.${layer}.lora_B.weight`,
+      shape: [b.shape[1], b.shape[0]] as number[],
+      data: () => tf.tidy(() => tf.transpose(b).dataSync() as Float32Array),
+    },
   ]);
   writeSafetensors(path.join(dir, 'adapter_model.safetensors'), tensors, { metadata: { format: 'pt' } });
   writeJsonAtomic(path.join(dir, 'adapter_config.json'), {
@@ -138,7 +155,10 @@ export function loadLoraAdapter(model: LoraTransformer, dir: string): void {
   const f = new SafetensorsFile(path.join(dir, 'adapter_model.safetensors'));
   try {
     for (const [layer, { a, b }] of model.adapters) {
-      for (const [v, part] of [[a, 'lora_A'], [b, 'lora_B']] as const) {
+      for (const [v, part] of [
+        [a, 'lora_A'],
+        [b, 'lora_B'],
+      ] as const) {
         const name = `base_model.model.${layer}.${part}.weight`;
         const entry = f.tensors.get(name);
         const [rows, cols] = v.shape as [number, number];

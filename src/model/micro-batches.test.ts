@@ -19,9 +19,34 @@ test('microBatches: longest rows first, groups of at most size, every row once',
 });
 
 test('microBatchWeights: token shares for token-mean, non-empty-row shares for seq-mean-token-mean', () => {
-  const mask = [[1, 1, 0], [0, 0, 0], [1, 0, 0], [1, 1, 1]];
-  assert.deepEqual(microBatchWeights([[0, 1], [2, 3]], mask, 'token-mean'), [2 / 6, 4 / 6]);
-  assert.deepEqual(microBatchWeights([[0, 1], [2, 3]], mask, 'seq-mean-token-mean'), [1 / 3, 2 / 3]);
+  const mask = [
+    [1, 1, 0],
+    [0, 0, 0],
+    [1, 0, 0],
+    [1, 1, 1],
+  ];
+  assert.deepEqual(
+    microBatchWeights(
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      mask,
+      'token-mean',
+    ),
+    [2 / 6, 4 / 6],
+  );
+  assert.deepEqual(
+    microBatchWeights(
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      mask,
+      'seq-mean-token-mean',
+    ),
+    [1 / 3, 2 / 3],
+  );
   assert.deepEqual(microBatchWeights([[1]], mask, 'token-mean'), [0]);
 });
 

@@ -70,11 +70,14 @@ export function accumulateGradients(
     const values = kept.map((x) => x.dataSync()[0] * w);
     extras = extras.length ? extras.map((e, i) => e + values[i]) : values;
     // Added and freed one variable at a time, so the sum and this micro-batch's gradients are the only full sets.
-    sums = sums === null ? list : sums.map((s, i) => {
-      const next = tf.add(s, list[i]);
-      tf.dispose([s, list[i]]);
-      return next;
-    });
+    sums =
+      sums === null
+        ? list
+        : sums.map((s, i) => {
+            const next = tf.add(s, list[i]);
+            tf.dispose([s, list[i]]);
+            return next;
+          });
     tf.dispose([value, ...kept]);
   });
   if (sums === null) throw new Error('accumulateGradients: no micro-batches (groups is empty)');

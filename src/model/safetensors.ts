@@ -126,8 +126,7 @@ export interface TensorToWrite {
 }
 
 /** Write a .safetensors file atomically (temp file + rename), storing every tensor as `dtype` (default F32). */
-export function writeSafetensors(file: string, tensors: TensorToWrite[],
-  opts: { dtype?: SafetensorsDtype; metadata?: Record<string, string> } = {}): void {
+export function writeSafetensors(file: string, tensors: TensorToWrite[], opts: { dtype?: SafetensorsDtype; metadata?: Record<string, string> } = {}): void {
   const dtype = opts.dtype ?? 'F32';
   if (!(dtype in BYTES)) throw new Error(`writeSafetensors: dtype ${dtype} not supported; expected one of ${Object.keys(BYTES).join(', ')}`);
   const header: Record<string, unknown> = { __metadata__: opts.metadata ?? {} };
@@ -218,11 +217,11 @@ function floatBitsToHalf(u: number): number {
     let half = m >>> shift;
     const rest = m & ((1 << shift) - 1);
     const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && (half & 1))) half++;
+    if (rest > halfway || (rest === halfway && half & 1)) half++;
     return sign | half;
   }
   let half = (e << 10) | (mant >>> 13);
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (half & 1))) half++; // may carry into the exponent: still correct
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // may carry into the exponent: still correct
   return sign | half;
 }

@@ -34,15 +34,33 @@ function maxAbsDiff(a: number[], b: number[]): number {
 test('gradients match central finite differences', () => {
   const model = createModel({ ...tiny, numLayers: 1, intermediateSize: 16 }, 3);
   roughen(model, 4);
-  const ids = [[1, 5, 2, 7, 3, 9], [4, 4, 8, 0, 12, 6]];
-  const mask = [[0, 0, 1, 1, 1, 1], [0, 1, 1, 1, 1, 0]];
+  const ids = [
+    [1, 5, 2, 7, 3, 9],
+    [4, 4, 8, 0, 12, 6],
+  ];
+  const mask = [
+    [0, 0, 1, 1, 1, 1],
+    [0, 1, 1, 1, 1, 0],
+  ];
   // Sum (not mean) keeps gradients large next to float32 rounding of the loss.
   const lossOf = () => tf.tidy(() => tf.mul(model.lossOnTargets(ids, mask), 7));
   const { grads } = tf.variableGrads(lossOf as () => tf.Scalar, model.trainableVariables());
   const eps = 1e-3;
-  const lossValue = () => { const l = lossOf(); const v = l.dataSync()[0]; l.dispose(); return v; };
-  for (const target of ['model.embed_tokens.weight', 'model.layers.0.self_attn.q_proj.weight', 'model.layers.0.self_attn.k_proj.bias',
-    'model.layers.0.self_attn.v_proj.weight', 'model.layers.0.input_layernorm.weight', 'model.layers.0.mlp.down_proj.weight', 'lm_head.weight']) {
+  const lossValue = () => {
+    const l = lossOf();
+    const v = l.dataSync()[0];
+    l.dispose();
+    return v;
+  };
+  for (const target of [
+    'model.embed_tokens.weight',
+    'model.layers.0.self_attn.q_proj.weight',
+    'model.layers.0.self_attn.k_proj.bias',
+    'model.layers.0.self_attn.v_proj.weight',
+    'model.layers.0.input_layernorm.weight',
+    'model.layers.0.mlp.down_proj.weight',
+    'lm_head.weight',
+  ]) {
     const variable = model.params.get(target)!;
     const grad = grads[variable.name].dataSync();
     let idx = 0;
@@ -75,12 +93,16 @@ test('GQA equals full multi-head attention with each kv head repeated (HF repeat
       // Query head h reads kv head floor(h / group): repeat each kv head's hd columns `group` times.
       const isBias = name.endsWith('bias');
       const s = src.arraySync() as number[] | number[][];
-      const repeatCols = (row: number[]) => Array.from({ length: tiny.numHeads }, (_, h) => row.slice(Math.floor(h / group) * hd, (Math.floor(h / group) + 1) * hd)).flat();
+      const repeatCols = (row: number[]) =>
+        Array.from({ length: tiny.numHeads }, (_, h) => row.slice(Math.floor(h / group) * hd, (Math.floor(h / group) + 1) * hd)).flat();
       const out = isBias ? repeatCols(s as number[]) : (s as number[][]).map(repeatCols);
       v.assign(tf.tensor(out as number[] | number[][], v.shape));
     } else v.assign(src);
   }
-  const ids = [[1, 2, 3, 4, 5, 6, 7], [7, 3, 11, 0, 2, 2, 9]];
+  const ids = [
+    [1, 2, 3, 4, 5, 6, 7],
+    [7, 3, 11, 0, 2, 2, 9],
+  ];
   const a = gqa.forward(ids);
   const b = mha.forward(ids);
   assert.ok(maxAbsDiff([...a.dataSync()], [...b.dataSync()]) < 1e-4);
@@ -92,7 +114,10 @@ test('GQA equals full multi-head attention with each kv head repeated (HF repeat
 test('tokenStats equals log-softmax and entropy of forward logits; ragged rows are right-padded safely', () => {
   const model = createModel(tiny, 8);
   roughen(model, 9);
-  const ids = [[3, 1, 4, 1, 5, 9], [2, 7, 1]];
+  const ids = [
+    [3, 1, 4, 1, 5, 9],
+    [2, 7, 1],
+  ];
   const { logProbs, entropy } = model.tokenStats(ids, { entropy: true, padId: 12 });
   assert.deepEqual(logProbs.shape, [2, 5]);
   const lp = logProbs.arraySync();
@@ -113,7 +138,10 @@ test('tokenStats equals log-softmax and entropy of forward logits; ragged rows a
       assert.ok(Math.abs(ent[b][t] - h) < 1e-4, `entropy [${b}][${t}]`);
     }
   }
-  const loss = model.lossOnTargets(ids, [[0, 0, 0, 1, 1, 1], [0, 1, 1]]);
+  const loss = model.lossOnTargets(ids, [
+    [0, 0, 0, 1, 1, 1],
+    [0, 1, 1],
+  ]);
   const expected = -(lp[0][2] + lp[0][3] + lp[0][4] + lp[1][0] + lp[1][1]) / 5;
   assert.ok(Math.abs(loss.dataSync()[0] - expected) < 1e-5);
   tf.dispose([logProbs, entropy!, loss]);
@@ -124,7 +152,18 @@ test('attention mask: left-padded rows give the same logits as unpadded ones', (
   const model = createModel(tiny, 10);
   roughen(model, 11);
   const short = [5, 8, 2];
-  const padded = model.forward([[0, 0, ...short], [1, 2, 3, 4, 5]], { attentionMask: [[0, 0, 1, 1, 1], [1, 1, 1, 1, 1]] });
+  const padded = model.forward(
+    [
+      [0, 0, ...short],
+      [1, 2, 3, 4, 5],
+    ],
+    {
+      attentionMask: [
+        [0, 0, 1, 1, 1],
+        [1, 1, 1, 1, 1],
+      ],
+    },
+  );
   const alone = model.forward([short]);
   const p = (padded.arraySync() as number[][][])[0].slice(2).flat();
   assert.ok(maxAbsDiff(p, [...alone.dataSync()]) < 1e-4);

@@ -70,7 +70,11 @@ export function createModel(configInput: ModelConfigInput, seed: number): Transf
  */
 export function cloneModel(model: Transformer, trainable: boolean): Transformer {
   const params = new Map<string, tf.Variable>();
-  for (const [name, v] of model.params) params.set(name, tf.tidy(() => tf.variable(v.clone(), trainable)));
+  for (const [name, v] of model.params)
+    params.set(
+      name,
+      tf.tidy(() => tf.variable(v.clone(), trainable)),
+    );
   return new Transformer(model.config, params);
 }
 
@@ -92,7 +96,10 @@ export interface TokenStatsOptions {
 export class Transformer {
   private readonly invFreq: Float64Array;
 
-  constructor(readonly config: ModelConfig, readonly params: Map<string, tf.Variable>) {
+  constructor(
+    readonly config: ModelConfig,
+    readonly params: Map<string, tf.Variable>,
+  ) {
     for (const [name, shape] of parameterShapes(config)) {
       const p = params.get(name);
       if (!p) throw new Error(`Transformer: missing parameter ${name} (expected shape [${shape}])`);
@@ -137,9 +144,7 @@ export class Transformer {
       }
     }
     return tf.tidy(() => {
-      const mask = am
-        ? buildMask(B, T, T, (b, t, s) => s <= t && am[b][s] === 1)
-        : buildMask(1, T, T, (_, t, s) => s <= t);
+      const mask = am ? buildMask(B, T, T, (b, t, s) => s <= t && am[b][s] === 1) : buildMask(1, T, T, (_, t, s) => s <= t);
       const { hidden } = this.run(rows.flat(), positions, B, T, mask, null);
       return tf.reshape(this.logitsFromHidden(hidden), [B, T, this.config.vocabSize]) as tf.Tensor3D;
     });
@@ -172,7 +177,14 @@ export class Transformer {
     }
     const positions = Int32Array.from({ length: B * T }, (_, i) => i % T);
     return tf.tidy(() => {
-      const { hidden } = this.run(rows.flat(), positions, B, T, buildMask(1, T, T, (_, t, s) => s <= t), null);
+      const { hidden } = this.run(
+        rows.flat(),
+        positions,
+        B,
+        T,
+        buildMask(1, T, T, (_, t, s) => s <= t),
+        null,
+      );
       // Drop each row's last position: it predicts nothing inside the batch.
       const d = this.config.hiddenSize;
       const h = tf.reshape(tf.slice(tf.reshape(hidden, [B, T, d]), [0, 0, 0], [B, T - 1, d]), [N, d]) as tf.Tensor2D;
@@ -215,9 +227,14 @@ export class Transformer {
     const T = Math.max(...ids.map((r) => r.length));
     const weights = new Float32Array(ids.length * (T - 1));
     let count = 0;
-    lossMask.forEach((m, b) => m.forEach((flag, t) => {
-      if (t > 0 && flag) { weights[b * (T - 1) + t - 1] = 1; count++; }
-    }));
+    lossMask.forEach((m, b) =>
+      m.forEach((flag, t) => {
+        if (t > 0 && flag) {
+          weights[b * (T - 1) + t - 1] = 1;
+          count++;
+        }
+      }),
+    );
     if (count === 0) throw new Error('lossOnTargets: lossMask selects no target token');
     return tf.tidy(() => {
       const logProbs = this.tokenLogProbs(ids);
@@ -246,7 +263,13 @@ export class Transformer {
       return cache.lastLogits.clone();
     }
     const before = cache.lengths.slice();
-    const plan = appendPlan(before, chunks.map((c) => c.length), cache.numSlots, C, this.config.numKvHeads);
+    const plan = appendPlan(
+      before,
+      chunks.map((c) => c.length),
+      cache.numSlots,
+      C,
+      this.config.numKvHeads,
+    );
     const ids: number[] = [];
     const positions = new Int32Array(B * C);
     const lastIndex = new Int32Array(B);
@@ -274,7 +297,9 @@ export class Transformer {
       return { logits, keys, values };
     });
     cache.update(out.keys, out.values, out.logits.clone());
-    chunks.forEach((chunk, b) => { cache.lengths[b] += chunk.length; });
+    chunks.forEach((chunk, b) => {
+      cache.lengths[b] += chunk.length;
+    });
     return out.logits;
   }
 
@@ -305,7 +330,12 @@ export class Transformer {
    * additive over [B|1, 1, 1, T, S], S = slots of those full keys. Returns the final hidden states [B*T, d]
    * (before the last norm) and each layer's full keys/values.
    */
-  private run(ids: number[], positions: Int32Array, B: number, T: number, mask: tf.Tensor,
+  private run(
+    ids: number[],
+    positions: Int32Array,
+    B: number,
+    T: number,
+    mask: tf.Tensor,
     withPast: ((layer: number, k: tf.Tensor4D, v: tf.Tensor4D) => { k: tf.Tensor4D; v: tf.Tensor4D }) | null,
   ): { hidden: tf.Tensor2D; keys: tf.Tensor4D[]; values: tf.Tensor4D[] } {
     const { numHeads: H, numKvHeads: Hkv, headDim: hd, rmsNormEps: eps } = this.config;
@@ -373,8 +403,10 @@ export class Transformer {
 /** Additive attention mask [B, 1, 1, T, S]: 0 where `allowed(b, t, s)`, MASKED elsewhere. */
 function buildMask(B: number, T: number, S: number, allowed: (b: number, t: number, s: number) => boolean): tf.Tensor {
   const m = new Float32Array(B * T * S);
-  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let s = 0; s < S; s++) {
-    if (!allowed(b, t, s)) m[(b * T + t) * S + s] = MASKED;
-  }
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++)
+      for (let s = 0; s < S; s++) {
+        if (!allowed(b, t, s)) m[(b * T + t) * S + s] = MASKED;
+      }
   return tf.tensor(m, [B, 1, 1, T, S]);
 }

@@ -16,9 +16,25 @@ const table: ResultTable = {
 
 function step(n: number): StepMetrics {
   return {
-    step: n, reward: 0.1 * n, em: 0.1 * n, searchesPerTrajectory: 1, validActionRatio: 1, finishRatio: 1, responseLength: 20,
-    policyTokens: 100, noiseProbability: null, noisyFraction: null, pgLoss: -0.5, kl: null, entropy: 2, clipFraction: 0,
-    approxKl: 0, gradNorm: 1, valueLoss: null, lr: 1e-4, time: { rollout: 2 * n, prepare: 0.5, update: 1, total: 2 * n + 1.5 },
+    step: n,
+    reward: 0.1 * n,
+    em: 0.1 * n,
+    searchesPerTrajectory: 1,
+    validActionRatio: 1,
+    finishRatio: 1,
+    responseLength: 20,
+    policyTokens: 100,
+    noiseProbability: null,
+    noisyFraction: null,
+    pgLoss: -0.5,
+    kl: null,
+    entropy: 2,
+    clipFraction: 0,
+    approxKl: 0,
+    gradNorm: 1,
+    valueLoss: null,
+    lr: 1e-4,
+    time: { rollout: 2 * n, prepare: 0.5, update: 1, total: 2 * n + 1.5 },
   };
 }
 
@@ -70,6 +86,12 @@ test('toString aligns columns, toCsv quotes strings and leaves null empty, descr
   assert.deepEqual(d.column('column'), ['NQ', 'PopQA', 'Avg']);
   assert.deepEqual(d.rows[0], { column: 'NQ', count: 2, mean: 39.75, std: Math.sqrt(((41.5 - 39.75) ** 2 + (38 - 39.75) ** 2) / 1), min: 38, max: 41.5 });
   assert.deepEqual(d.rows[1], { column: 'PopQA', count: 1, mean: 20.5, std: null, min: 20.5, max: 20.5 });
-  assert.deepEqual(f.filter((r) => r.NQ === 38).select(['method', 'Avg']).toRecords(), [{ method: 'Search-R1', Avg: 29.25 }]);
+  assert.deepEqual(
+    f
+      .filter((r) => r.NQ === 38)
+      .select(['method', 'Avg'])
+      .toRecords(),
+    [{ method: 'Search-R1', Avg: 29.25 }],
+  );
   assert.throws(() => new Frame(['a'], [{ b: 1 }], 'mine'), /mine: row 0 has "b", which is not a column/);
 });

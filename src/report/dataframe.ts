@@ -21,15 +21,20 @@ export class Frame {
     this.columns = [...columns];
     this.rows = rows.map((r, i) => {
       for (const k of Object.keys(r)) if (!columns.includes(k)) throw new Error(`${name}: row ${i} has "${k}", which is not a column`);
-      return Object.fromEntries(columns.map((c) => {
-        const v = r[c] ?? null;
-        if (v !== null && typeof v !== 'number' && typeof v !== 'string') throw new Error(`${name}: row ${i}, ${c} = ${JSON.stringify(v)} is not a number, string or null`);
-        return [c, v];
-      }));
+      return Object.fromEntries(
+        columns.map((c) => {
+          const v = r[c] ?? null;
+          if (v !== null && typeof v !== 'number' && typeof v !== 'string')
+            throw new Error(`${name}: row ${i}, ${c} = ${JSON.stringify(v)} is not a number, string or null`);
+          return [c, v];
+        }),
+      );
     });
   }
 
-  get shape(): [number, number] { return [this.rows.length, this.columns.length]; }
+  get shape(): [number, number] {
+    return [this.rows.length, this.columns.length];
+  }
 
   column(name: string): FrameValue[] {
     if (!this.columns.includes(name)) throw new Error(`no column "${name}" (columns: ${this.columns.join(', ')})`);
@@ -39,12 +44,21 @@ export class Frame {
   /** The frame restricted to some columns, in the order given. */
   select(columns: readonly string[]): Frame {
     for (const c of columns) this.column(c);
-    return new Frame(columns, this.rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]]))));
+    return new Frame(
+      columns,
+      this.rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]]))),
+    );
   }
 
-  filter(keep: (row: FrameRecord, i: number) => boolean): Frame { return new Frame(this.columns, this.rows.filter(keep)); }
-  head(n = 5): Frame { return new Frame(this.columns, this.rows.slice(0, n)); }
-  toRecords(): FrameRecord[] { return this.rows.map((r) => ({ ...r })); }
+  filter(keep: (row: FrameRecord, i: number) => boolean): Frame {
+    return new Frame(this.columns, this.rows.filter(keep));
+  }
+  head(n = 5): Frame {
+    return new Frame(this.columns, this.rows.slice(0, n));
+  }
+  toRecords(): FrameRecord[] {
+    return this.rows.map((r) => ({ ...r }));
+  }
 
   /** Aligned text table: numbers right-aligned with `digits` decimals (integers as they are), null as "null". */
   toString(digits = 3): string {
@@ -52,11 +66,17 @@ export class Frame {
     const cells = this.rows.map((r) => this.columns.map((c) => fmt(r[c])));
     const widths = this.columns.map((c, j) => Math.max(c.length, ...cells.map((row) => row[j].length)));
     const numeric = this.columns.map((c) => this.rows.every((r) => typeof r[c] !== 'string'));
-    const line = (row: string[]) => row.map((s, j) => (numeric[j] ? s.padStart(widths[j]) : s.padEnd(widths[j]))).join('  ').trimEnd();
+    const line = (row: string[]) =>
+      row
+        .map((s, j) => (numeric[j] ? s.padStart(widths[j]) : s.padEnd(widths[j])))
+        .join('  ')
+        .trimEnd();
     return [line([...this.columns]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
 
   /** CSV with `tableToCsv`'s cells: strings quoted, numbers bare, null empty. */
   toCsv(): string {
@@ -93,7 +113,9 @@ export function tableToFrame(table: Table<Cell>, opts: { std?: boolean } = {}): 
     const missing = columns.filter((c) => !keys.includes(c));
     const extra = keys.filter((k) => !columns.includes(k));
     if (missing.length || extra.length) {
-      throw new Error(`${name}: row ${i} (${r.method} / ${r.model}) does not match the columns [${columns.join(', ')}]:${missing.length ? ` missing ${missing.join(', ')}` : ''}${extra.length ? ` extra ${extra.join(', ')}` : ''}`);
+      throw new Error(
+        `${name}: row ${i} (${r.method} / ${r.model}) does not match the columns [${columns.join(', ')}]:${missing.length ? ` missing ${missing.join(', ')}` : ''}${extra.length ? ` extra ${extra.join(', ')}` : ''}`,
+      );
     }
     const rec: FrameRecord = { method: r.method, model: r.model, ...Object.fromEntries(columns.map((c) => [c, r.values[c]])) };
     if (withStd) for (const c of columns) rec[`${c}_std`] = r.std?.[c] ?? null;
@@ -114,7 +136,8 @@ export function metricsToFrame(metrics: readonly StepMetrics[], name = 'metricsT
         const key = prefix + k;
         if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v, `${key}.`);
         else {
-          if (v !== null && typeof v !== 'number' && typeof v !== 'string') throw new Error(`${name}: step ${i}, ${key} = ${JSON.stringify(v)} is not a number, string or null`);
+          if (v !== null && typeof v !== 'number' && typeof v !== 'string')
+            throw new Error(`${name}: step ${i}, ${key} = ${JSON.stringify(v)} is not a number, string or null`);
           if (!columns.includes(key)) columns.push(key);
           rec[key] = v;
         }

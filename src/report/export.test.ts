@@ -9,7 +9,13 @@ import { chromiumPath, exportFigure, figureHtml, withFigureExporter, writeFigure
 import { costBars, curriculumSchedules } from './figures';
 import { descendants, isAlive } from '../util/process-guard';
 
-const fig = costBars([{ name: 'simulator', parts: { GPU: 17.7 } }, { name: 'Google </script><script>alert(1)</script>', parts: { API: 586.7 } }], { title: 'Cost test' });
+const fig = costBars(
+  [
+    { name: 'simulator', parts: { GPU: 17.7 } },
+    { name: 'Google </script><script>alert(1)</script>', parts: { API: 586.7 } },
+  ],
+  { title: 'Cost test' },
+);
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'zs-export-'));
 const noChromium = fs.existsSync(chromiumPath()) ? false : `no Chromium at ${chromiumPath()} (apt-get install -y chromium, or set ZS_CHROMIUM)`;
 
@@ -33,7 +39,10 @@ test('a missing Chromium is named with the package to install', async () => {
   const saved = process.env.ZS_CHROMIUM;
   process.env.ZS_CHROMIUM = '/nonexistent/chromium';
   try {
-    await assert.rejects(withFigureExporter(async () => 1), /Chromium not found at \/nonexistent\/chromium: .*apt-get install -y chromium.*ZS_CHROMIUM/);
+    await assert.rejects(
+      withFigureExporter(async () => 1),
+      /Chromium not found at \/nonexistent\/chromium: .*apt-get install -y chromium.*ZS_CHROMIUM/,
+    );
   } finally {
     if (saved === undefined) delete process.env.ZS_CHROMIUM;
     else process.env.ZS_CHROMIUM = saved;
@@ -46,7 +55,7 @@ function readPng(file: string): { width: number; height: number; distinctBytes: 
   assert.deepEqual([...buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${file}: PNG signature`);
   assert.equal(buf.toString('latin1', 12, 16), 'IHDR');
   const idat: Buffer[] = [];
-  for (let at = 8; at < buf.length; ) {
+  for (let at = 8; at < buf.length;) {
     const len = buf.readUInt32BE(at);
     if (buf.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(buf.subarray(at + 8, at + 8 + len));
     at += 12 + len;
@@ -59,7 +68,19 @@ test('PNG export of several figures through one exporter: sizes follow width × 
   const dir = tmp();
   const files = await withFigureExporter(async (exp) => {
     const a = await exp.export(fig, path.join(dir, 'cost'), { width: 400, height: 300, scale: 1 });
-    const b = await exp.export(curriculumSchedules([{ name: 'p', points: [{ step: 0, p: 0 }, { step: 9, p: 0.5 }] }]), dir, { width: 320, height: 200, scale: 2, html: false });
+    const b = await exp.export(
+      curriculumSchedules([
+        {
+          name: 'p',
+          points: [
+            { step: 0, p: 0 },
+            { step: 9, p: 0.5 },
+          ],
+        },
+      ]),
+      dir,
+      { width: 320, height: 200, scale: 2, html: false },
+    );
     return [a, b];
   });
   assert.deepEqual(files[0], { png: path.join(dir, 'cost.png'), html: path.join(dir, 'cost.html') });
@@ -75,7 +96,12 @@ test('PNG export of several figures through one exporter: sizes follow width × 
 });
 
 test('the browser is closed when the callback fails, and the error comes through', { skip: noChromium }, async () => {
-  await assert.rejects(withFigureExporter(async () => { throw new Error('cell failed'); }), /^Error: cell failed$/);
+  await assert.rejects(
+    withFigureExporter(async () => {
+      throw new Error('cell failed');
+    }),
+    /^Error: cell failed$/,
+  );
 });
 
 test('exportFigure with png: false needs no browser', async () => {
@@ -90,29 +116,33 @@ test('exportFigure with png: false needs no browser', async () => {
   }
 });
 
-test('SIGTERM during a PNG export ends the process (no HTML-only fallback, no exit 0) and Chromium with it', { skip: noChromium || (!fs.existsSync('/proc/self/stat') && 'needs /proc') }, async () => {
-  const dir = tmp();
-  // What reproduce's figures do: PNG through Chromium, HTML only if that fails.
-  const script = `
+test(
+  'SIGTERM during a PNG export ends the process (no HTML-only fallback, no exit 0) and Chromium with it',
+  { skip: noChromium || (!fs.existsSync('/proc/self/stat') && 'needs /proc') },
+  async () => {
+    const dir = tmp();
+    // What reproduce's figures do: PNG through Chromium, HTML only if that fails.
+    const script = `
     const { exportFigure, writeFigureHtml } = require(${JSON.stringify(require.resolve('./export'))});
     const { costBars } = require(${JSON.stringify(require.resolve('./figures'))});
     const fig = costBars([{ name: 'a', parts: { GPU: 1 } }], { title: 't' });
     exportFigure(fig, ${JSON.stringify(path.join(dir, 'fig'))}).catch(() => writeFigureHtml(fig, ${JSON.stringify(path.join(dir, 'fallback'))}));
   `;
-  const main = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: 'ignore' });
-  const exited = new Promise<[number | null, string | null]>((resolve) => main.once('exit', (code, signal) => resolve([code, signal])));
-  let browser: number[] = [];
-  for (let waited = 0; browser.length === 0 && waited < 60_000; waited += 100) {
-    await new Promise((r) => setTimeout(r, 100));
-    browser = descendants(main.pid!);
-  }
-  assert.ok(browser.length > 0, 'Chromium started');
-  main.kill('SIGTERM');
-  const [code, signal] = await exited;
-  assert.ok(code !== 0 || signal === 'SIGTERM', `exited with ${code ?? signal}`);
-  assert.deepEqual(fs.readdirSync(dir), [], 'no fallback file written');
-  for (let waited = 0; browser.some(isAlive) && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
-  const left = browser.filter(isAlive);
-  for (const pid of left) process.kill(pid, 'SIGKILL');
-  assert.deepEqual(left, [], 'Chromium ended with the process');
-});
+    const main = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: 'ignore' });
+    const exited = new Promise<[number | null, string | null]>((resolve) => main.once('exit', (code, signal) => resolve([code, signal])));
+    let browser: number[] = [];
+    for (let waited = 0; browser.length === 0 && waited < 60_000; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+      browser = descendants(main.pid!);
+    }
+    assert.ok(browser.length > 0, 'Chromium started');
+    main.kill('SIGTERM');
+    const [code, signal] = await exited;
+    assert.ok(code !== 0 || signal === 'SIGTERM', `exited with ${code ?? signal}`);
+    assert.deepEqual(fs.readdirSync(dir), [], 'no fallback file written');
+    for (let waited = 0; browser.some(isAlive) && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    const left = browser.filter(isAlive);
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    assert.deepEqual(left, [], 'Chromium ended with the process');
+  },
+);

@@ -158,7 +158,11 @@ function basePath(fig: PlotlyFigure, out: string): string {
   if (/\.(png|html)$/i.test(out)) return out.replace(/\.(png|html)$/i, '');
   const isDir = out.endsWith('/') || out.endsWith(path.sep) || (fs.existsSync(out) && fs.statSync(out).isDirectory());
   if (!isDir) return out;
-  const slug = (figureTitle(fig) ?? 'figure').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'figure';
+  const slug =
+    (figureTitle(fig) ?? 'figure')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'figure';
   return path.join(out, slug);
 }
 

@@ -10,13 +10,23 @@ const paper = pickRows(paperTables.table3_main_results_v2, { method: ['Search-R1
 const micro = (seed: number, nq: number): ResultTable => ({
   caption: 'micro',
   columns: [...EM_COLUMNS],
-  rows: [emRow('ZeroSearch', 'micro', { 'micro-nq': nq, 'micro-tqa': 0.5, 'micro-popqa': 0.3, 'micro-hotpotqa': 0.2, 'micro-2wiki': 0.2, 'micro-musique': 0.1, 'micro-bamboogle': 0.1 }, [seed])],
+  rows: [
+    emRow(
+      'ZeroSearch',
+      'micro',
+      { 'micro-nq': nq, 'micro-tqa': 0.5, 'micro-popqa': 0.3, 'micro-hotpotqa': 0.2, 'micro-2wiki': 0.2, 'micro-musique': 0.1, 'micro-bamboogle': 0.1 },
+      [seed],
+    ),
+  ],
 });
 
 test('comparisonBars: our rows then the paper rows, one bar per paper column in the paper order, std as error bars', () => {
   const ours = averageOverSeeds([micro(1, 0.4), micro(2, 0.5)]);
   const fig = comparisonBars(ours, paper, { title: 'T3' });
-  assert.deepEqual(fig.data.map((t) => t.name), ['ZeroSearch (micro) — ours', 'Search-R1-base (Qwen-2.5-3B-Base) — paper', 'ZeroSearch-base (Qwen-2.5-3B-Base) — paper']);
+  assert.deepEqual(
+    fig.data.map((t) => t.name),
+    ['ZeroSearch (micro) — ours', 'Search-R1-base (Qwen-2.5-3B-Base) — paper', 'ZeroSearch-base (Qwen-2.5-3B-Base) — paper'],
+  );
   for (const t of fig.data) {
     assert.equal(t.type, 'bar');
     assert.deepEqual(t.x, ['NQ', 'TriviaQA', 'PopQA', 'HotpotQA', '2Wiki', 'Musique', 'Bamboogle', 'Avg']);
@@ -45,19 +55,36 @@ test('comparisonBars: our columns follow the paper order even when ours are orde
 
 test('trainingCurves: reward on the top panel, searches on the bottom, one colour and legend entry per run', () => {
   const runs = [
-    { name: 'curriculum', steps: [{ step: 1, reward: 0.1, searches: 2 }, { step: 2, reward: 0.3, searches: 1.5 }] },
+    {
+      name: 'curriculum',
+      steps: [
+        { step: 1, reward: 0.1, searches: 2 },
+        { step: 2, reward: 0.3, searches: 1.5 },
+      ],
+    },
     { name: 'random', steps: [{ step: 1, reward: 0.2, searches: null }] },
   ];
   const fig = trainingCurves(runs);
   assert.equal(fig.data.length, 4);
-  assert.deepEqual(fig.data.map((t) => [t.name, t.yaxis]), [['curriculum', 'y'], ['curriculum', 'y2'], ['random', 'y'], ['random', 'y2']]);
+  assert.deepEqual(
+    fig.data.map((t) => [t.name, t.yaxis]),
+    [
+      ['curriculum', 'y'],
+      ['curriculum', 'y2'],
+      ['random', 'y'],
+      ['random', 'y2'],
+    ],
+  );
   assert.deepEqual(fig.data[0].y, [0.1, 0.3]);
   assert.deepEqual(fig.data[1].y, [2, 1.5]);
   assert.deepEqual(fig.data[3].y, [null]);
   assert.deepEqual(fig.data[0].x, [1, 2]);
   assert.deepEqual(fig.data[0].line, fig.data[1].line);
   assert.notDeepEqual(fig.data[0].line, fig.data[2].line);
-  assert.deepEqual(fig.data.map((t) => t.showlegend !== false), [true, false, true, false]);
+  assert.deepEqual(
+    fig.data.map((t) => t.showlegend !== false),
+    [true, false, true, false],
+  );
   const { yaxis, yaxis2 } = fig.layout as { yaxis: { domain: number[] }; yaxis2: { domain: number[] } };
   assert.ok(yaxis.domain[0] > yaxis2.domain[1], 'reward panel above the searches panel, not overlapping');
   assert.throws(() => trainingCurves([]), /no runs given/);
@@ -65,9 +92,19 @@ test('trainingCurves: reward on the top panel, searches on the bottom, one colou
 });
 
 test('curriculumSchedules draws the given points unchanged on a [0, 1] axis', () => {
-  const points = [{ step: 0, p: 0 }, { step: 5, p: 0.2 }, { step: 10, p: 0.5 }];
-  const fig = curriculumSchedules([{ name: 'exp', points }, { name: 'const', points: points.map((q) => ({ ...q, p: 0.5 })) }]);
-  assert.deepEqual(fig.data.map((t) => t.name), ['exp', 'const']);
+  const points = [
+    { step: 0, p: 0 },
+    { step: 5, p: 0.2 },
+    { step: 10, p: 0.5 },
+  ];
+  const fig = curriculumSchedules([
+    { name: 'exp', points },
+    { name: 'const', points: points.map((q) => ({ ...q, p: 0.5 })) },
+  ]);
+  assert.deepEqual(
+    fig.data.map((t) => t.name),
+    ['exp', 'const'],
+  );
   assert.deepEqual(fig.data[0].x, [0, 5, 10]);
   assert.deepEqual(fig.data[0].y, [0, 0.2, 0.5]);
   assert.deepEqual((fig.layout.yaxis as { range: number[] }).range, [0, 1]);
@@ -75,10 +112,16 @@ test('curriculumSchedules draws the given points unchanged on a [0, 1] axis', ()
 
 test('costBars stacks the cost parts of the paper Table 8', () => {
   const rows = costRows(paperTables.table8_cost_v2, ['API Cost (USD)', 'GPU Cost (USD)']);
-  assert.deepEqual(rows.map((r) => r.name), ['SFT-3B', 'SFT-7B', 'SFT-14B', 'Google']);
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    ['SFT-3B', 'SFT-7B', 'SFT-14B', 'Google'],
+  );
   const fig = costBars(rows, { yTitle: 'USD' });
   assert.equal(fig.layout.barmode, 'stack');
-  assert.deepEqual(fig.data.map((t) => t.name), ['API Cost (USD)', 'GPU Cost (USD)']);
+  assert.deepEqual(
+    fig.data.map((t) => t.name),
+    ['API Cost (USD)', 'GPU Cost (USD)'],
+  );
   assert.deepEqual(fig.data[1].y, [17.7, 35.4, 70.8, 0]);
   assert.deepEqual(fig.data[0].y, [0, 0, 0, 586.7]);
   assert.throws(() => costRows(paperTables.table8_cost_v2, ['GPUs Used']), /SFT-3B\.GPUs Used is "1 x A100", expected a number/);

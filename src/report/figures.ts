@@ -46,7 +46,8 @@ export interface ComparisonOptions {
 export function comparisonBars(ours: ResultTable, paper: Table<Cell>, opts: ComparisonOptions = {}): PlotlyFigure {
   const columns = paper.columns;
   const unknown = ours.columns.filter((c) => !columns.includes(c));
-  if (unknown.length) throw new Error(`comparisonBars: our column(s) ${unknown.join(', ')} are not paper columns (${columns.join(', ')}); map dataset names with paperColumnOf`);
+  if (unknown.length)
+    throw new Error(`comparisonBars: our column(s) ${unknown.join(', ')} are not paper columns (${columns.join(', ')}); map dataset names with paperColumnOf`);
   const ourTraces: PlotlyTrace[] = ours.rows.map((r, i) => {
     const trace: PlotlyTrace = {
       type: 'bar',
@@ -59,7 +60,12 @@ export function comparisonBars(ours: ResultTable, paper: Table<Cell>, opts: Comp
     const bar = { type: 'data', visible: true, thickness: 1.2, width: 3 };
     if (iv) {
       const y = columns.map((c) => numberOrNull(r.values[c]));
-      trace.error_y = { ...bar, symmetric: false, array: columns.map((c, j) => (iv[c] && y[j] !== null ? iv[c][1] - y[j]! : null)), arrayminus: columns.map((c, j) => (iv[c] && y[j] !== null ? y[j]! - iv[c][0] : null)) };
+      trace.error_y = {
+        ...bar,
+        symmetric: false,
+        array: columns.map((c, j) => (iv[c] && y[j] !== null ? iv[c][1] - y[j]! : null)),
+        arrayminus: columns.map((c, j) => (iv[c] && y[j] !== null ? y[j]! - iv[c][0] : null)),
+      };
     } else if (r.std) trace.error_y = { ...bar, array: columns.map((c) => r.std?.[c] ?? null) };
     return trace;
   });
@@ -70,7 +76,11 @@ export function comparisonBars(ours: ResultTable, paper: Table<Cell>, opts: Comp
     name: `${rowLabel(r)} — paper`,
     x: columns,
     y: columns.map((c) => numberOrNull(r.values[c])),
-    marker: { color: colour((pairedIndex.get(r.method) ?? -1) >= 0 ? pairedIndex.get(r.method)! : unpaired++), opacity: 0.75, pattern: { shape: '/', fillmode: 'overlay', fgcolor: 'white', size: 6 } },
+    marker: {
+      color: colour((pairedIndex.get(r.method) ?? -1) >= 0 ? pairedIndex.get(r.method)! : unpaired++),
+      opacity: 0.75,
+      pattern: { shape: '/', fillmode: 'overlay', fgcolor: 'white', size: 6 },
+    },
   }));
   return {
     data: [...ourTraces, ...paperTraces],
@@ -105,13 +115,30 @@ export function trainingCurves(runs: TrainingRun[], opts: { title?: string } = {
     if (run.steps.length === 0) throw new Error(`trainingCurves: run "${run.name}" has no steps`);
     const x = run.steps.map((s) => s.step);
     const line = { color: colour(i), width: 2 };
-    for (const [field, yaxis] of [['reward', 'y'], ['searches', 'y2']] as const) {
+    for (const [field, yaxis] of [
+      ['reward', 'y'],
+      ['searches', 'y2'],
+    ] as const) {
       const y = run.steps.map((s) => s[field]);
       const spread = run.spread?.[field];
       if (spread) {
         // A closed band: the upper edge left to right, then the lower edge back.
         const edge = (sign: number) => y.map((v, j) => (v === null ? null : v + sign * (spread[j] ?? 0)));
-        data.push({ type: 'scatter', mode: 'lines', x: [...x, ...[...x].reverse()], y: [...edge(1), ...edge(-1).reverse()], fill: 'toself', fillcolor: colour(i), opacity: 0.18, line: { width: 0 }, hoverinfo: 'skip', showlegend: false, legendgroup: run.name, xaxis: 'x', yaxis });
+        data.push({
+          type: 'scatter',
+          mode: 'lines',
+          x: [...x, ...[...x].reverse()],
+          y: [...edge(1), ...edge(-1).reverse()],
+          fill: 'toself',
+          fillcolor: colour(i),
+          opacity: 0.18,
+          line: { width: 0 },
+          hoverinfo: 'skip',
+          showlegend: false,
+          legendgroup: run.name,
+          xaxis: 'x',
+          yaxis,
+        });
       }
       data.push({ type: 'scatter', mode: 'lines', name: run.name, legendgroup: run.name, showlegend: field === 'reward', x, y, line, xaxis: 'x', yaxis });
     }
@@ -212,21 +239,98 @@ export interface LadderPoint {
  * Shaped like the paper's Table 4: EM after RL against the simulator's size (left), with the real engine as a
  * horizontal line and the prompt-only simulator beside the ladder; each size's useful-mode answer rate (right).
  */
-export function simulatorLadder(points: LadderPoint[], reference: { real: Omit<LadderPoint, 'params' | 'useful'>; prompt?: LadderPoint }, opts: { title?: string } = {}): PlotlyFigure {
+export function simulatorLadder(
+  points: LadderPoint[],
+  reference: { real: Omit<LadderPoint, 'params' | 'useful'>; prompt?: LadderPoint },
+  opts: { title?: string } = {},
+): PlotlyFigure {
   if (points.length === 0) throw new Error('simulatorLadder: no simulators given');
   const x = points.map((p) => p.params / 1e6);
-  const errors = (ps: Array<Pick<LadderPoint, 'em' | 'low' | 'high'>>) => ({ type: 'data', symmetric: false, array: ps.map((p) => p.high - p.em), arrayminus: ps.map((p) => p.em - p.low), visible: true, thickness: 1.2, width: 4 });
+  const errors = (ps: Array<Pick<LadderPoint, 'em' | 'low' | 'high'>>) => ({
+    type: 'data',
+    symmetric: false,
+    array: ps.map((p) => p.high - p.em),
+    arrayminus: ps.map((p) => p.em - p.low),
+    visible: true,
+    thickness: 1.2,
+    width: 4,
+  });
   const span = [Math.min(...x) * 0.8, Math.max(...x) * 1.2];
   const data: PlotlyTrace[] = [
-    { type: 'scatter', mode: 'lines+markers+text', name: 'SFT simulators (EM after RL)', x, y: points.map((p) => p.em), text: points.map((p) => p.name), textposition: 'top center', error_y: errors(points), line: { color: colour(0), width: 2 }, marker: { size: 9 }, xaxis: 'x', yaxis: 'y' },
-    { type: 'scatter', mode: 'lines', name: `${reference.real.name} (real engine)`, x: span, y: [reference.real.em, reference.real.em], line: { color: colour(3), dash: 'dash', width: 2 }, xaxis: 'x', yaxis: 'y' },
-    { type: 'scatter', mode: 'lines+markers', name: 'useful-mode answer rate', x, y: points.map((p) => (p.useful === null ? null : 100 * p.useful)), line: { color: colour(2), width: 2 }, marker: { size: 9 }, xaxis: 'x2', yaxis: 'y2' },
-    { type: 'scatter', mode: 'lines', name: 'real engine answer rate', x: span, y: [100, 100], line: { color: colour(3), dash: 'dash', width: 1 }, showlegend: false, xaxis: 'x2', yaxis: 'y2' },
+    {
+      type: 'scatter',
+      mode: 'lines+markers+text',
+      name: 'SFT simulators (EM after RL)',
+      x,
+      y: points.map((p) => p.em),
+      text: points.map((p) => p.name),
+      textposition: 'top center',
+      error_y: errors(points),
+      line: { color: colour(0), width: 2 },
+      marker: { size: 9 },
+      xaxis: 'x',
+      yaxis: 'y',
+    },
+    {
+      type: 'scatter',
+      mode: 'lines',
+      name: `${reference.real.name} (real engine)`,
+      x: span,
+      y: [reference.real.em, reference.real.em],
+      line: { color: colour(3), dash: 'dash', width: 2 },
+      xaxis: 'x',
+      yaxis: 'y',
+    },
+    {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'useful-mode answer rate',
+      x,
+      y: points.map((p) => (p.useful === null ? null : 100 * p.useful)),
+      line: { color: colour(2), width: 2 },
+      marker: { size: 9 },
+      xaxis: 'x2',
+      yaxis: 'y2',
+    },
+    {
+      type: 'scatter',
+      mode: 'lines',
+      name: 'real engine answer rate',
+      x: span,
+      y: [100, 100],
+      line: { color: colour(3), dash: 'dash', width: 1 },
+      showlegend: false,
+      xaxis: 'x2',
+      yaxis: 'y2',
+    },
   ];
   if (reference.prompt) {
     const p = reference.prompt;
-    data.push({ type: 'scatter', mode: 'markers+text', name: `${p.name} (prompt-only)`, x: [p.params / 1e6], y: [p.em], text: [p.name], textposition: 'bottom center', error_y: errors([p]), marker: { color: colour(1), size: 10, symbol: 'diamond' }, xaxis: 'x', yaxis: 'y' });
-    if (p.useful !== null) data.push({ type: 'scatter', mode: 'markers', name: 'prompt-only answer rate', x: [p.params / 1e6], y: [100 * p.useful], marker: { color: colour(1), size: 10, symbol: 'diamond' }, showlegend: false, xaxis: 'x2', yaxis: 'y2' });
+    data.push({
+      type: 'scatter',
+      mode: 'markers+text',
+      name: `${p.name} (prompt-only)`,
+      x: [p.params / 1e6],
+      y: [p.em],
+      text: [p.name],
+      textposition: 'bottom center',
+      error_y: errors([p]),
+      marker: { color: colour(1), size: 10, symbol: 'diamond' },
+      xaxis: 'x',
+      yaxis: 'y',
+    });
+    if (p.useful !== null)
+      data.push({
+        type: 'scatter',
+        mode: 'markers',
+        name: 'prompt-only answer rate',
+        x: [p.params / 1e6],
+        y: [100 * p.useful],
+        marker: { color: colour(1), size: 10, symbol: 'diamond' },
+        showlegend: false,
+        xaxis: 'x2',
+        yaxis: 'y2',
+      });
   }
   return {
     data,

@@ -1,6 +1,17 @@
 export {
-  DATASET_COLUMNS, EM_COLUMNS, paperColumnOf, emRow, defaultPaperTablesPath, loadPaperTables, validateTable,
-  validateResultTable, pickRows, tableToCsv, tableFromCsv, writeTable, averageOverSeeds,
+  DATASET_COLUMNS,
+  EM_COLUMNS,
+  paperColumnOf,
+  emRow,
+  defaultPaperTablesPath,
+  loadPaperTables,
+  validateTable,
+  validateResultTable,
+  pickRows,
+  tableToCsv,
+  tableFromCsv,
+  writeTable,
+  averageOverSeeds,
 } from './paper-tables';
 export type { Cell, TableRow, Table, PaperTable, ResultTable } from './paper-tables';
 export { PALETTE, comparisonBars, trainingCurves, curriculumSchedules, costBars, costRows } from './figures';

@@ -12,7 +12,19 @@ test('showFigure sends plotly.js once per kernel, then only the div and the newP
   const outputs: string[] = [];
   let fail = true;
   // Stands in for the kernel: tslab puts its cell require on globalThis.__tslab__.
-  g.__tslab__ = { require: (id: string) => (id === 'tslab' ? { display: { html: (s: string) => { if (fail) throw new Error('Not ready'); outputs.push(s); } } } : undefined) };
+  g.__tslab__ = {
+    require: (id: string) =>
+      id === 'tslab'
+        ? {
+            display: {
+              html: (s: string) => {
+                if (fail) throw new Error('Not ready');
+                outputs.push(s);
+              },
+            },
+          }
+        : undefined,
+  };
   try {
     // A failed display must not count as "bundle shown".
     assert.throws(() => showFigure(fig), /no tslab notebook kernel to display in \(Not ready\)/);

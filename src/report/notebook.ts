@@ -41,7 +41,10 @@ export function tableHtml(table: Table<Cell>, opts: { digits?: number } = {}): s
   const td = (s: string, right: boolean) => `<td style="text-align:${right ? 'right' : 'left'};padding:2px 8px">${s}</td>`;
   const head = `<tr>${['method', 'model', ...table.columns].map(th).join('')}</tr>`;
   const body = table.rows
-    .map((r) => `<tr>${td(escapeHtml(r.method), false)}${td(escapeHtml(r.model), false)}${table.columns.map((c) => td(cell(r.values[c], r.std?.[c]), true)).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${td(escapeHtml(r.method), false)}${td(escapeHtml(r.model), false)}${table.columns.map((c) => td(cell(r.values[c], r.std?.[c]), true)).join('')}</tr>`,
+    )
     .join('\n');
   return `<table style="border-collapse:collapse;font-size:13px"><caption style="text-align:left;caption-side:top">${escapeHtml(table.caption)}</caption>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody></table>`;
 }
@@ -66,6 +69,8 @@ function showHtml(html: string): void {
     display = ((cellRequire ?? require)('tslab') as { display: { html(s: string): void } }).display;
     display.html(html);
   } catch (err) {
-    throw new Error(`showFigure/showTable: no tslab notebook kernel to display in (${(err as Error).message}); outside a notebook use exportFigure or writeTable`);
+    throw new Error(
+      `showFigure/showTable: no tslab notebook kernel to display in (${(err as Error).message}); outside a notebook use exportFigure or writeTable`,
+    );
   }
 }

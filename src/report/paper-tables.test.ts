@@ -4,8 +4,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  DATASET_COLUMNS, EM_COLUMNS, averageOverSeeds, emRow, loadPaperTables, pickRows, tableFromCsv, tableToCsv,
-  validateResultTable, validateTable, writeTable,
+  DATASET_COLUMNS,
+  EM_COLUMNS,
+  averageOverSeeds,
+  emRow,
+  loadPaperTables,
+  pickRows,
+  tableFromCsv,
+  tableToCsv,
+  validateResultTable,
+  validateTable,
+  writeTable,
 } from './paper-tables';
 import type { ResultTable } from './paper-tables';
 
@@ -14,8 +23,14 @@ const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
 test('every published table loads and validates', () => {
   assert.deepEqual(Object.keys(tables).sort(), [
-    'table3_main_results_v1', 'table3_main_results_v2', 'table4_simulation_llms_v1', 'table4_simulation_llms_v2',
-    'table5_rl_algorithms_v2', 'table6_curriculum_vs_random_v2', 'table7_loss_masking_v2', 'table8_cost_v2',
+    'table3_main_results_v1',
+    'table3_main_results_v2',
+    'table4_simulation_llms_v1',
+    'table4_simulation_llms_v2',
+    'table5_rl_algorithms_v2',
+    'table6_curriculum_vs_random_v2',
+    'table7_loss_masking_v2',
+    'table8_cost_v2',
   ]);
   for (const [name, t] of Object.entries(tables)) assert.doesNotThrow(() => validateTable(t, name));
   assert.equal(tables.table3_main_results_v2.rows.length, 33);
@@ -41,16 +56,86 @@ test('validateTable rejects malformed tables, naming the table, the row and the 
     edit(t);
     return t;
   };
-  assert.throws(() => validateTable(broken((t) => delete t.caption), 't3'), /^Error: t3: caption must be a string$/);
-  assert.throws(() => validateTable(broken((t) => (t.columns = 'NQ')), 't3'), /t3: columns must be a non-empty array/);
-  assert.throws(() => validateTable(broken((t) => t.columns.push('NQ')), 't3'), /t3: column "NQ" appears twice/);
-  assert.throws(() => validateTable(broken((t) => delete t.rows[1].values.NQ), 't3'), /t3: row 1 \(CoT \/ Qwen-2\.5-7B-Instruct\): values has no value for column\(s\) NQ/);
-  assert.throws(() => validateTable(broken((t) => (t.rows[2].values.Extra = 1)), 't3'), /t3: row 2 \(RAG \/ .*\): values has column\(s\) Extra that are not in columns/);
-  assert.throws(() => validateTable(broken((t) => (t.rows[3].values.PopQA = [1])), 't3'), /t3: row 3 .*values\.PopQA is \[1\], expected a finite number, a string or null/);
-  assert.throws(() => validateTable(broken((t) => (t.rows[0].values.NQ = Infinity)), 't3'), /t3: row 0 .*values\.NQ is Infinity, expected a finite number, a string or null/);
-  assert.throws(() => validateTable(broken((t) => (t.rows[0].model = 7)), 't3'), /t3: row 0 .*method and model must be strings/);
-  assert.throws(() => validateTable(broken((t) => (t.rows[0].seeds = [1.5])), 't3'), /seeds must be an array of integers/);
-  assert.throws(() => validateTable(broken((t) => (t.rows = {})), 't3'), /t3: rows must be an array/);
+  assert.throws(
+    () =>
+      validateTable(
+        broken((t) => delete t.caption),
+        't3',
+      ),
+    /^Error: t3: caption must be a string$/,
+  );
+  assert.throws(
+    () =>
+      validateTable(
+        broken((t) => (t.columns = 'NQ')),
+        't3',
+      ),
+    /t3: columns must be a non-empty array/,
+  );
+  assert.throws(
+    () =>
+      validateTable(
+        broken((t) => t.columns.push('NQ')),
+        't3',
+      ),
+    /t3: column "NQ" appears twice/,
+  );
+  assert.throws(
+    () =>
+      validateTable(
+        broken((t) => delete t.rows[1].values.NQ),
+        't3',
+      ),
+    /t3: row 1 \(CoT \/ Qwen-2\.5-7B-Instruct\): values has no value for column\(s\) NQ/,
+  );
+  assert.throws(
+    () =>
+      validateTable(
+        broken((t) => (t.rows[2].values.Extra = 1)),
+        't3',
+      ),
+    /t3: row 2 \(RAG \/ .*\): values has column\(s\) Extra that are not in columns/,
+  );
+  assert.throws(
+    () =>
+      validateTable(
+        broken((t) => (t.rows[3].values.PopQA = [1])),
+        't3',
+      ),
+    /t3: row 3 .*values\.PopQA is \[1\], expected a finite number, a string or null/,
+  );
+  assert.throws(
+    () =>
+      validateTable(
+        broken((t) => (t.rows[0].values.NQ = Infinity)),
+        't3',
+      ),
+    /t3: row 0 .*values\.NQ is Infinity, expected a finite number, a string or null/,
+  );
+  assert.throws(
+    () =>
+      validateTable(
+        broken((t) => (t.rows[0].model = 7)),
+        't3',
+      ),
+    /t3: row 0 .*method and model must be strings/,
+  );
+  assert.throws(
+    () =>
+      validateTable(
+        broken((t) => (t.rows[0].seeds = [1.5])),
+        't3',
+      ),
+    /seeds must be an array of integers/,
+  );
+  assert.throws(
+    () =>
+      validateTable(
+        broken((t) => (t.rows = {})),
+        't3',
+      ),
+    /t3: rows must be an array/,
+  );
   // The kit's own tables must be numeric: Table 8's "1 x A100" is fine for the paper, not for a result.
   assert.throws(() => validateResultTable(tables.table8_cost_v2, 't8'), /t8: row 0 .*values\.GPUs Used is "1 x A100", expected a finite number or null/);
 });
@@ -62,7 +147,10 @@ test('loadPaperTables names the file and the table in its errors', () => {
   const t = clone(tables.table5_rl_algorithms_v2);
   t.rows[1].values.NQ = 'x,y';
   fs.writeFileSync(bad, JSON.stringify({ table5: tables.table5_rl_algorithms_v2, table5_broken: { ...t, columns: t.columns.slice(1) } }));
-  assert.throws(() => loadPaperTables(bad), /bad\.json: table5_broken: row 0 \(REINFORCE \/ Qwen-2\.5-3B-Base\): values has column\(s\) NQ that are not in columns/);
+  assert.throws(
+    () => loadPaperTables(bad),
+    /bad\.json: table5_broken: row 0 \(REINFORCE \/ Qwen-2\.5-3B-Base\): values has column\(s\) NQ that are not in columns/,
+  );
 });
 
 test('CSV round trip keeps strings, numbers, nulls, std and seeds exactly', () => {
@@ -82,7 +170,7 @@ test('CSV round trip keeps strings, numbers, nulls, std and seeds exactly', () =
   assert.equal(csv.split('\n')[0], '"method","model","NQ","Avg","NQ_std","Avg_std","seeds"');
   assert.equal(csv.split('\n').slice(3).join('\n'), '"b","m",0,12,,0,"4"\n');
   assert.deepEqual(tableFromCsv(csv, 'tricky'), { ...tricky, rows: [tricky.rows[0], { ...tricky.rows[1], values: { NQ: 0, Avg: 12 } }] });
-  assert.equal((tableFromCsv(csv, 'tricky').rows[0].values.NQ as number), 0.30000000000000004);
+  assert.equal(tableFromCsv(csv, 'tricky').rows[0].values.NQ as number, 0.30000000000000004);
   assert.throws(() => tableFromCsv('"method","model","NQ"\n"a","b",1x\n', 'c', 'r.csv'), /r\.csv: line 2, NQ: "1x" is not a number/);
   assert.throws(() => tableFromCsv('"method","model","NQ"\n"a","b"\n', 'c', 'r.csv'), /r\.csv: line 2 has 2 fields, header has 3/);
   assert.throws(() => tableFromCsv('"method","model","NQ"\n"a,1\n', 'c', 'r.csv'), /r\.csv: unterminated quoted field/);
@@ -100,9 +188,26 @@ test('writeTable writes JSON and CSV and leaves no temp files', () => {
 });
 
 test('emRow maps micro and real dataset names to the paper columns, in percent', () => {
-  const micro = { 'micro-nq': 0.5, 'micro-tqa': 0.25, 'micro-popqa': 0.1, 'micro-hotpotqa': 0.2, 'micro-2wiki': 0.3, 'micro-musique': 0.05, 'micro-bamboogle': 0.4 };
+  const micro = {
+    'micro-nq': 0.5,
+    'micro-tqa': 0.25,
+    'micro-popqa': 0.1,
+    'micro-hotpotqa': 0.2,
+    'micro-2wiki': 0.3,
+    'micro-musique': 0.05,
+    'micro-bamboogle': 0.4,
+  };
   const row = emRow('ZeroSearch', 'micro-quick', micro, [7]);
-  assert.deepEqual(row.values, { NQ: 50, TriviaQA: 25, PopQA: 10, HotpotQA: 20, '2Wiki': 30, Musique: 5, Bamboogle: 40, Avg: (50 + 25 + 10 + 20 + 30 + 5 + 40) / 7 });
+  assert.deepEqual(row.values, {
+    NQ: 50,
+    TriviaQA: 25,
+    PopQA: 10,
+    HotpotQA: 20,
+    '2Wiki': 30,
+    Musique: 5,
+    Bamboogle: 40,
+    Avg: (50 + 25 + 10 + 20 + 30 + 5 + 40) / 7,
+  });
   assert.deepEqual(row.seeds, [7]);
   const partial = emRow('BM25', 'real', { nq: 0.4, '2wikimultihopqa': 0.1 });
   assert.deepEqual([partial.values.NQ, partial.values['2Wiki'], partial.values.PopQA, partial.values.Avg], [40, 10, null, null]);
@@ -146,7 +251,10 @@ test('averageOverSeeds: mean and sample std (n − 1) against hand values', () =
 
 test('pickRows selects by method and model and explains an empty match', () => {
   const t = pickRows(tables.table3_main_results_v2, { method: ['ZeroSearch-base', 'Search-R1-base'], model: 'Qwen-2.5-3B-Base' });
-  assert.deepEqual(t.rows.map((r) => r.method), ['Search-R1-base', 'ZeroSearch-base']);
+  assert.deepEqual(
+    t.rows.map((r) => r.method),
+    ['Search-R1-base', 'ZeroSearch-base'],
+  );
   assert.equal(t.rows[1].values.Avg, 34.47);
   assert.throws(() => pickRows(t, { model: 'GPT-4' }), /no row matches \{"model":"GPT-4"\} \(models: Qwen-2\.5-3B-Base\)/);
 });

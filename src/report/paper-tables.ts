@@ -45,13 +45,20 @@ export const EM_COLUMNS: readonly string[] = [...DATASET_COLUMNS, 'Avg'];
 
 /** Dataset names used by the kit (micro world) and by the real data (Search-R1 `data_source`) → paper column. */
 const COLUMN_OF_DATASET: Record<string, string> = {
-  'micro-nq': 'NQ', nq: 'NQ',
-  'micro-tqa': 'TriviaQA', triviaqa: 'TriviaQA',
-  'micro-popqa': 'PopQA', popqa: 'PopQA',
-  'micro-hotpotqa': 'HotpotQA', hotpotqa: 'HotpotQA',
-  'micro-2wiki': '2Wiki', '2wikimultihopqa': '2Wiki',
-  'micro-musique': 'Musique', musique: 'Musique',
-  'micro-bamboogle': 'Bamboogle', bamboogle: 'Bamboogle',
+  'micro-nq': 'NQ',
+  nq: 'NQ',
+  'micro-tqa': 'TriviaQA',
+  triviaqa: 'TriviaQA',
+  'micro-popqa': 'PopQA',
+  popqa: 'PopQA',
+  'micro-hotpotqa': 'HotpotQA',
+  hotpotqa: 'HotpotQA',
+  'micro-2wiki': '2Wiki',
+  '2wikimultihopqa': '2Wiki',
+  'micro-musique': 'Musique',
+  musique: 'Musique',
+  'micro-bamboogle': 'Bamboogle',
+  bamboogle: 'Bamboogle',
 };
 
 /** Paper column for a dataset name (`micro-tqa` → `TriviaQA`); paper column names map to themselves. */
@@ -133,7 +140,10 @@ export function validateResultTable(t: unknown, name = 'table'): ResultTable {
   return validateTable(t, name, { numeric: true }) as ResultTable;
 }
 
-interface CellRule { ok: (v: unknown) => boolean; expected: string }
+interface CellRule {
+  ok: (v: unknown) => boolean;
+  expected: string;
+}
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const CELL: CellRule = { ok: (v) => v === null || typeof v === 'string' || finite(v), expected: 'a finite number, a string or null' };
 const NUMBER_OR_NULL: CellRule = { ok: (v) => v === null || finite(v), expected: 'a finite number or null' };
@@ -146,7 +156,8 @@ function checkCells(cells: unknown, field: string, columns: string[], where: str
   const extra = Object.keys(cells).filter((k) => !columns.includes(k));
   if (extra.length) throw new Error(`${where}: ${field} has column(s) ${extra.join(', ')} that are not in columns`);
   for (const c of columns) {
-    if (!rule.ok(cells[c])) throw new Error(`${where}: ${field}.${c} is ${typeof cells[c] === 'number' ? String(cells[c]) : JSON.stringify(cells[c])}, expected ${rule.expected}`);
+    if (!rule.ok(cells[c]))
+      throw new Error(`${where}: ${field}.${c} is ${typeof cells[c] === 'number' ? String(cells[c]) : JSON.stringify(cells[c])}, expected ${rule.expected}`);
   }
 }
 
@@ -206,7 +217,8 @@ export function tableFromCsv(csv: string, caption: string, name = 'csv'): PaperT
   const columns = stdAt >= 0 ? rest.slice(0, stdAt) : rest;
   const rows = records.slice(1).map((rec, i) => {
     if (rec.length !== header.length) throw new Error(`${name}: line ${i + 2} has ${rec.length} fields, header has ${header.length}`);
-    const cell = (j: number): Cell => (rec[j].quoted ? rec[j].text : rec[j].text === '' ? null : parseNumber(rec[j].text, `${name}: line ${i + 2}, ${header[j]}`));
+    const cell = (j: number): Cell =>
+      rec[j].quoted ? rec[j].text : rec[j].text === '' ? null : parseNumber(rec[j].text, `${name}: line ${i + 2}, ${header[j]}`);
     const row: TableRow = { method: rec[0].text, model: rec[1].text, values: Object.fromEntries(columns.map((c, k) => [c, cell(2 + k)])) };
     if (stdAt >= 0) row.std = Object.fromEntries(columns.map((c, k) => [c, cell(2 + columns.length + k) as number | null]));
     if (hasSeeds && rec[header.length - 1].text !== '') row.seeds = rec[header.length - 1].text.split(' ').map(Number);
@@ -236,7 +248,11 @@ function parseCsv(csv: string, name: string): { text: string; quoted: boolean }[
         for (;;) {
           if (i >= csv.length) throw new Error(`${name}: unterminated quoted field on record ${records.length + 1}`);
           if (csv[i] === '"') {
-            if (csv[i + 1] === '"') { text += '"'; i += 2; continue; }
+            if (csv[i + 1] === '"') {
+              text += '"';
+              i += 2;
+              continue;
+            }
             i++;
             break;
           }
@@ -246,7 +262,10 @@ function parseCsv(csv: string, name: string): { text: string; quoted: boolean }[
         while (i < csv.length && csv[i] !== ',' && csv[i] !== '\n' && csv[i] !== '\r') text += csv[i++];
       }
       record.push({ text, quoted });
-      if (csv[i] === ',') { i++; continue; }
+      if (csv[i] === ',') {
+        i++;
+        continue;
+      }
       if (csv[i] === '\r') i++;
       if (csv[i] === '\n') i++;
       break;

@@ -21,7 +21,10 @@ import { methodValues } from './findings';
 import { bootstrapInterval } from '../eval/paired';
 
 /** Which published rows each of our tables is compared with (the 3B Qwen rows, the paper's main setting). */
-export const PAPER_ROWS: Record<'table3' | 'table4' | 'table5' | 'table6' | 'table7', { table: string; picks: Array<{ method?: string[]; model?: string[] }> }> = {
+export const PAPER_ROWS: Record<
+  'table3' | 'table4' | 'table5' | 'table6' | 'table7',
+  { table: string; picks: Array<{ method?: string[]; model?: string[] }> }
+> = {
   table3: {
     table: 'table3_main_results_v2',
     picks: [
@@ -62,24 +65,30 @@ function columnIntervals(seeds: readonly SeedResult[], key: string): Record<stri
 /** Training curves of `keys` (mean over the first world seed's RL seeds, ± std band when there are several). */
 function meanCurves(seeds: readonly SeedResult[], keys: Array<[string, string]>): TrainingRun[] {
   const results = seeds.filter((s) => s.seed === seeds[0].seed);
-  return keys.filter(([, key]) => results.every((r) => r.runs[key])).map(([label, key]) => {
-    const runs = results.map((r) => r.runs[key].steps);
-    const n = Math.min(...runs.map((r) => r.length));
-    const stat = (field: 'reward' | 'searches', j: number) => {
-      const xs = runs.map((r) => r[j][field]);
-      const m = xs.reduce((a, x) => a + x, 0) / xs.length;
-      return { m, sd: xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)) : 0 };
-    };
-    const steps = Array.from({ length: n }, (_, j) => ({ step: runs[0][j].step, reward: stat('reward', j).m, searches: stat('searches', j).m }));
-    const spread = runs.length > 1 ? { reward: steps.map((_, j) => stat('reward', j).sd), searches: steps.map((_, j) => stat('searches', j).sd) } : undefined;
-    return { name: label, steps, spread };
-  });
+  return keys
+    .filter(([, key]) => results.every((r) => r.runs[key]))
+    .map(([label, key]) => {
+      const runs = results.map((r) => r.runs[key].steps);
+      const n = Math.min(...runs.map((r) => r.length));
+      const stat = (field: 'reward' | 'searches', j: number) => {
+        const xs = runs.map((r) => r[j][field]);
+        const m = xs.reduce((a, x) => a + x, 0) / xs.length;
+        return { m, sd: xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)) : 0 };
+      };
+      const steps = Array.from({ length: n }, (_, j) => ({ step: runs[0][j].step, reward: stat('reward', j).m, searches: stat('searches', j).m }));
+      const spread = runs.length > 1 ? { reward: steps.map((_, j) => stat('reward', j).sd), searches: steps.map((_, j) => stat('searches', j).sd) } : undefined;
+      return { name: label, steps, spread };
+    });
 }
 
 /** The ladder figure from the first world seed's results (null unless at least two sizes and the real engine ran). */
 function ladderFigure(seeds: readonly SeedResult[]): PlotlyFigure | null {
   const first = seeds[0];
-  const keyOf: Record<string, [string, string]> = { 'simulator-sft-small': ['SFT-small', 'zerosearch-sft-small'], 'simulator-sft': ['SFT', 'zerosearch'], 'simulator-sft-large': ['SFT-large', 'zerosearch-sft-large'] };
+  const keyOf: Record<string, [string, string]> = {
+    'simulator-sft-small': ['SFT-small', 'zerosearch-sft-small'],
+    'simulator-sft': ['SFT', 'zerosearch'],
+    'simulator-sft-large': ['SFT-large', 'zerosearch-sft-large'],
+  };
   const point = (label: string, key: string, params: number, useful: number | null) => {
     const results = seeds.filter((s) => s.seed === first.seed);
     const v = methodValues(results, key);
@@ -87,12 +96,18 @@ function ladderFigure(seeds: readonly SeedResult[]): PlotlyFigure | null {
     const iv = bootstrapInterval(v, { replicates: 1000, seed: first.seed });
     return { name: label, params, em: 100 * iv.estimate, low: 100 * iv.low, high: 100 * iv.high, useful };
   };
-  const points = first.ladder.map((r) => point(keyOf[r.engine][0], keyOf[r.engine][1], r.params, r.useful)).filter((p): p is NonNullable<typeof p> => p !== null);
+  const points = first.ladder
+    .map((r) => point(keyOf[r.engine][0], keyOf[r.engine][1], r.params, r.useful))
+    .filter((p): p is NonNullable<typeof p> => p !== null);
   const real = point('BM25', 'search-r1', 0, null);
   if (points.length < 2 || !real) return null;
   const mid = first.ladder.find((r) => r.engine === 'simulator-sft');
-  const prompt = mid ? point('Prompt', 'zerosearch-prompt', mid.params, mid.promptUseful) ?? undefined : undefined;
-  return simulatorLadder(points, { real, prompt }, { title: `Simulator size (world seed ${first.seed}, mean of ${seeds.filter((s) => s.seed === first.seed).length} RL seed(s), 95% intervals)` });
+  const prompt = mid ? (point('Prompt', 'zerosearch-prompt', mid.params, mid.promptUseful) ?? undefined) : undefined;
+  return simulatorLadder(
+    points,
+    { real, prompt },
+    { title: `Simulator size (world seed ${first.seed}, mean of ${seeds.filter((s) => s.seed === first.seed).length} RL seed(s), 95% intervals)` },
+  );
 }
 
 /** The paper's rows for one of our tables (rows of several picks concatenated). */
@@ -104,19 +119,30 @@ export function paperRowsFor(name: keyof typeof PAPER_ROWS, published: Record<st
 }
 
 /** Every figure of a reproduction, by file stem. Paper comparisons are left out when the paper's tables are absent. */
-export function reproductionFigures(tables: ReproduceTables, seeds: readonly SeedResult[], published: Record<string, Table<Cell>> | null): Record<string, PlotlyFigure> {
+export function reproductionFigures(
+  tables: ReproduceTables,
+  seeds: readonly SeedResult[],
+  published: Record<string, Table<Cell>> | null,
+): Record<string, PlotlyFigure> {
   const figs: Record<string, PlotlyFigure> = {};
   const rlSeeds = seeds.filter((s) => s.seed === seeds[0].seed).length;
   for (const name of Object.keys(PAPER_ROWS) as Array<keyof typeof PAPER_ROWS>) {
     const ours = tables[name] as ResultTable | undefined;
     if (!ours || !published?.[PAPER_ROWS[name].table]) continue;
     const intervals = Object.fromEntries(TABLE_ROWS[name].map(([label, key]) => [label, columnIntervals(seeds, key)]).filter(([, iv]) => iv !== null));
-    figs[name] = comparisonBars(ours, paperRowsFor(name, published), { title: `${name}: micro world (ours, solid, 95% intervals) vs the paper (hatched)`, pairs: PAPER_PAIRS[name], intervals });
+    figs[name] = comparisonBars(ours, paperRowsFor(name, published), {
+      title: `${name}: micro world (ours, solid, 95% intervals) vs the paper (hatched)`,
+      pairs: PAPER_PAIRS[name],
+      intervals,
+    });
   }
   for (const name of ['table3', 'table4', 'table5', 'table6', 'table7'] as const) {
     const curves = meanCurves(seeds, TABLE_ROWS[name]);
     const stem = name === 'table3' ? 'training-curves' : `curves-${name}`;
-    if (curves.length >= (name === 'table3' ? 1 : 2)) figs[stem] = trainingCurves(curves, { title: `${name}: training reward and searches (world seed ${seeds[0].seed}${rlSeeds > 1 ? `, mean ± std over ${rlSeeds} RL seeds` : ''})` });
+    if (curves.length >= (name === 'table3' ? 1 : 2))
+      figs[stem] = trainingCurves(curves, {
+        title: `${name}: training reward and searches (world seed ${seeds[0].seed}${rlSeeds > 1 ? `, mean ± std over ${rlSeeds} RL seeds` : ''})`,
+      });
   }
   const ladder = ladderFigure(seeds);
   if (ladder) figs.ladder = ladder;
@@ -127,19 +153,39 @@ export function reproductionFigures(tables: ReproduceTables, seeds: readonly See
     const schedules = runs
       .filter(([, r]) => r.steps.some((s) => s.noiseProbability !== null))
       .map(([name, r]) => ({ name: `${name} (ours)`, points: r.steps.map((s) => ({ step: s.step, p: s.noiseProbability ?? 0 })) }));
-    const paperSchedules = [[0, 0.25], [0, 0.75], [0.25, 0.5]].map(([start, end]) => ({
+    const paperSchedules = [
+      [0, 0.25],
+      [0, 0.75],
+      [0.25, 0.5],
+    ].map(([start, end]) => ({
       name: `paper ${start} → ${end}`,
       points: Array.from({ length: total }, (_, i) => ({ step: i + 1, p: noiseProbability(i + 1, total, { start, end, base: 4 }) })),
     }));
-    if (total > 0) figs.curriculum = curriculumSchedules([...schedules, ...paperSchedules], { title: `Noise probability per step (paper schedules rescaled to ${total} steps)` });
+    if (total > 0)
+      figs.curriculum = curriculumSchedules([...schedules, ...paperSchedules], {
+        title: `Noise probability per step (paper schedules rescaled to ${total} steps)`,
+      });
   }
   if (tables.table8) {
-    figs['cost-ours'] = costBars(tables.table8.rows.map((r) => ({ name: r.method, parts: { 'API cost at SerpAPI price (USD)': Number(r.values['API cost at SerpAPI price (USD)'] ?? 0), 'API cost avoided (USD)': Number(r.values['API cost avoided (USD)'] ?? 0) } })), {
-      title: 'Our RL runs: search-API cost at the paper\'s SerpAPI price', yTitle: 'USD',
-    });
+    figs['cost-ours'] = costBars(
+      tables.table8.rows.map((r) => ({
+        name: r.method,
+        parts: {
+          'API cost at SerpAPI price (USD)': Number(r.values['API cost at SerpAPI price (USD)'] ?? 0),
+          'API cost avoided (USD)': Number(r.values['API cost avoided (USD)'] ?? 0),
+        },
+      })),
+      {
+        title: "Our RL runs: search-API cost at the paper's SerpAPI price",
+        yTitle: 'USD',
+      },
+    );
   }
   if (published?.table8_cost_v2) {
-    figs['cost-paper'] = costBars(costRows(published.table8_cost_v2, ['API Cost (USD)', 'GPU Cost (USD)']), { title: 'The paper\'s Table 8 (64k queries)', yTitle: 'USD' });
+    figs['cost-paper'] = costBars(costRows(published.table8_cost_v2, ['API Cost (USD)', 'GPU Cost (USD)']), {
+      title: "The paper's Table 8 (64k queries)",
+      yTitle: 'USD',
+    });
   }
   return figs;
 }
@@ -148,7 +194,12 @@ export function reproductionFigures(tables: ReproduceTables, seeds: readonly See
  * Writes every figure into `dir` (HTML always; PNG through headless Chromium when `png` and Chromium
  * works — otherwise a warning and HTML only). Returns the files written.
  */
-export async function writeFigures(tables: ReproduceTables, seeds: readonly SeedResult[], dir: string, opts: { png: boolean; quiet?: boolean }): Promise<string[]> {
+export async function writeFigures(
+  tables: ReproduceTables,
+  seeds: readonly SeedResult[],
+  dir: string,
+  opts: { png: boolean; quiet?: boolean },
+): Promise<string[]> {
   let published: Record<string, Table<Cell>> | null = null;
   try {
     published = loadPaperTables();

@@ -55,7 +55,6 @@ export interface ReproducePreset {
   simulatorQuality: boolean;
 }
 
-
 const ZEROSEARCH: RunSpec = { name: 'zerosearch', engine: 'simulator-sft', config: { noise: CURRICULUM } };
 const SEARCH_R1: RunSpec = { name: 'search-r1', engine: 'bm25', config: { noise: null } };
 const R1: RunSpec = { name: 'r1', engine: 'none', config: { noise: null } };
@@ -80,7 +79,16 @@ const QUICK_BUDGET = { stages: 'quick', evalPerSet: 250, ragTopk: 3, rl: { steps
 
 export const REPRODUCE_PRESETS: Record<ReproducePresetName, ReproducePreset> = {
   /** For tests: every stage once, minimal steps. */
-  tiny: { stages: 'tiny', runs: [SEARCH_R1, ZEROSEARCH], baselines: ['direct', 'rag', 'base'], evalPerSet: 250, rlSeeds: 1, ragTopk: 3, rl: {}, simulatorQuality: false },
+  tiny: {
+    stages: 'tiny',
+    runs: [SEARCH_R1, ZEROSEARCH],
+    baselines: ['direct', 'rag', 'base'],
+    evalPerSet: 250,
+    rlSeeds: 1,
+    ragTopk: 3,
+    rl: {},
+    simulatorQuality: false,
+  },
   /** The README's command: Table 3's comparison, within 15 minutes on 2 cores. */
   quick: { ...QUICK_BUDGET, runs: [SEARCH_R1, ZEROSEARCH], baselines: ['direct', 'rag', 'base'], rlSeeds: 1, simulatorQuality: false },
   /**

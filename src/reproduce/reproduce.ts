@@ -28,7 +28,21 @@ import { evaluatePolicy, EvalRecord, EvalReport, EvalRow } from '../eval/evaluat
 import { directPrompt, ragPrompts } from '../eval/baselines';
 import { BaselineName, ReproducePreset, RunSpec, SIMULATOR_WIDTHS } from './presets';
 import { resolveRunConfig, RunConfig } from './run-config';
-import { exists, ladderSimulator, runFinished, readTimings, recordTiming, reuseStages, runKey, seedStages, simulatorDir, simulatorPreset, stage, trainRun, workerProcess } from './stages';
+import {
+  exists,
+  ladderSimulator,
+  runFinished,
+  readTimings,
+  recordTiming,
+  reuseStages,
+  runKey,
+  seedStages,
+  simulatorDir,
+  simulatorPreset,
+  stage,
+  trainRun,
+  workerProcess,
+} from './stages';
 import { buildTables, LadderRung, ReproduceTables, SeedResult } from './tables';
 import { writeFigures } from './figures';
 import { findings, Finding } from './findings';
@@ -88,24 +102,42 @@ export type Evaluated = { summary: Omit<EvalReport, 'records'>; perQuestion: Rec
  * The evaluation of `method` in `dir/eval/<method>/` (report.json + predictions.jsonl), run when missing or made
  * for other questions; `run` gets the predictions file to append to (evaluatePolicy resumes from it).
  */
-export function cachedEvaluation(dir: string, method: string, rows: readonly EvalRow[], run: (predictionsFile: string) => Promise<EvalReport>, quiet?: boolean): Promise<Evaluated> {
+export function cachedEvaluation(
+  dir: string,
+  method: string,
+  rows: readonly EvalRow[],
+  run: (predictionsFile: string) => Promise<EvalReport>,
+  quiet?: boolean,
+): Promise<Evaluated> {
   const key = rowsKey(rows);
   const evalDir = path.join(dir, 'eval', method);
   const reportFile = path.join(evalDir, 'report.json');
   const predictions = path.join(evalDir, 'predictions.jsonl');
   const cached = () => fs.existsSync(reportFile) && fs.existsSync(predictions) && readJson<{ rowsKey?: string }>(reportFile).rowsKey === key;
-  return stage(dir, `eval:${method}`, cached, async () => {
-    if (cached()) return { summary: readJson<Omit<EvalReport, 'records'>>(reportFile), perQuestion: emBySet(rows, readJsonl<EvalRecord>(predictions)) };
-    if (fs.existsSync(evalDir)) fs.rmSync(evalDir, { recursive: true });
-    fs.mkdirSync(evalDir, { recursive: true });
-    const { records, ...summary } = await run(predictions);
-    writeJsonAtomic(reportFile, { ...summary, rowsKey: key });
-    return { summary, perQuestion: emBySet(rows, records) };
-  }, quiet);
+  return stage(
+    dir,
+    `eval:${method}`,
+    cached,
+    async () => {
+      if (cached()) return { summary: readJson<Omit<EvalReport, 'records'>>(reportFile), perQuestion: emBySet(rows, readJsonl<EvalRecord>(predictions)) };
+      if (fs.existsSync(evalDir)) fs.rmSync(evalDir, { recursive: true });
+      fs.mkdirSync(evalDir, { recursive: true });
+      const { records, ...summary } = await run(predictions);
+      writeJsonAtomic(reportFile, { ...summary, rowsKey: key });
+      return { summary, perQuestion: emBySet(rows, records) };
+    },
+    quiet,
+  );
 }
 
 /** Every RL seed's results of one world seed. */
-export async function reproduceSeed(run: RunConfig, seed: number, rlSeeds: readonly number[], dir: string, opts: { quiet?: boolean; parallel?: boolean } = {}): Promise<SeedResult[]> {
+export async function reproduceSeed(
+  run: RunConfig,
+  seed: number,
+  rlSeeds: readonly number[],
+  dir: string,
+  opts: { quiet?: boolean; parallel?: boolean } = {},
+): Promise<SeedResult[]> {
   const { quiet, parallel = true } = opts;
   const stages = await seedStages(run, seed, dir, opts);
   const { world, bm25, base } = stages;
@@ -116,8 +148,13 @@ export async function reproduceSeed(run: RunConfig, seed: number, rlSeeds: reado
   const evaluate = (method: string, run: (predictionsFile: string) => Promise<EvalReport>) => cachedEvaluation(dir, method, rows, run, quiet);
   const evalOpts = (method: string, predictionsFile: string) => ({ predictionsFile, label: `eval ${method}`, quiet });
   const baselineRuns: Record<BaselineName, (file: string) => Promise<EvalReport>> = {
-    direct: (f) => evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('direct', f), rollout: { ...rollout, maxTurns: 0, prompt: directPrompt } }),
-    rag: async (f) => evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('rag', f), rollout: { ...rollout, maxTurns: 0, prompt: await ragPrompts(rows, bm25, run.ragTopk) } }),
+    direct: (f) =>
+      evaluatePolicy(base.model, base.tokenizer, rows, null, { ...evalOpts('direct', f), rollout: { ...rollout, maxTurns: 0, prompt: directPrompt } }),
+    rag: async (f) =>
+      evaluatePolicy(base.model, base.tokenizer, rows, null, {
+        ...evalOpts('rag', f),
+        rollout: { ...rollout, maxTurns: 0, prompt: await ragPrompts(rows, bm25, run.ragTopk) },
+      }),
     base: (f) => evaluatePolicy(base.model, base.tokenizer, rows, bm25, { ...evalOpts('base', f), rollout }),
   };
   const baselines: Record<string, Evaluated> = {};
@@ -132,15 +169,31 @@ export async function reproduceSeed(run: RunConfig, seed: number, rlSeeds: reado
     const outDir = simulatorDir(dir, engine);
     const done = exists(outDir, quality ? 'simulator.json' : path.join('sft', 'config.json'));
     if (!ladderBuilds.has(id)) {
-      ladderBuilds.set(id, stage(dir, `simulator:${id}`, done, async () => {
-        if (!done() && parallel) await workerProcess({ kind: 'simulator', worldDir: path.join(dir, 'world'), preset: simulatorPreset(run, engine), seed, outDir, skipQuality: !quality }, `${id} of ${dir}`);
-        return ladderSimulator(stages, run, seed, dir, engine, quality);
-      }, quiet));
+      ladderBuilds.set(
+        id,
+        stage(
+          dir,
+          `simulator:${id}`,
+          done,
+          async () => {
+            if (!done() && parallel)
+              await workerProcess(
+                { kind: 'simulator', worldDir: path.join(dir, 'world'), preset: simulatorPreset(run, engine), seed, outDir, skipQuality: !quality },
+                `${id} of ${dir}`,
+              );
+            return ladderSimulator(stages, run, seed, dir, engine, quality);
+          },
+          quiet,
+        ),
+      );
     }
     return ladderBuilds.get(id)!;
   };
   const ladderEngines = (Object.keys(SIMULATOR_WIDTHS) as Array<keyof typeof SIMULATOR_WIDTHS>).filter((e) => run.runs.some((r) => r.engine === e));
-  const buildJobs = ladderEngines.filter((e) => e !== 'simulator-sft').sort((a, b) => SIMULATOR_WIDTHS[b] - SIMULATOR_WIDTHS[a]).map((e) => () => ladderBuild(e, false));
+  const buildJobs = ladderEngines
+    .filter((e) => e !== 'simulator-sft')
+    .sort((a, b) => SIMULATOR_WIDTHS[b] - SIMULATOR_WIDTHS[a])
+    .map((e) => () => ladderBuild(e, false));
   const qualityJobs = run.simulatorQuality ? ladderEngines.map((e) => () => ladderBuild(e, true)) : [];
 
   // One job per RL run and RL seed: train (cached by trainPolicyStage: done.json + policy/), then evaluate. With
@@ -173,7 +226,15 @@ export async function reproduceSeed(run: RunConfig, seed: number, rlSeeds: reado
     let params = 0;
     for (const v of build.sft.params.values()) params += v.size;
     const rate = (name: string) => build.quality?.rows.find((r) => r.engine === name);
-    ladder.push({ engine, hiddenSize: build.sft.config.hiddenSize, params, useful: rate('SFT useful')?.answerRate ?? null, noisy: rate('SFT noisy')?.answerRate ?? null, wellFormed: rate('SFT useful')?.wellFormedRate ?? null, promptUseful: rate('Prompt-only useful')?.answerRate ?? null });
+    ladder.push({
+      engine,
+      hiddenSize: build.sft.config.hiddenSize,
+      params,
+      useful: rate('SFT useful')?.answerRate ?? null,
+      noisy: rate('SFT noisy')?.answerRate ?? null,
+      wellFormed: rate('SFT useful')?.wellFormedRate ?? null,
+      promptUseful: rate('Prompt-only useful')?.answerRate ?? null,
+    });
   }
   // Tables and figures list methods in a fixed order, whatever order the jobs finished in.
   const timings = readTimings(dir);
@@ -198,7 +259,11 @@ function runSummary(spec: RunSpec, metrics: StepMetrics[], config: TrainerConfig
     steps: metrics.map((m) => ({ step: m.step, reward: m.reward, searches: m.searchesPerTrajectory, noiseProbability: m.noiseProbability })),
     searchCalls: Math.round(metrics.reduce((a, m) => a + m.searchesPerTrajectory * perStep, 0)),
     trainSeconds: metrics.reduce((a, m) => a + m.time.total, 0),
-    stepSeconds: ['rollout', 'prepare', 'update'].map((k) => metrics.reduce((a, m) => a + m.time[k as 'rollout'], 0) / Math.max(1, metrics.length)) as [number, number, number],
+    stepSeconds: ['rollout', 'prepare', 'update'].map((k) => metrics.reduce((a, m) => a + m.time[k as 'rollout'], 0) / Math.max(1, metrics.length)) as [
+      number,
+      number,
+      number,
+    ],
     noise: config.noise,
   };
 }
@@ -210,7 +275,8 @@ export const defaultRlSeeds = (seed: number, count: number) => Array.from({ leng
 export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult> {
   const run = resolveRunConfig(opts.preset, opts.overrides, opts.set);
   const ints = (xs: number[] | undefined, what: string) => {
-    if (xs && (xs.length === 0 || !xs.every((s) => Number.isInteger(s)) || new Set(xs).size !== xs.length)) throw new Error(`reproduce: ${what} must be distinct integers, got ${JSON.stringify(xs)}`);
+    if (xs && (xs.length === 0 || !xs.every((s) => Number.isInteger(s)) || new Set(xs).size !== xs.length))
+      throw new Error(`reproduce: ${what} must be distinct integers, got ${JSON.stringify(xs)}`);
   };
   ints(opts.seeds, 'seeds');
   ints(opts.rlSeeds, 'RL seeds');

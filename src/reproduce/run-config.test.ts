@@ -5,7 +5,7 @@ import { POLICY_BASE_PRESETS } from '../agent/policy-base';
 import { REPRODUCE_PRESETS } from './presets';
 import { applySet, resolveRunConfig, runTrainerConfig } from './run-config';
 
-test('resolveRunConfig: every stage of a preset in one object; a run\'s RL config is the one the caches were keyed on', () => {
+test("resolveRunConfig: every stage of a preset in one object; a run's RL config is the one the caches were keyed on", () => {
   const run = resolveRunConfig('ablations');
   assert.equal(run.stages, 'quick');
   assert.equal(run.rl.steps, 40);
@@ -30,7 +30,10 @@ test('--set edits a field of the resolved config and is checked like the preset'
 });
 
 test('couplings between stages are asserted, not left to comments', () => {
-  assert.throws(() => resolveRunConfig('quick', {}, ['rl.rollout.maxObsTokens=120']), /policyBase.maxObsTokens \(90\) must equal rl.rollout.maxObsTokens \(120\)/);
+  assert.throws(
+    () => resolveRunConfig('quick', {}, ['rl.rollout.maxObsTokens=120']),
+    /policyBase.maxObsTokens \(90\) must equal rl.rollout.maxObsTokens \(120\)/,
+  );
   assert.throws(() => resolveRunConfig('quick', {}, ['policyBase.topk=3']), /policyBase.topk \(3\) must equal rl.rollout.topk \(5\)/);
   assert.throws(() => resolveRunConfig('quick', {}, ['rl.rollout.maxContextTokens=4096']), /exceeds the policy's positions \(1024\)/);
   assert.throws(() => resolveRunConfig('quick', {}, ['evalPerSet=0']), /evalPerSet must be a positive integer/);

@@ -83,7 +83,9 @@ export function applySet(run: RunConfig, assignment: string): RunConfig {
   let node = copy;
   keys.forEach((key, i) => {
     if (node === null || typeof node !== 'object' || !(key in node)) {
-      throw new Error(`--set ${assignment}: no field "${keys.slice(0, i + 1).join('.')}" (fields here: ${node && typeof node === 'object' ? Object.keys(node).join(', ') : 'none'})`);
+      throw new Error(
+        `--set ${assignment}: no field "${keys.slice(0, i + 1).join('.')}" (fields here: ${node && typeof node === 'object' ? Object.keys(node).join(', ') : 'none'})`,
+      );
     }
     if (i < keys.length - 1) {
       node = node[key] as Record<string, unknown>;
@@ -107,12 +109,22 @@ export function checkRunConfig(run: RunConfig): void {
   checkTrainerConfig(run.rl);
   const { rollout } = run.rl;
   // The policy base is pretrained on observations cut to maxObsTokens with topk documents: RL must show the same.
-  need(run.policyBase.maxObsTokens === rollout.maxObsTokens, `policyBase.maxObsTokens (${run.policyBase.maxObsTokens}) must equal rl.rollout.maxObsTokens (${rollout.maxObsTokens}): the base was pretrained on observations of that length`);
+  need(
+    run.policyBase.maxObsTokens === rollout.maxObsTokens,
+    `policyBase.maxObsTokens (${run.policyBase.maxObsTokens}) must equal rl.rollout.maxObsTokens (${rollout.maxObsTokens}): the base was pretrained on observations of that length`,
+  );
   need(run.policyBase.topk === rollout.topk, `policyBase.topk (${run.policyBase.topk}) must equal rl.rollout.topk (${rollout.topk})`);
-  need(run.simulator.topk === rollout.topk, `simulator.topk (${run.simulator.topk}) must equal rl.rollout.topk (${rollout.topk}): the simulator writes that many documents`);
+  need(
+    run.simulator.topk === rollout.topk,
+    `simulator.topk (${run.simulator.topk}) must equal rl.rollout.topk (${rollout.topk}): the simulator writes that many documents`,
+  );
   const positions = run.policyBase.model.maxPositions;
-  need(positions === undefined || (rollout.maxContextTokens ?? 0) <= positions, `rl.rollout.maxContextTokens (${rollout.maxContextTokens}) exceeds the policy's positions (${positions})`);
-  for (const k of ['evalPerSet', 'rlSeeds', 'ragTopk'] as const) need(Number.isInteger(run[k]) && run[k] >= 1, `${k} must be a positive integer, got ${JSON.stringify(run[k])}`);
+  need(
+    positions === undefined || (rollout.maxContextTokens ?? 0) <= positions,
+    `rl.rollout.maxContextTokens (${rollout.maxContextTokens}) exceeds the policy's positions (${positions})`,
+  );
+  for (const k of ['evalPerSet', 'rlSeeds', 'ragTopk'] as const)
+    need(Number.isInteger(run[k]) && run[k] >= 1, `${k} must be a positive integer, got ${JSON.stringify(run[k])}`);
   const names = run.runs.map((r) => r.name);
   need(new Set(names).size === names.length, `run names must be distinct, got ${names.join(', ')}`);
   for (const spec of run.runs) {

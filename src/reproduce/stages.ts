@@ -53,7 +53,10 @@ export async function stage<T>(dir: string, name: string, done: () => boolean, f
   return out;
 }
 
-export const exists = (...parts: string[]) => () => fs.existsSync(path.join(...parts));
+export const exists =
+  (...parts: string[]) =>
+  () =>
+    fs.existsSync(path.join(...parts));
 
 /** Run ./stage-worker.ts in a child process with `args` (its progress goes to our stderr); resolves with its wall seconds. */
 export function workerProcess(args: WorkerArgs, what: string): Promise<number> {
@@ -64,7 +67,9 @@ export function workerProcess(args: WorkerArgs, what: string): Promise<number> {
   const child = spawn(process.execPath, ['--import', 'tsx', worker, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolve((Date.now() - t0) / 1000) : reject(new Error(`${what}: child process exited with ${signal ?? code}`))));
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve((Date.now() - t0) / 1000) : reject(new Error(`${what}: child process exited with ${signal ?? code}`)),
+    );
   });
 }
 
@@ -82,7 +87,8 @@ export function simulatorPreset(run: RunConfig, engine: LadderEngine): Simulator
 }
 
 /** Folder of a ladder simulator inside a seed folder. */
-export const simulatorDir = (dir: string, engine: LadderEngine) => path.join(dir, engine === 'simulator-sft' ? 'simulator' : engine.replace('simulator-sft-', 'simulator-'));
+export const simulatorDir = (dir: string, engine: LadderEngine) =>
+  path.join(dir, engine === 'simulator-sft' ? 'simulator' : engine.replace('simulator-sft-', 'simulator-'));
 
 /** What every RL run of a seed starts from. */
 export interface SeedStages {
@@ -100,23 +106,43 @@ export async function seedStages(run: RunConfig, seed: number, dir: string, opts
   const { quiet, parallel = true } = opts;
   fs.mkdirSync(dir, { recursive: true });
   const worldDir = path.join(dir, 'world');
-  const world = await stage(dir, 'world', exists(worldDir, 'world.json'), async () => {
-    if (fs.existsSync(path.join(worldDir, 'world.json'))) return loadWorld(worldDir);
-    const w = generateWorld(run.world, seed);
-    exportWorld(w, worldDir);
-    return w;
-  }, quiet);
+  const world = await stage(
+    dir,
+    'world',
+    exists(worldDir, 'world.json'),
+    async () => {
+      if (fs.existsSync(path.join(worldDir, 'world.json'))) return loadWorld(worldDir);
+      const w = generateWorld(run.world, seed);
+      exportWorld(w, worldDir);
+      return w;
+    },
+    quiet,
+  );
   const simDir = simulatorDir(dir, 'simulator-sft');
   const simDone = exists(simDir, 'sft', 'config.json');
   const simPreset = simulatorPreset(run, 'simulator-sft');
-  const simChild = !simDone() && parallel ? workerProcess({ kind: 'simulator', worldDir, preset: simPreset, seed, outDir: simDir, skipQuality: true }, `simulator of ${dir}`) : null;
+  const simChild =
+    !simDone() && parallel
+      ? workerProcess({ kind: 'simulator', worldDir, preset: simPreset, seed, outDir: simDir, skipQuality: true }, `simulator of ${dir}`)
+      : null;
   const baseDir = path.join(dir, 'policy-base');
-  const base = await stage(dir, 'policy-base', exists(baseDir, 'policy-base.json'),
-    () => buildPolicyBase(world, { preset: run.stages, seed, outDir: baseDir, config: run.policyBase }), quiet);
-  const sim = await stage(dir, simChild ? 'simulator (after the policy base)' : 'simulator', simDone, async () => {
-    if (simChild) recordTiming(dir, 'simulator (child process)', await simChild);
-    return buildSimulator(world, simPreset, { seed, outDir: simDir, skipQuality: true });
-  }, quiet);
+  const base = await stage(
+    dir,
+    'policy-base',
+    exists(baseDir, 'policy-base.json'),
+    () => buildPolicyBase(world, { preset: run.stages, seed, outDir: baseDir, config: run.policyBase }),
+    quiet,
+  );
+  const sim = await stage(
+    dir,
+    simChild ? 'simulator (after the policy base)' : 'simulator',
+    simDone,
+    async () => {
+      if (simChild) recordTiming(dir, 'simulator (child process)', await simChild);
+      return buildSimulator(world, simPreset, { seed, outDir: simDir, skipQuality: true });
+    },
+    quiet,
+  );
   return { world, bm25: worldEngine(world), base, sim };
 }
 
@@ -127,8 +153,17 @@ export function ladderSimulator(s: SeedStages, run: RunConfig, seed: number, dir
 }
 
 /** The engine an RL run trains with (../rl/pipeline `trainingSimulator` for the simulators), seeded by the RL seed. */
-async function trainingEngine(s: SeedStages, run: RunConfig, seed: number, dir: string, engine: TrainEngine, rlSeed: number, rollout: TrainerConfig['rollout']): Promise<SearchEngine | null> {
-  const simulated = (model: Transformer, build: SimulatorBuild, promptStyle: 'sft' | 'prompt') => trainingSimulator(model, build.tokenizer, rollout, { seed: rlSeed, promptStyle });
+async function trainingEngine(
+  s: SeedStages,
+  run: RunConfig,
+  seed: number,
+  dir: string,
+  engine: TrainEngine,
+  rlSeed: number,
+  rollout: TrainerConfig['rollout'],
+): Promise<SearchEngine | null> {
+  const simulated = (model: Transformer, build: SimulatorBuild, promptStyle: 'sft' | 'prompt') =>
+    trainingSimulator(model, build.tokenizer, rollout, { seed: rlSeed, promptStyle });
   if (engine === 'bm25') return s.bm25;
   if (engine === 'none') return null;
   if (engine === 'simulator-prompt') return simulated(s.sim.base, s.sim, 'prompt');
@@ -146,16 +181,28 @@ export const runFinished = (runDir: string) => fs.existsSync(path.join(runDir, '
 export const runKey = (spec: RunSpec, seed: number, rlSeed: number) => (rlSeed === seed ? spec.name : `${spec.name}.rl-seed-${rlSeed}`);
 
 /** One RL run of a seed folder whose earlier stages are built (the child-process entry calls this). */
-export async function trainRun(run: RunConfig, seed: number, rlSeed: number, dir: string, spec: RunSpec, stages?: SeedStages, quiet?: boolean): Promise<PolicyStage> {
+export async function trainRun(
+  run: RunConfig,
+  seed: number,
+  rlSeed: number,
+  dir: string,
+  spec: RunSpec,
+  stages?: SeedStages,
+  quiet?: boolean,
+): Promise<PolicyStage> {
   const s = stages ?? (await seedStages(run, seed, dir, { quiet: true, parallel: false }));
   const config = runTrainerConfig(run, spec, rlSeed);
   const outDir = path.join(dir, 'rl', runKey(spec, seed, rlSeed));
   // A committed run folder keeps its metrics but not its policy (too big for git): train it again.
   if (fs.existsSync(path.join(outDir, 'done.json')) && !fs.existsSync(path.join(outDir, 'policy', 'config.json'))) fs.rmSync(outDir, { recursive: true });
   return trainPolicyStage({
-    base: s.base.model, tokenizer: s.base.tokenizer, questions: trainQuestions(s.world),
+    base: s.base.model,
+    tokenizer: s.base.tokenizer,
+    questions: trainQuestions(s.world),
     engine: await trainingEngine(s, run, seed, dir, spec.engine, rlSeed, config.rollout),
-    config, outDir, quiet,
+    config,
+    outDir,
+    quiet,
   });
 }
 

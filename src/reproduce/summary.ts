@@ -8,7 +8,10 @@ import { tableToCsv } from '../report/paper-tables';
 import type { ReproduceTables, SeedResult } from './tables';
 import { Finding, testSamplingSe } from './findings';
 
-interface Avg { mean: number; se: number }
+interface Avg {
+  mean: number;
+  se: number;
+}
 
 /** Mean EM (fraction) over sets and its standard error, averaged over seeds, for a method key; null if not run. */
 export function averageEm(seeds: readonly SeedResult[], key: string): Avg | null {
@@ -57,24 +60,37 @@ function findingLine(f: Finding): string {
   const head = `- **${f.claim}** (${f.table})`;
   if (!f.result) return `${head} — not checked: this preset did not run ${f.missing.join(' or ')}. (Paper: ${f.paper}.)`;
   const { better, worse, difference: d } = f.result;
-  return `${head} — **${VERDICT_WORDS[f.result.verdict]}**: ${f.better[0]} ${pct(better.estimate)} vs ${f.worse[0]} ${pct(worse.estimate)}, `
-    + `difference ${signed(d.estimate)} [${signed(d.low)}, ${signed(d.high)}]. (Paper: ${f.paper}.)`;
+  return (
+    `${head} — **${VERDICT_WORDS[f.result.verdict]}**: ${f.better[0]} ${pct(better.estimate)} vs ${f.worse[0]} ${pct(worse.estimate)}, ` +
+    `difference ${signed(d.estimate)} [${signed(d.low)}, ${signed(d.high)}]. (Paper: ${f.paper}.)`
+  );
 }
 
 /** The simulator ladder (Table 4's sizes): parameters, quality-report rates and EM after RL. */
 function ladderBlock(seeds: readonly SeedResult[]): string[] {
   const rungs = seeds[0].ladder.filter((r) => r.useful !== null);
   if (rungs.length < 2) return [];
-  const keyOf: Record<string, string> = { 'simulator-sft-small': 'zerosearch-sft-small', 'simulator-sft': 'zerosearch', 'simulator-sft-large': 'zerosearch-sft-large' };
-  const em = (key: string) => averageEm(seeds.filter((s) => s.seed === seeds[0].seed), key);
+  const keyOf: Record<string, string> = {
+    'simulator-sft-small': 'zerosearch-sft-small',
+    'simulator-sft': 'zerosearch',
+    'simulator-sft-large': 'zerosearch-sft-large',
+  };
+  const em = (key: string) =>
+    averageEm(
+      seeds.filter((s) => s.seed === seeds[0].seed),
+      key,
+    );
   const rate = (x: number | null) => (x === null ? '–' : `${pct(x)}%`);
   return [
     '## The simulator ladder (Table 4)',
-    'Each simulator\'s quality report (useful / noisy answer rate and well-formed share on the same held-out hop queries; BM25 answers 100% of them by construction) and the EM of ZeroSearch trained with it (mean over RL seeds). Figure: [ladder.png](figures/ladder.png).',
+    "Each simulator's quality report (useful / noisy answer rate and well-formed share on the same held-out hop queries; BM25 answers 100% of them by construction) and the EM of ZeroSearch trained with it (mean over RL seeds). Figure: [ladder.png](figures/ladder.png).",
     '',
     '| simulator | width | parameters | useful | noisy | well-formed | prompt-only useful | EM after RL |',
     '|---|---|---|---|---|---|---|---|',
-    ...rungs.map((r) => `| ${r.engine} | ${r.hiddenSize} | ${(r.params / 1e6).toFixed(2)} M | ${rate(r.useful)} | ${rate(r.noisy)} | ${rate(r.wellFormed)} | ${rate(r.promptUseful)} | ${em(keyOf[r.engine]) ? pct(em(keyOf[r.engine])!.mean) : '–'} |`),
+    ...rungs.map(
+      (r) =>
+        `| ${r.engine} | ${r.hiddenSize} | ${(r.params / 1e6).toFixed(2)} M | ${rate(r.useful)} | ${rate(r.noisy)} | ${rate(r.wellFormed)} | ${rate(r.promptUseful)} | ${em(keyOf[r.engine]) ? pct(em(keyOf[r.engine])!.mean) : '–'} |`,
+    ),
     '',
   ];
 }
@@ -85,7 +101,7 @@ function stepProfile(seeds: readonly SeedResult[]): string[] {
   if (runs.length === 0) return [];
   return [
     '## Where an RL step goes',
-    'Mean seconds per step: rollout (policy decoding, plus the simulator\'s decoding for simulated engines), prepare (old log-probs, reference, values) and update (forward + backward + Adam).',
+    "Mean seconds per step: rollout (policy decoding, plus the simulator's decoding for simulated engines), prepare (old log-probs, reference, values) and update (forward + backward + Adam).",
     '',
     '| run | rollout | prepare | update | total |',
     '|---|---|---|---|---|',
@@ -98,7 +114,12 @@ function tableBlock(name: string, t: ResultTable | undefined): string {
   if (!t) return '';
   const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(1));
   const header = `| method | ${t.columns.join(' | ')} |\n|---|${t.columns.map(() => '---').join('|')}|`;
-  const body = t.rows.map((r) => `| ${r.method} | ${t.columns.map((c) => (r.std && r.std[c] !== null && r.std[c] !== undefined ? `${fmt(r.values[c])} ± ${fmt(r.std[c])}` : fmt(r.values[c]))).join(' | ')} |`).join('\n');
+  const body = t.rows
+    .map(
+      (r) =>
+        `| ${r.method} | ${t.columns.map((c) => (r.std && r.std[c] !== null && r.std[c] !== undefined ? `${fmt(r.values[c])} ± ${fmt(r.std[c])}` : fmt(r.values[c]))).join(' | ')} |`,
+    )
+    .join('\n');
   return `### ${name}\n${t.caption}\n\n${header}\n${body}\n`;
 }
 
@@ -118,13 +139,27 @@ function findingContext(f: Finding, seeds: readonly SeedResult[]): string {
 }
 
 /** The markdown text of summary.md. */
-export function writeSummary(tables: ReproduceTables, seeds: readonly SeedResult[], found: readonly Finding[], info: { preset: string; seconds: number }): string {
+export function writeSummary(
+  tables: ReproduceTables,
+  seeds: readonly SeedResult[],
+  found: readonly Finding[],
+  info: { preset: string; seconds: number },
+): string {
   const worldSeeds = [...new Set(seeds.map((s) => s.seed))];
   const rlSeeds = [...new Set(seeds.map((s) => s.rlSeed))];
   const questions = Object.values(seeds[0].perQuestion)[0] ?? {};
-  const perSet = Object.entries(questions).map(([set, xs]) => `${set.replace('micro-', '')} ${xs.length}`).join(', ');
+  const perSet = Object.entries(questions)
+    .map(([set, xs]) => `${set.replace('micro-', '')} ${xs.length}`)
+    .join(', ');
   const worstSe = Math.max(...seeds.flatMap((s) => Object.values(s.perQuestion).map(testSamplingSe)));
-  const timing = worldSeeds.map((w) => `world seed ${w}: ${Object.entries(seeds.find((s) => s.seed === w)!.timings).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}`).join('\n- ');
+  const timing = worldSeeds
+    .map(
+      (w) =>
+        `world seed ${w}: ${Object.entries(seeds.find((s) => s.seed === w)!.timings)
+          .map(([k, v]) => `${k} ${v.toFixed(0)} s`)
+          .join(', ')}`,
+    )
+    .join('\n- ');
   const calls = tables.table8 ? tableToCsv(tables.table8).trim() : 'no RL runs';
   const checked = found.filter((f) => f.result);
   return [
@@ -133,14 +168,14 @@ export function writeSummary(tables: ReproduceTables, seeds: readonly SeedResult
     'Every method is evaluated greedily with the real engine (BM25, top 5) on held-out questions of the seven micro sets',
     `(questions whose entities no training question mentions; per set: ${perSet}). Numbers are EM in percent; Avg is the`,
     'unweighted mean of the seven sets; tables give the mean ± std over RL seeds. The policy is a sub-million-parameter',
-    'transformer that never saw the test world before RL, so absolute numbers are not comparable with the paper\'s 3B–7B',
+    "transformer that never saw the test world before RL, so absolute numbers are not comparable with the paper's 3B–7B",
     'models; the comparisons between rows are what this run tests.',
     '',
-    '## The paper\'s findings, here',
+    "## The paper's findings, here",
     `Each finding is the paired difference of seven-set average EM between two rows, mean over ${rlSeeds.length} RL seed(s), with`,
     'a 95% interval from a two-level percentile bootstrap (2000 replicates: RL seeds drawn with replacement, and per set one',
     'resample of the questions shared by both rows and every drawn seed). **holds**: the interval lies above 0 in the',
-    'paper\'s direction; **REVERSED**: below 0; **not distinguishable**: it covers 0.',
+    "paper's direction; **REVERSED**: below 0; **not distinguishable**: it covers 0.",
     `The largest test-sampling standard error of any row's seven-set average is ${pct(worstSe)} points.`,
     '',
     ...(checked.length ? checked.flatMap((f) => [findingLine(f), findingContext(f, seeds)]) : []),
@@ -153,7 +188,7 @@ export function writeSummary(tables: ReproduceTables, seeds: readonly SeedResult
     ...ladderBlock(seeds),
     '## Tables',
     ...(['table3', 'table4', 'table5', 'table6', 'table7'] as const).map((n) => tableBlock(n, tables[n])),
-    '### table8 (search calls during RL, priced at the paper\'s SerpAPI rate of 586.7 USD / 64,000 queries)',
+    "### table8 (search calls during RL, priced at the paper's SerpAPI rate of 586.7 USD / 64,000 queries)",
     '```',
     calls,
     '```',

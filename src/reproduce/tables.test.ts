@@ -18,10 +18,23 @@ function seed(s: number, ems: Record<string, number>, n = 100, r = s): SeedResul
   }
   const steps = [1, 2].map((step) => ({ step, reward: 0.1 * step, searches: 1, noiseProbability: null }));
   return {
-    seed: s, rlSeed: r, preset: 'tiny', evals, perQuestion, ladder: [], timings: { world: 1, 'rl:search-r1': 2 },
+    seed: s,
+    rlSeed: r,
+    preset: 'tiny',
+    evals,
+    perQuestion,
+    ladder: [],
+    timings: { world: 1, 'rl:search-r1': 2 },
     runs: {
       'search-r1': { engine: 'bm25', steps, searchCalls: 128, trainSeconds: 2, stepSeconds: [0.5, 0.2, 0.3], noise: null },
-      zerosearch: { engine: 'simulator-sft', steps: steps.map((x) => ({ ...x, noiseProbability: 0.1 })), searchCalls: 64, trainSeconds: 3, stepSeconds: [1, 0.2, 0.3], noise: { start: 0, end: 0.5 } },
+      zerosearch: {
+        engine: 'simulator-sft',
+        steps: steps.map((x) => ({ ...x, noiseProbability: 0.1 })),
+        searchCalls: 64,
+        trainSeconds: 3,
+        stepSeconds: [1, 0.2, 0.3],
+        noise: { start: 0, end: 0.5 },
+      },
     },
   };
 }
@@ -30,13 +43,16 @@ test('tables have the paper shape, EM in percent, Avg = mean of the seven sets; 
   const t = seedTables(seed(1, { direct: 0.1, rag: 0.2, 'search-r1': 0.5, zerosearch: 0.45, base: 0.15 }));
   for (const [name, table] of Object.entries(t)) if (table) validateResultTable(table, name);
   assert.deepEqual(t.table3!.columns, EM_COLUMNS);
-  assert.deepEqual(t.table3!.rows.map((r) => r.method), ['Direct Answer', 'RAG', 'Search-R1', 'ZeroSearch']);
+  assert.deepEqual(
+    t.table3!.rows.map((r) => r.method),
+    ['Direct Answer', 'RAG', 'Search-R1', 'ZeroSearch'],
+  );
   const zs = t.table3!.rows[3].values;
   assert.ok(Math.abs((zs.NQ as number) - 45) < 1e-9 && Math.abs((zs.Avg as number) - 45) < 1e-9);
   assert.equal(t.table6, undefined); // only the curriculum row was run
   const cost = t.table8!.rows.find((r) => r.method === 'search-r1')!.values;
   assert.equal(cost['Real-engine calls'], 128);
-  assert.ok(Math.abs((cost['API cost at SerpAPI price (USD)'] as number) - 128 * 586.7 / 64000) < 1e-12);
+  assert.ok(Math.abs((cost['API cost at SerpAPI price (USD)'] as number) - (128 * 586.7) / 64000) < 1e-12);
   assert.equal(t.table8!.rows.find((r) => r.method === 'zerosearch')!.values['API cost avoided (USD)'], 64 * SERPAPI_USD_PER_QUERY);
 });
 
@@ -65,7 +81,10 @@ test('summary: each finding with its verdict and interval, or not checked; quick
 });
 
 test('findings: paired over RL seeds and questions; baselines shared by every RL seed', () => {
-  const runs = [seed(1, { base: 0.2, zerosearch: 0.5, 'zerosearch-random': 0.4 }, 50, 1), seed(1, { base: 0.2, zerosearch: 0.3, 'zerosearch-random': 0.4 }, 50, 2)];
+  const runs = [
+    seed(1, { base: 0.2, zerosearch: 0.5, 'zerosearch-random': 0.4 }, 50, 1),
+    seed(1, { base: 0.2, zerosearch: 0.3, 'zerosearch-random': 0.4 }, 50, 2),
+  ];
   const f = findings(runs, { replicates: 500 });
   const curriculum = f.find((x) => x.id === 'curriculum-vs-random')!;
   assert.deepEqual(curriculum.result!.rlSeeds, [1, 2]);
@@ -81,11 +100,17 @@ test('findings: paired over RL seeds and questions; baselines shared by every RL
 
 test('figures: our tables beside the paper rows, training curves and curriculum from the runs', () => {
   const s = [seed(1, { direct: 0.1, rag: 0.2, 'search-r1': 0.5, zerosearch: 0.48 })];
-  const published = { table3_main_results_v2: { caption: 'paper', columns: [...EM_COLUMNS], rows: [
-    { method: 'Direct Answer', model: 'Qwen-2.5-3B-Instruct', values: Object.fromEntries(EM_COLUMNS.map((c) => [c, 10])) },
-    { method: 'ZeroSearch-base', model: 'Qwen-2.5-3B-Base', values: Object.fromEntries(EM_COLUMNS.map((c) => [c, 30])) },
-    { method: 'ZeroSearch-base', model: 'Qwen-2.5-7B-Base', values: Object.fromEntries(EM_COLUMNS.map((c) => [c, 40])) },
-  ] } };
+  const published = {
+    table3_main_results_v2: {
+      caption: 'paper',
+      columns: [...EM_COLUMNS],
+      rows: [
+        { method: 'Direct Answer', model: 'Qwen-2.5-3B-Instruct', values: Object.fromEntries(EM_COLUMNS.map((c) => [c, 10])) },
+        { method: 'ZeroSearch-base', model: 'Qwen-2.5-3B-Base', values: Object.fromEntries(EM_COLUMNS.map((c) => [c, 30])) },
+        { method: 'ZeroSearch-base', model: 'Qwen-2.5-7B-Base', values: Object.fromEntries(EM_COLUMNS.map((c) => [c, 40])) },
+      ],
+    },
+  };
   const figs = reproductionFigures(buildTables(s), s, published);
   assert.equal(figs.table3.data.length, 4 + 2); // our 4 rows + the two 3B paper rows
   // A method keeps its colour: the paper's Direct Answer is drawn in ours' colour, hatched; our bars carry intervals.
@@ -97,4 +122,3 @@ test('figures: our tables beside the paper rows, training curves and curriculum 
   assert.equal(figs.curriculum.data[0].name, 'zerosearch (ours)');
   assert.equal(reproductionFigures(buildTables(s), s, null).table3, undefined);
 });
-

@@ -59,11 +59,35 @@ export type ReproduceTables = Partial<Record<TableName, ResultTable>>;
 
 /** Our row names → method key of the run or baseline; the order is the table's. */
 export const TABLE_ROWS: Record<'table3' | 'table4' | 'table5' | 'table6' | 'table7', Array<[string, string]>> = {
-  table3: [['Direct Answer', 'direct'], ['RAG', 'rag'], ['R1', 'r1'], ['Search-R1', 'search-r1'], ['ZeroSearch', 'zerosearch']],
-  table4: [['Base Model', 'base'], ['Prompt', 'zerosearch-prompt'], ['SFT-small', 'zerosearch-sft-small'], ['SFT', 'zerosearch'], ['SFT-large', 'zerosearch-sft-large'], ['BM25 (real)', 'search-r1']],
-  table5: [['REINFORCE', 'zerosearch-reinforce'], ['GRPO', 'zerosearch-grpo'], ['PPO', 'zerosearch-ppo'], ['RLOO (default)', 'zerosearch']],
-  table6: [['Curriculum', 'zerosearch'], ['Random', 'zerosearch-random']],
-  table7: [['w/ mask', 'zerosearch'], ['w/o mask', 'zerosearch-nomask']],
+  table3: [
+    ['Direct Answer', 'direct'],
+    ['RAG', 'rag'],
+    ['R1', 'r1'],
+    ['Search-R1', 'search-r1'],
+    ['ZeroSearch', 'zerosearch'],
+  ],
+  table4: [
+    ['Base Model', 'base'],
+    ['Prompt', 'zerosearch-prompt'],
+    ['SFT-small', 'zerosearch-sft-small'],
+    ['SFT', 'zerosearch'],
+    ['SFT-large', 'zerosearch-sft-large'],
+    ['BM25 (real)', 'search-r1'],
+  ],
+  table5: [
+    ['REINFORCE', 'zerosearch-reinforce'],
+    ['GRPO', 'zerosearch-grpo'],
+    ['PPO', 'zerosearch-ppo'],
+    ['RLOO (default)', 'zerosearch'],
+  ],
+  table6: [
+    ['Curriculum', 'zerosearch'],
+    ['Random', 'zerosearch-random'],
+  ],
+  table7: [
+    ['w/ mask', 'zerosearch'],
+    ['w/o mask', 'zerosearch-nomask'],
+  ],
 };
 
 const CAPTIONS: Record<TableName, string> = {
@@ -74,14 +98,21 @@ const CAPTIONS: Record<TableName, string> = {
   table5: 'Micro-world Table 5: EM (%) of ZeroSearch with each RL algorithm',
   table6: `Micro-world Table 6: EM (%) with the curriculum (p ${CURRICULUM.start} → ${CURRICULUM.end}) vs a constant p = 0.5`,
   table7: 'Micro-world Table 7: EM (%) with and without the loss mask on retrieved tokens',
-  table8: 'Micro-world Table 8: search calls during RL training and what the real engine would cost at the paper\'s SerpAPI price',
+  table8: "Micro-world Table 8: search calls during RL training and what the real engine would cost at the paper's SerpAPI price",
   table8_phases: 'Wall time of every stage of the reproduction, first world seed (seconds, this machine)',
 };
 
 /** The paper's SerpAPI price per query: Table 8, Google row (586.7 USD for ~64,000 queries, App. D). */
 export const SERPAPI_USD_PER_QUERY = 586.7 / 64000;
 
-export const COST_COLUMNS = ['Training search calls', 'Real-engine calls', 'Simulator calls', 'Training time (s)', 'API cost at SerpAPI price (USD)', 'API cost avoided (USD)'];
+export const COST_COLUMNS = [
+  'Training search calls',
+  'Real-engine calls',
+  'Simulator calls',
+  'Training time (s)',
+  'API cost at SerpAPI price (USD)',
+  'API cost avoided (USD)',
+];
 
 function metricTable(name: TableName, rowsSpec: Array<[string, string]>, seed: SeedResult, metric: 'em' | 'cover_em' | 'f1'): ResultTable | undefined {
   const model = `micro policy (${seed.preset})`;
@@ -99,10 +130,15 @@ function costTable(seed: SeedResult): ResultTable | undefined {
     const real = run.engine === 'bm25' ? run.searchCalls : 0;
     const simulated = run.engine.startsWith('simulator') ? run.searchCalls : 0;
     return {
-      method: name, model: run.engine, seeds: [seed.rlSeed],
+      method: name,
+      model: run.engine,
+      seeds: [seed.rlSeed],
       values: {
-        'Training search calls': run.searchCalls, 'Real-engine calls': real, 'Simulator calls': simulated,
-        'Training time (s)': run.trainSeconds, 'API cost at SerpAPI price (USD)': real * SERPAPI_USD_PER_QUERY,
+        'Training search calls': run.searchCalls,
+        'Real-engine calls': real,
+        'Simulator calls': simulated,
+        'Training time (s)': run.trainSeconds,
+        'API cost at SerpAPI price (USD)': real * SERPAPI_USD_PER_QUERY,
         'API cost avoided (USD)': simulated * SERPAPI_USD_PER_QUERY,
       },
     };
@@ -111,7 +147,12 @@ function costTable(seed: SeedResult): ResultTable | undefined {
 }
 
 function phaseTable(seed: SeedResult): ResultTable | undefined {
-  const rows = Object.entries(seed.timings).map(([stage, seconds]) => ({ method: stage, model: 'wall time', values: { 'Wall time (s)': seconds }, seeds: [seed.rlSeed] }));
+  const rows = Object.entries(seed.timings).map(([stage, seconds]) => ({
+    method: stage,
+    model: 'wall time',
+    values: { 'Wall time (s)': seconds },
+    seeds: [seed.rlSeed],
+  }));
   return rows.length ? { caption: CAPTIONS.table8_phases, columns: ['Wall time (s)'], rows } : undefined;
 }
 
@@ -137,7 +178,8 @@ export function buildTables(seeds: readonly SeedResult[]): ReproduceTables {
   for (const name of Object.keys(perSeed[0]) as TableName[]) {
     const tables = perSeed.map((t) => t[name]).filter((t): t is ResultTable => t !== undefined);
     if (tables.length === 0) continue;
-    if (tables.length !== seeds.length) throw new Error(`buildTables: ${name} exists for ${tables.length} of ${seeds.length} seeds (run every seed with the same preset)`);
+    if (tables.length !== seeds.length)
+      throw new Error(`buildTables: ${name} exists for ${tables.length} of ${seeds.length} seeds (run every seed with the same preset)`);
     out[name] = tables.length === 1 ? tables[0] : averageOverSeeds(tables);
   }
   // Stage times are not averaged: each world seed names its own RL-seed runs. The first world seed's are shown.

@@ -6,7 +6,11 @@ import { Rng } from '../util/rng';
 const close = (a: number, b: number, tol = 1e-9, msg = '') => assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b}`);
 const closeRows = (a: number[][], b: number[][], tol = 1e-9) => {
   // Lengths first: iterating `a` alone would let a short or missing row pass.
-  assert.deepEqual(a.map((row) => row.length), b.map((row) => row.length), 'row lengths');
+  assert.deepEqual(
+    a.map((row) => row.length),
+    b.map((row) => row.length),
+    'row lengths',
+  );
   a.forEach((row, i) => row.forEach((v, t) => close(v, b[i][t], tol, `[${i}][${t}]`)));
 };
 
@@ -40,14 +44,27 @@ function maskedStats(x: number[][], mask: number[][]) {
 }
 
 test('reinforce: raw reward on every policy token, zeros elsewhere', () => {
-  const { advantages } = computeAdvantages({ estimator: 'reinforce', rewards: [0.5, 1], mask: [[0, 1, 1, 0], [1, 0, 1]] });
-  assert.deepEqual(advantages, [[0, 0.5, 0.5, 0], [1, 0, 1]]);
+  const { advantages } = computeAdvantages({
+    estimator: 'reinforce',
+    rewards: [0.5, 1],
+    mask: [
+      [0, 1, 1, 0],
+      [1, 0, 1],
+    ],
+  });
+  assert.deepEqual(advantages, [
+    [0, 0.5, 0.5, 0],
+    [1, 0, 1],
+  ]);
 });
 
 test('grpo: hand-computed groups, singleton and constant groups', () => {
   const mask = [[1, 1], [1, 0], [0, 1], [1], [1], [1]];
   const { advantages } = computeAdvantages({
-    estimator: 'grpo', rewards: [1, 0, 0.5, 0.3, 0.7, 0.7], mask, groupIds: ['a', 'a', 'a', 'b', 'c', 'c'],
+    estimator: 'grpo',
+    rewards: [1, 0, 0.5, 0.3, 0.7, 0.7],
+    mask,
+    groupIds: ['a', 'a', 'a', 'b', 'c', 'c'],
   });
   // group a: mean 0.5, unbiased std sqrt((0.25 + 0.25 + 0)/2) = 0.5
   const s = 0.5 / (0.5 + 1e-6);
@@ -56,19 +73,31 @@ test('grpo: hand-computed groups, singleton and constant groups', () => {
 
 test('rloo: leave-one-out baseline, hand-computed', () => {
   const { advantages } = computeAdvantages({
-    estimator: 'rloo', rewards: [1, 0, 0.5, 0.4], mask: [[1], [1], [1, 1], [1, 0]], groupIds: [7, 7, 7, 8],
+    estimator: 'rloo',
+    rewards: [1, 0, 0.5, 0.4],
+    mask: [[1], [1], [1, 1], [1, 0]],
+    groupIds: [7, 7, 7, 8],
   });
   // A0 = 1 − (0 + 0.5)/2, A1 = 0 − 0.75, A2 = 0.5 − 0.5, singleton keeps its reward
   closeRows(advantages, [[0.75], [-0.75], [0, 0], [0.4, 0]]);
 });
 
 test('reinforce++: return-to-go over policy tokens, whitened over the batch', () => {
-  const mask = [[1, 1, 0, 1], [0, 1, 1]];
+  const mask = [
+    [1, 1, 0, 1],
+    [0, 1, 1],
+  ];
   const out = computeAdvantages({ estimator: 'reinforce++', rewards: [1, 0], mask });
-  assert.deepEqual(out.returns, [[1, 1, 0, 1], [0, 0, 0]]);
+  assert.deepEqual(out.returns, [
+    [1, 1, 0, 1],
+    [0, 0, 0],
+  ]);
   // 5 policy values {1,1,1,0,0}: mean 0.6, unbiased var (3·0.16 + 2·0.36)/4 = 0.3
   const sd = Math.sqrt(0.3 + 1e-8);
-  closeRows(out.advantages, [[0.4 / sd, 0.4 / sd, 0, 0.4 / sd], [0, -0.6 / sd, -0.6 / sd]]);
+  closeRows(out.advantages, [
+    [0.4 / sd, 0.4 / sd, 0, 0.4 / sd],
+    [0, -0.6 / sd, -0.6 / sd],
+  ]);
   // γ < 1 discounts per policy token, skipping the env tokens at 1 and 2.
   const disc = computeAdvantages({ estimator: 'reinforce++', rewards: [1], mask: [[1, 0, 0, 1, 1]], gamma: 0.5 });
   assert.deepEqual(disc.returns, [[0.25, 0, 0, 0.5, 1]]);
@@ -76,7 +105,12 @@ test('reinforce++: return-to-go over policy tokens, whitened over the batch', ()
 
 test('gae: hand-computed γ = 0.9, λ = 0.8, value at the env token ignored', () => {
   const out = computeAdvantages({
-    estimator: 'gae', rewards: [1], mask: [[1, 0, 1, 1]], values: [[0.2, 9, 0.5, 0.4]], gamma: 0.9, lambda: 0.8,
+    estimator: 'gae',
+    rewards: [1],
+    mask: [[1, 0, 1, 1]],
+    values: [[0.2, 9, 0.5, 0.4]],
+    gamma: 0.9,
+    lambda: 0.8,
   });
   // policy steps (positions 0, 2, 3), rewards (0, 0, 1):
   //   δ3 = 1 − 0.4 = 0.6;  δ2 = 0.9·0.4 − 0.5 = −0.14;  δ0 = 0.9·0.5 − 0.2 = 0.25
@@ -112,7 +146,11 @@ test('gae with γ = λ = 1 equals the all-token computation of the released code
 test('gae tokenRewards (in-reward KL) are added per policy token before discounting', () => {
   const mask = [[1, 1, 0, 1]];
   const out = computeAdvantages({
-    estimator: 'gae', rewards: [1], mask, values: [[0, 0, 0, 0]], tokenRewards: [[-0.1, -0.2, 5, -0.3]],
+    estimator: 'gae',
+    rewards: [1],
+    mask,
+    values: [[0, 0, 0, 0]],
+    tokenRewards: [[-0.1, -0.2, 5, -0.3]],
   });
   // γ = λ = 1, V = 0: returns are the sums of remaining rewards; the env token's 5 is ignored.
   closeRows(out.returns!, [[0.4, 0.5, 0, 0.7]]);
@@ -133,8 +171,18 @@ test('invariants on random batches: zeros off-mask, group means, whitening', () 
     const rloo = scalar(all('rloo').advantages);
     for (let g = 0; g < 6; g++) {
       const idx = b.groupIds.map((id, i) => (id === g ? i : -1)).filter((i) => i >= 0);
-      close(idx.reduce((s, i) => s + grpo[i], 0), 0, 1e-9, 'grpo group sum');
-      close(idx.reduce((s, i) => s + rloo[i], 0), 0, 1e-9, 'rloo group sum');
+      close(
+        idx.reduce((s, i) => s + grpo[i], 0),
+        0,
+        1e-9,
+        'grpo group sum',
+      );
+      close(
+        idx.reduce((s, i) => s + rloo[i], 0),
+        0,
+        1e-9,
+        'rloo group sum',
+      );
       const rs = idx.map((i) => b.rewards[i]);
       const m = rs.reduce((s, r) => s + r, 0) / rs.length;
       const sd = Math.sqrt(rs.reduce((s, r) => s + (r - m) ** 2, 0) / (rs.length - 1));
@@ -157,7 +205,10 @@ test('invariants on random batches: zeros off-mask, group means, whitening', () 
 });
 
 test('bad inputs name what is wrong', () => {
-  const mask = [[1, 1], [1, 0]];
+  const mask = [
+    [1, 1],
+    [1, 0],
+  ];
   assert.throws(() => computeAdvantages({ estimator: 'ppo' as never, rewards: [1, 0], mask }), /estimator/);
   assert.throws(() => computeAdvantages({ estimator: 'reinforce', rewards: [1], mask }), /rewards/);
   assert.throws(() => computeAdvantages({ estimator: 'reinforce', rewards: [1, NaN], mask }), /rewards\[1\]/);
@@ -165,7 +216,20 @@ test('bad inputs name what is wrong', () => {
   assert.throws(() => computeAdvantages({ estimator: 'grpo', rewards: [1, 0], mask }), /groupIds/);
   assert.throws(() => computeAdvantages({ estimator: 'gae', rewards: [1, 0], mask }), /values/);
   assert.throws(() => computeAdvantages({ estimator: 'gae', rewards: [1, 0], mask, values: [[0, 0], [0]] }), /values\[1\]/);
-  assert.throws(() => computeAdvantages({ estimator: 'grpo', rewards: [1, 0], mask, groupIds: [0, 0], tokenRewards: [[0, 0], [0, 0]] }), /tokenRewards/);
+  assert.throws(
+    () =>
+      computeAdvantages({
+        estimator: 'grpo',
+        rewards: [1, 0],
+        mask,
+        groupIds: [0, 0],
+        tokenRewards: [
+          [0, 0],
+          [0, 0],
+        ],
+      }),
+    /tokenRewards/,
+  );
   assert.throws(() => computeAdvantages({ estimator: 'reinforce++', rewards: [1, 0], mask, gamma: 1.5 }), /gamma/);
   assert.throws(() => computeAdvantages({ estimator: 'reinforce++', rewards: [1], mask: [[1, 0]] }), /at least 2 policy tokens/);
 });

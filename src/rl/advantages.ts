@@ -142,9 +142,7 @@ function discountedReturns(rewards: number[], mask: number[][], tokenRewards: nu
   });
 }
 
-function gae(
-  rewards: number[], mask: number[][], values: number[][], tokenRewards: number[][] | undefined, gamma: number, lambda: number,
-): AdvantageOutput {
+function gae(rewards: number[], mask: number[][], values: number[][], tokenRewards: number[][] | undefined, gamma: number, lambda: number): AdvantageOutput {
   const raw = mask.map((row) => row.map(() => 0));
   const returns = mask.map((row) => row.map(() => 0));
   mask.forEach((row, i) => {
@@ -170,11 +168,22 @@ function gae(
 export function maskedWhiten(x: number[][], mask: number[][]): number[][] {
   let n = 0;
   let sum = 0;
-  mask.forEach((row, i) => row.forEach((m, t) => { if (m === 1) { n++; sum += x[i][t]; } }));
+  mask.forEach((row, i) =>
+    row.forEach((m, t) => {
+      if (m === 1) {
+        n++;
+        sum += x[i][t];
+      }
+    }),
+  );
   if (n < 2) throw new Error(`mask: whitening needs at least 2 policy tokens in the batch, got ${n}`);
   const mean = sum / n;
   let sq = 0;
-  mask.forEach((row, i) => row.forEach((m, t) => { if (m === 1) sq += (x[i][t] - mean) ** 2; }));
+  mask.forEach((row, i) =>
+    row.forEach((m, t) => {
+      if (m === 1) sq += (x[i][t] - mean) ** 2;
+    }),
+  );
   const scale = 1 / Math.sqrt(sq / (n - 1) + WHITEN_EPS);
   return mask.map((row, i) => row.map((m, t) => (m === 1 ? (x[i][t] - mean) * scale : 0)));
 }
@@ -185,7 +194,9 @@ function checkShape(name: string, x: number[][] | undefined, mask: number[][]): 
   }
   x.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== mask[i].length) throw new Error(`${name}[${i}]: expected ${mask[i].length} tokens like mask[${i}]`);
-    row.forEach((v, t) => { if (!Number.isFinite(v)) throw new Error(`${name}[${i}][${t}]: expected a finite number, got ${v}`); });
+    row.forEach((v, t) => {
+      if (!Number.isFinite(v)) throw new Error(`${name}[${i}][${t}]: expected a finite number, got ${v}`);
+    });
   });
 }
 
@@ -197,12 +208,16 @@ function validate(input: AdvantageInput): void {
   if (!Array.isArray(mask)) throw new Error('mask: expected an array of rows (trajectory × token)');
   mask.forEach((row, i) => {
     if (!Array.isArray(row)) throw new Error(`mask[${i}]: expected an array of 0/1`);
-    row.forEach((m, t) => { if (m !== 0 && m !== 1) throw new Error(`mask[${i}][${t}]: expected 0 or 1, got ${m}`); });
+    row.forEach((m, t) => {
+      if (m !== 0 && m !== 1) throw new Error(`mask[${i}][${t}]: expected 0 or 1, got ${m}`);
+    });
   });
   if (!Array.isArray(rewards) || rewards.length !== mask.length) {
     throw new Error(`rewards: expected one reward per trajectory (${mask.length}), got ${Array.isArray(rewards) ? rewards.length : typeof rewards}`);
   }
-  rewards.forEach((r, i) => { if (!Number.isFinite(r)) throw new Error(`rewards[${i}]: expected a finite number, got ${r}`); });
+  rewards.forEach((r, i) => {
+    if (!Number.isFinite(r)) throw new Error(`rewards[${i}]: expected a finite number, got ${r}`);
+  });
   if (estimator === 'grpo' || estimator === 'rloo') {
     if (!Array.isArray(groupIds) || groupIds.length !== rewards.length) {
       throw new Error(`groupIds: ${estimator} needs one group id per trajectory (${rewards.length})`);
@@ -213,7 +228,10 @@ function validate(input: AdvantageInput): void {
     if (estimator !== 'gae' && estimator !== 'reinforce++') throw new Error(`tokenRewards: only gae and reinforce++ use per-token rewards, not ${estimator}`);
     checkShape('tokenRewards', input.tokenRewards, mask);
   }
-  for (const [name, v] of [['gamma', input.gamma], ['lambda', input.lambda]] as const) {
+  for (const [name, v] of [
+    ['gamma', input.gamma],
+    ['lambda', input.lambda],
+  ] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v <= 1)) throw new Error(`${name}: expected a number in [0, 1], got ${v}`);
   }
 }

@@ -15,7 +15,11 @@ export class Critic {
   readonly head: tf.Variable;
   readonly bias: tf.Variable;
 
-  constructor(readonly model: Transformer, head?: tf.Variable, bias?: tf.Variable) {
+  constructor(
+    readonly model: Transformer,
+    head?: tf.Variable,
+    bias?: tf.Variable,
+  ) {
     this.head = head ?? tf.variable(tf.zeros([model.config.vocabSize, 1]), true, undefined);
     this.bias = bias ?? tf.variable(tf.zeros([1]), true);
   }

@@ -59,11 +59,17 @@ test('bad inputs are rejected with the input named', () => {
 
 test('constant, linear and step schedules', () => {
   const random = constantSchedule(0.5);
-  assert.deepEqual([1, 100, 203].map((i) => random(i, 203)), [0.5, 0.5, 0.5]);
+  assert.deepEqual(
+    [1, 100, 203].map((i) => random(i, 203)),
+    [0.5, 0.5, 0.5],
+  );
   const lin = linearSchedule({ start: 0.2, end: 0.6 });
   assert.ok(Math.abs(lin(50, 100) - 0.4) < 1e-12);
   assert.equal(lin(100, 100), 0.6);
   assert.equal(lin(300, 100), 0.6);
   const st = stepSchedule({ boundaries: [0.25, 0.75], values: [0, 0.3, 0.6] });
-  assert.deepEqual([0, 24, 25, 74, 75, 100].map((i) => st(i, 100)), [0, 0, 0.3, 0.3, 0.6, 0.6]);
+  assert.deepEqual(
+    [0, 24, 25, 74, 75, 100].map((i) => st(i, 100)),
+    [0, 0, 0.3, 0.3, 0.6, 0.6],
+  );
 });

@@ -91,9 +91,7 @@ export function klPenalty(logProbs: tf.Tensor, refLogProbs: tf.Tensor, kind: KlK
 }
 
 /** The KL loss term: `klPenalty` on masked inputs, aggregated over policy tokens. */
-export function klLoss(input: {
-  logProbs: tf.Tensor; refLogProbs: tf.Tensor; mask: tf.Tensor; kind?: KlKind; aggregation?: LossAggregation;
-}): tf.Scalar {
+export function klLoss(input: { logProbs: tf.Tensor; refLogProbs: tf.Tensor; mask: tf.Tensor; kind?: KlKind; aggregation?: LossAggregation }): tf.Scalar {
   return tf.tidy(() => {
     const kl = klPenalty(applyMask(input.logProbs, input.mask), applyMask(input.refLogProbs, input.mask), input.kind);
     return aggregateTokens(kl, input.mask, input.aggregation);
@@ -119,7 +117,12 @@ export function entropyLoss(entropy: tf.Tensor, mask: tf.Tensor, aggregation: Lo
  * 0.5 · mean(max((V − R)², (clip(V, V_old ± c) − R)²)) over policy tokens.
  */
 export function valueLoss(input: {
-  values: tf.Tensor; oldValues: tf.Tensor; returns: tf.Tensor; mask: tf.Tensor; clipRange?: number; aggregation?: LossAggregation;
+  values: tf.Tensor;
+  oldValues: tf.Tensor;
+  returns: tf.Tensor;
+  mask: tf.Tensor;
+  clipRange?: number;
+  aggregation?: LossAggregation;
 }): { loss: tf.Scalar; clipFraction: tf.Scalar } {
   const { mask, clipRange = 0.5, aggregation = 'token-mean' } = input;
   if (!(clipRange > 0)) throw new Error(`clipRange: expected a positive number, got ${clipRange}`);

@@ -23,7 +23,13 @@ const questions = world.questions.filter((q) => q.split === 'train');
 const TINY = { vocabSize: tokenizer.vocabSize, hiddenSize: 32, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 64, qkvBias: true };
 const LORA = { rank: 4, alpha: 8, targetModules: ['q_proj', 'v_proj', 'down_proj'] };
 const CONFIG: TrainerConfig = {
-  ...DEFAULT_TRAINER_CONFIG, steps: 1, questionsPerStep: 2, rolloutsPerQuestion: 2, microBatchSize: 2, miniBatchSize: 4, klCoef: 0.1,
+  ...DEFAULT_TRAINER_CONFIG,
+  steps: 1,
+  questionsPerStep: 2,
+  rolloutsPerQuestion: 2,
+  microBatchSize: 2,
+  miniBatchSize: 4,
+  klCoef: 0.1,
   rollout: { ...DEFAULT_TRAINER_CONFIG.rollout, maxTurns: 1, maxTurnTokens: 8, topk: 2 },
 };
 const row = (plan: ReturnType<typeof planMemory>, item: string) => plan.rows.find((r) => r.item === item)?.bytes ?? 0;
@@ -71,7 +77,12 @@ for (const lora of [false, true]) {
     let observation = 0;
     const profile = await tf.profile(async () => {
       await trainPolicy({
-        policy, tokenizer, questions, engine, config: CONFIG, quiet: true,
+        policy,
+        tokenizer,
+        questions,
+        engine,
+        config: CONFIG,
+        quiet: true,
         onStep: (_m, trajs) => {
           between = tf.memory().numBytes;
           longest = Math.max(...trajs.map((t) => t.ids.length));
@@ -79,15 +90,24 @@ for (const lora of [false, true]) {
         },
       });
     });
-    const plan = planMemory(base.config, { ...CONFIG, rollout: { ...CONFIG.rollout, maxContextTokens: longest } }, {
-      lora: lora ? LORA : null, fused: tf.getBackend() === 'native', insertTokens: Math.max(1, observation),
-    });
+    const plan = planMemory(
+      base.config,
+      { ...CONFIG, rollout: { ...CONFIG.rollout, maxContextTokens: longest } },
+      {
+        lora: lora ? LORA : null,
+        fused: tf.getBackend() === 'native',
+        insertTokens: Math.max(1, observation),
+      },
+    );
     const weights = lora ? row(plan, 'policy weights (frozen base)') + row(plan, 'LoRA adapters') : row(plan, 'policy weights');
     assert.equal(start - empty, weights, 'the model alone');
     assert.ok(Math.abs(between - empty - plan.totals.resident) <= 1024, `between steps ${between - empty} B, plan's resident rows ${plan.totals.resident} B`);
     assert.equal(tf.memory().numBytes, start, 'the step frees everything but the model');
     const ratio = (profile.peakBytes - start) / (plan.totals.peak - weights);
-    assert.ok(ratio > 0.65 && ratio < 1.35, `peak above the model ${profile.peakBytes - start} B vs plan ${plan.totals.peak - weights} B (ratio ${ratio.toFixed(2)})`);
+    assert.ok(
+      ratio > 0.65 && ratio < 1.35,
+      `peak above the model ${profile.peakBytes - start} B vs plan ${plan.totals.peak - weights} B (ratio ${ratio.toFixed(2)})`,
+    );
     if (lora) policy.dispose();
     base.dispose();
   });

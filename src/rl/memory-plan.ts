@@ -53,7 +53,16 @@ export interface PlanRow {
 export interface MemoryPlan {
   parameters: number;
   trainableParameters: number;
-  setting: { estimator: string; klCoef: number; lora: { rank: number; targetModules: string[] } | null; rolloutRows: number; microBatch: number; context: number; insertTokens: number; fused: boolean };
+  setting: {
+    estimator: string;
+    klCoef: number;
+    lora: { rank: number; targetModules: string[] } | null;
+    rolloutRows: number;
+    microBatch: number;
+    context: number;
+    insertTokens: number;
+    fused: boolean;
+  };
   activationCheckpointing: false;
   rows: PlanRow[];
   /** Bytes per phase and the peak (resident + the largest other phase), f32 and bf16. */
@@ -88,10 +97,12 @@ export const BACKEND_DTYPES: Record<string, string> = {
  */
 function tensorsPerToken(c: ModelConfig, fused: boolean): number {
   const bias = c.qkvBias ? 1 : 0;
-  return (fused ? 6 : 8) * c.hiddenSize
-    + (5 + bias + (fused ? 0 : 1)) * c.numHeads * c.headDim
-    + (5 + 2 * bias + (fused ? 0 : 1)) * c.numKvHeads * c.headDim
-    + (fused ? 3 : 5) * c.intermediateSize;
+  return (
+    (fused ? 6 : 8) * c.hiddenSize +
+    (5 + bias + (fused ? 0 : 1)) * c.numHeads * c.headDim +
+    (5 + 2 * bias + (fused ? 0 : 1)) * c.numKvHeads * c.headDim +
+    (fused ? 3 : 5) * c.intermediateSize
+  );
 }
 
 /**
@@ -177,26 +188,56 @@ export function planMemory(config: ModelConfig, trainer: TrainerConfig, opts: Pl
   } else {
     row('policy weights', 'resident', parameters, false, `${parameters.toLocaleString('en')} numbers, all trainable`);
   }
-  row('KL reference', 'resident', reference ? parameters : 0, true,
-    trainer.klCoef === 0 ? 'none: KL coef 0' : lora ? 'none: the base with adapters off' : 'frozen copy of the starting policy');
+  row(
+    'KL reference',
+    'resident',
+    reference ? parameters : 0,
+    true,
+    trainer.klCoef === 0 ? 'none: KL coef 0' : lora ? 'none: the base with adapters off' : 'frozen copy of the starting policy',
+  );
   row('AdamW m + v (policy)', 'resident', 2 * trainable, false, '2 moments per trainable number');
   if (critic) {
     row('critic weights', 'resident', parameters + V + 1, false, 'full copy of the policy + value head on the logits');
     row('AdamW m + v (critic)', 'resident', 2 * (parameters + V + 1), false, '');
   }
   row('rollout KV cache', 'rollout', 2 * rolloutRows * context * kvPerToken, true, `${rolloutRows} rows × ${context} tokens; old + grown copy during extend`);
-  row('rollout observation pass', 'rollout', activationElements(config, rolloutRows, insertTokens, context, { fused, tape: false }), true,
-    `${insertTokens} tokens into every row at once (forward, no tape)`);
-  row('policy gradients', 'update', (accumulating ? 2 : 1) * trainable, false,
-    accumulating ? `running sum over ${Math.ceil(miniBatch / micro)} micro-batches + the current one` : 'one micro-batch per update');
-  row('activations', 'update', activationElements(config, micro, context, context, { fused, tape: true }), true,
-    `micro-batch ${micro} × ${context} tokens; no activation checkpointing`);
-  row(chunked ? 'head logits chunk' : 'head logits (one chunk)', 'update', (chunked ? COPIES.headChunk : COPIES.headFull) * chunkRows * V, true,
-    `${chunkRows} positions × ${V} vocab at a time; [positions × vocab] never exists`);
+  row(
+    'rollout observation pass',
+    'rollout',
+    activationElements(config, rolloutRows, insertTokens, context, { fused, tape: false }),
+    true,
+    `${insertTokens} tokens into every row at once (forward, no tape)`,
+  );
+  row(
+    'policy gradients',
+    'update',
+    (accumulating ? 2 : 1) * trainable,
+    false,
+    accumulating ? `running sum over ${Math.ceil(miniBatch / micro)} micro-batches + the current one` : 'one micro-batch per update',
+  );
+  row(
+    'activations',
+    'update',
+    activationElements(config, micro, context, context, { fused, tape: true }),
+    true,
+    `micro-batch ${micro} × ${context} tokens; no activation checkpointing`,
+  );
+  row(
+    chunked ? 'head logits chunk' : 'head logits (one chunk)',
+    'update',
+    (chunked ? COPIES.headChunk : COPIES.headFull) * chunkRows * V,
+    true,
+    `${chunkRows} positions × ${V} vocab at a time; [positions × vocab] never exists`,
+  );
   if (critic) {
     row('critic gradients', 'critic update', (accumulating ? 2 : 1) * (parameters + V + 1), false, '');
-    row('critic activations', 'critic update', activationElements(config, micro, context, context, { fused, tape: true }) + COPIES.criticLogits * micro * context * V, true,
-      `includes full ${micro} × ${context} × ${V} logits`);
+    row(
+      'critic activations',
+      'critic update',
+      activationElements(config, micro, context, context, { fused, tape: true }) + COPIES.criticLogits * micro * context * V,
+      true,
+      `includes full ${micro} × ${context} × ${V} logits`,
+    );
   }
   const totalsOf = (key: 'bytes' | 'bf16Bytes') => {
     const t = Object.fromEntries(PHASES.map((p) => [p, sum(rows.filter((r) => r.phase === p).map((r) => r[key]))])) as Record<Phase | 'peak', number>;
@@ -204,8 +245,12 @@ export function planMemory(config: ModelConfig, trainer: TrainerConfig, opts: Pl
     return t;
   };
   return {
-    parameters, trainableParameters: trainable,
+    parameters,
+    trainableParameters: trainable,
     setting: { estimator: trainer.estimator, klCoef: trainer.klCoef, lora, rolloutRows, microBatch: micro, context, insertTokens, fused },
-    activationCheckpointing: false, rows, totals: totalsOf('bytes'), bf16Totals: totalsOf('bf16Bytes'),
+    activationCheckpointing: false,
+    rows,
+    totals: totalsOf('bytes'),
+    bf16Totals: totalsOf('bf16Bytes'),
   };
 }

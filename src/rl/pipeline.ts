@@ -42,10 +42,18 @@ export function rlConfig(preset: PresetName, overrides: Partial<TrainerConfig> =
  * time. Every query of a turn is decoded in one batch (up to 128 rows), so a turn costs one generation call.
  */
 export function trainingSimulator(
-  model: Transformer, tokenizer: Tokenizer, rolloutOpts: Pick<TrainerConfig['rollout'], 'topk' | 'maxObsTokens'>, opts: { seed: number; promptStyle?: 'sft' | 'prompt' },
+  model: Transformer,
+  tokenizer: Tokenizer,
+  rolloutOpts: Pick<TrainerConfig['rollout'], 'topk' | 'maxObsTokens'>,
+  opts: { seed: number; promptStyle?: 'sft' | 'prompt' },
 ): SimulatedSearchEngine {
   const maxTokens = Math.min(50 * (rolloutOpts.topk ?? 5), rolloutOpts.maxObsTokens ?? Infinity);
-  return new SimulatedSearchEngine({ generator: new LocalGenerator(model, tokenizer, { batchSize: 128 }), promptStyle: opts.promptStyle ?? 'sft', seed: opts.seed, maxTokens });
+  return new SimulatedSearchEngine({
+    generator: new LocalGenerator(model, tokenizer, { batchSize: 128 }),
+    promptStyle: opts.promptStyle ?? 'sft',
+    seed: opts.seed,
+    maxTokens,
+  });
 }
 
 /** Training questions of a world (micro-nq + micro-hotpotqa train splits, as in the paper). */
@@ -85,16 +93,28 @@ export async function trainPolicyStage(args: {
   const done = outDir && path.join(outDir, 'done.json');
   if (done && fs.existsSync(done)) {
     const saved = readJson<{ config: TrainerConfig }>(done);
-    if (JSON.stringify(saved.config) !== JSON.stringify(args.config)) throw new Error(`${done}: stage was trained with another config; use another outDir or delete ${args.outDir} to retrain`);
-    return { policy: loadCheckpoint(path.join(outDir, 'policy')), metrics: readJsonl<StepMetrics>(path.join(outDir, 'metrics.jsonl')), config: saved.config, dir: outDir };
+    if (JSON.stringify(saved.config) !== JSON.stringify(args.config))
+      throw new Error(`${done}: stage was trained with another config; use another outDir or delete ${args.outDir} to retrain`);
+    return {
+      policy: loadCheckpoint(path.join(outDir, 'policy')),
+      metrics: readJsonl<StepMetrics>(path.join(outDir, 'metrics.jsonl')),
+      config: saved.config,
+      dir: outDir,
+    };
   }
   // LoRA trains adapters on the base in place (the base stays frozen); otherwise a full copy trains, and the
   // untouched base is the KL reference (no second copy), unless the base itself trains.
   const trained = args.lora ? new LoraTransformer(args.base, args.lora) : args.inPlace ? args.base : cloneModel(args.base, true);
   const checkpointEvery = args.config.checkpointEvery || (outDir ? Math.max(1, Math.floor(args.config.steps / 10)) : 0);
   const { metrics } = await trainPolicy({
-    policy: trained, tokenizer: args.tokenizer, questions: args.questions, engine: args.engine,
-    config: { ...args.config, checkpointEvery }, outDir, quiet: args.quiet, onStep: args.onStep,
+    policy: trained,
+    tokenizer: args.tokenizer,
+    questions: args.questions,
+    engine: args.engine,
+    config: { ...args.config, checkpointEvery },
+    outDir,
+    quiet: args.quiet,
+    onStep: args.onStep,
     reference: args.lora || args.inPlace ? undefined : args.base,
   });
   let policy: Transformer = trained;

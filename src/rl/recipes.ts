@@ -28,10 +28,25 @@ export const RECIPES: Record<string, Recipe> = {
   'qwen2.5-3b-zerosearch': {
     description: 'ZeroSearch train_reinforce.sh on Qwen2.5-3B(-Instruct): REINFORCE, 64 prompts × 5 rollouts, 203 steps, curriculum 0 → 0.5 (spec §5, §8.1)',
     trainer: {
-      estimator: 'reinforce', steps: STEPS, questionsPerStep: 64, rolloutsPerQuestion: 5, miniBatchSize: 256, epochs: 1,
-      lr: 1e-6, weightDecay: 0.01, warmupSteps: Math.floor(0.95 * STEPS), gradClip: 1, clipRatio: 0.2,
-      klCoef: 0.001, klKind: 'low_var_kl', klSign: 'add', entropyCoef: 0.001, reward: 'f1', maskDocuments: true,
-      noise: { start: 0, end: 0.5, base: 4 }, checkpointEvery: 50,
+      estimator: 'reinforce',
+      steps: STEPS,
+      questionsPerStep: 64,
+      rolloutsPerQuestion: 5,
+      miniBatchSize: 256,
+      epochs: 1,
+      lr: 1e-6,
+      weightDecay: 0.01,
+      warmupSteps: Math.floor(0.95 * STEPS),
+      gradClip: 1,
+      clipRatio: 0.2,
+      klCoef: 0.001,
+      klKind: 'low_var_kl',
+      klSign: 'add',
+      entropyCoef: 0.001,
+      reward: 'f1',
+      maskDocuments: true,
+      noise: { start: 0, end: 0.5, base: 4 },
+      checkpointEvery: 50,
       rollout: { temperature: 1, topP: 0.95, maxTurns: 5, maxTurnTokens: 500, maxObsTokens: 2048, maxContextTokens: 4096, topk: 5 },
     },
     simulator: { temperature: 0.8, maxTokens: 600 },
@@ -43,7 +58,9 @@ export function hfTrainerConfig(recipe: string | undefined, overrides: Partial<T
   const r = recipe === undefined ? undefined : RECIPES[recipe];
   if (recipe !== undefined && !r) throw new Error(`--recipe ${recipe}: expected one of ${Object.keys(RECIPES).join(', ')}`);
   return {
-    ...HF_POLICY_DEFAULTS, ...r?.trainer, ...overrides,
+    ...HF_POLICY_DEFAULTS,
+    ...r?.trainer,
+    ...overrides,
     rollout: { ...HF_POLICY_DEFAULTS.rollout, ...r?.trainer.rollout, ...overrides.rollout },
   };
 }

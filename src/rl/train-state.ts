@@ -52,9 +52,14 @@ export async function saveTrainState(dir: string, parts: Checkpointable, state: 
   parts.optimizer.save(path.join(tmp, 'optimizer.safetensors'));
   if (parts.critic) {
     saveCheckpoint(parts.critic.model, path.join(tmp, 'critic'));
-    writeSafetensors(path.join(tmp, 'critic-head.safetensors'), parts.critic.extra.map((v, i) => ({
-      name: String(i), shape: v.shape, data: () => v.dataSync() as Float32Array,
-    })));
+    writeSafetensors(
+      path.join(tmp, 'critic-head.safetensors'),
+      parts.critic.extra.map((v, i) => ({
+        name: String(i),
+        shape: v.shape,
+        data: () => v.dataSync() as Float32Array,
+      })),
+    );
     parts.critic.optimizer.save(path.join(tmp, 'critic-optimizer.safetensors'));
   }
   writeJsonAtomic(path.join(tmp, 'state.json'), state);

@@ -24,15 +24,22 @@ const world = generateWorld('tiny', 7);
 const tokenizer = policyTokenizer([world]);
 const engine = worldEngine(world);
 const questions = world.questions.filter((q) => q.split === 'train');
-const tinyModel = (seed = 1) => createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, tieEmbeddings: true }, seed);
+const tinyModel = (seed = 1) =>
+  createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, tieEmbeddings: true }, seed);
 // Entropy bonus on: a random policy earns reward 0, so without it nothing would move and resume would be trivially exact.
 const SMALL: Partial<TrainerConfig> = {
-  steps: 4, questionsPerStep: 2, rolloutsPerQuestion: 2, miniBatchSize: 2, entropyCoef: 0.05, lr: 1e-2,
+  steps: 4,
+  questionsPerStep: 2,
+  rolloutsPerQuestion: 2,
+  miniBatchSize: 2,
+  entropyCoef: 0.05,
+  lr: 1e-2,
   rollout: { maxTurns: 1, maxTurnTokens: 6, topk: 1 },
 };
 // A policy over a 15-token vocabulary: even untrained, it writes `<search> … </search>` now and then.
 const smallTokenizer = WordTokenizer.fromCorpus(['alpha beta gamma']);
-const smallModel = (seed: number) => createModel({ vocabSize: smallTokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32 }, seed);
+const smallModel = (seed: number) =>
+  createModel({ vocabSize: smallTokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32 }, seed);
 const withoutTime = (ms: StepMetrics[]) => ms.map(({ time: _t, ...rest }) => rest);
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'zs-rl-'));
 
@@ -51,10 +58,21 @@ async function killAndResume(o: { model: () => Transformer; tok: Tokenizer; engi
   const dir = tmp();
   const config = { ...o.config, checkpointEvery: 2 };
   const killed = o.model();
-  await assert.rejects(trainPolicy({
-    policy: killed, tokenizer: o.tok, questions, engine: o.engine(), config, outDir: dir, quiet: true,
-    onStep: (m) => { if (m.step === 3) throw new Error('killed'); },
-  }), /killed/);
+  await assert.rejects(
+    trainPolicy({
+      policy: killed,
+      tokenizer: o.tok,
+      questions,
+      engine: o.engine(),
+      config,
+      outDir: dir,
+      quiet: true,
+      onStep: (m) => {
+        if (m.step === 3) throw new Error('killed');
+      },
+    }),
+    /killed/,
+  );
   killed.dispose();
   assert.equal(readJsonl(path.join(dir, 'metrics.jsonl')).length, 3);
   fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"step":4,"rew');
@@ -67,10 +85,16 @@ async function killAndResume(o: { model: () => Transformer; tok: Tokenizer; engi
 test('kill after step 3, resume from the step-2 checkpoint: metrics and weights equal an uninterrupted run', async () => {
   const { a, b, full, resumed, dir } = await killAndResume({ model: () => tinyModel(), tok: tokenizer, engine: () => engine, config: SMALL });
   assert.equal(a.metrics.length, 4);
-  assert.ok(a.metrics.some((m) => m.gradNorm > 0), 'the policy must actually change');
+  assert.ok(
+    a.metrics.some((m) => m.gradNorm > 0),
+    'the policy must actually change',
+  );
   assert.deepEqual(withoutTime(b.metrics), withoutTime(a.metrics));
   for (const [name, v] of full.params) assert.deepEqual(resumed.params.get(name)!.dataSync(), v.dataSync(), name);
-  await assert.rejects(trainPolicy({ policy: resumed, tokenizer, questions, engine, config: { ...SMALL, lr: 1, checkpointEvery: 2 }, outDir: dir, quiet: true }), /another config/);
+  await assert.rejects(
+    trainPolicy({ policy: resumed, tokenizer, questions, engine, config: { ...SMALL, lr: 1, checkpointEvery: 2 }, outDir: dir, quiet: true }),
+    /another config/,
+  );
   // Killed between moving the old checkpoint aside and putting the new one in place: the old one is found again.
   const ckpt = path.join(dir, 'checkpoint');
   fs.renameSync(ckpt, `${ckpt}.old`);
@@ -80,7 +104,7 @@ test('kill after step 3, resume from the step-2 checkpoint: metrics and weights 
   resumed.dispose();
 });
 
-test('exact resume with the simulated engine (its noisy/useful draws and sampling seeds) and with PPO\'s critic', async () => {
+test("exact resume with the simulated engine (its noisy/useful draws and sampling seeds) and with PPO's critic", async () => {
   // A 15-token policy searches now and then; the simulator is a small random model over the same words.
   const simulator = smallModel(11);
   const simulated = () => new SimulatedSearchEngine({ generator: new LocalGenerator(simulator, smallTokenizer), seed: 5, maxTokens: 6 });
@@ -90,12 +114,16 @@ test('exact resume with the simulated engine (its noisy/useful draws and samplin
   assert.ok(searched.includes(2) && searched.includes(3), `the policy searched before and after the checkpoint (steps ${searched})`);
   assert.deepEqual(withoutTime(zs.b.metrics), withoutTime(zs.a.metrics));
   for (const [name, v] of zs.full.params) assert.deepEqual(zs.resumed.params.get(name)!.dataSync(), v.dataSync(), name);
-  const ppo = await killAndResume({ model: () => smallModel(5), tok: smallTokenizer, engine: simulated, config: { ...config, estimator: 'gae', klCoef: 0.01 } });
+  const ppo = await killAndResume({
+    model: () => smallModel(5),
+    tok: smallTokenizer,
+    engine: simulated,
+    config: { ...config, estimator: 'gae', klCoef: 0.01 },
+  });
   assert.ok(ppo.a.metrics.every((m) => m.valueLoss !== null));
   assert.deepEqual(withoutTime(ppo.b.metrics), withoutTime(ppo.a.metrics));
   for (const m of [zs.full, zs.resumed, ppo.full, ppo.resumed, simulator]) m.dispose();
 });
-
 
 test('the curriculum p_i of each step reaches the engine; no tensors leak across steps', async () => {
   const seen: number[] = [];
@@ -108,12 +136,26 @@ test('the curriculum p_i of each step reaches the engine; no tensors leak across
   const model = smallModel(3);
   const before = tf.memory().numTensors;
   const r = await trainPolicy({
-    policy: model, tokenizer: smallTokenizer, questions, engine: recording, quiet: true,
-    config: { ...SMALL, steps: 3, questionsPerStep: 4, rolloutsPerQuestion: 4, noise: { start: 0, end: 0.5 }, rollout: { maxTurns: 2, maxTurnTokens: 10, topk: 1 } },
+    policy: model,
+    tokenizer: smallTokenizer,
+    questions,
+    engine: recording,
+    quiet: true,
+    config: {
+      ...SMALL,
+      steps: 3,
+      questionsPerStep: 4,
+      rolloutsPerQuestion: 4,
+      noise: { start: 0, end: 0.5 },
+      rollout: { maxTurns: 2, maxTurnTokens: 10, topk: 1 },
+    },
   });
   assert.equal(tf.memory().numTensors, before);
   const expected = [1, 2, 3].map((s) => noiseProbability(s, 3, { start: 0, end: 0.5 }));
-  assert.deepEqual(r.metrics.map((m) => m.noiseProbability), expected);
+  assert.deepEqual(
+    r.metrics.map((m) => m.noiseProbability),
+    expected,
+  );
   assert.ok(seen.length > 0, 'the policy searched at least once');
   for (const p of seen) assert.ok(expected.includes(p), `engine got p=${p}`);
   model.dispose();
@@ -134,9 +176,19 @@ test('with masking off, document tokens get gradient; with masking on, exactly z
     const grad = g.arraySync() as number[][];
     const onDocs = docPositions.map((j) => grad[0][j]);
     if (maskDocuments) assert.ok(onDocs.every((x) => x === 0));
-    else assert.ok(onDocs.every((x) => x < 0), 'every inserted token is pushed up by a positive advantage');
-    assert.ok(t.mask.every((m, i) => i === 0 || m === 0 || grad[0][i - 1] < 0), 'policy tokens always get gradient');
-    assert.ok(grad[0].slice(0, t.promptLength - 1).every((x) => x === 0), 'the prompt never gets gradient');
+    else
+      assert.ok(
+        onDocs.every((x) => x < 0),
+        'every inserted token is pushed up by a positive advantage',
+      );
+    assert.ok(
+      t.mask.every((m, i) => i === 0 || m === 0 || grad[0][i - 1] < 0),
+      'policy tokens always get gradient',
+    );
+    assert.ok(
+      grad[0].slice(0, t.promptLength - 1).every((x) => x === 0),
+      'the prompt never gets gradient',
+    );
     tf.dispose([mask, old, current, adv, g]);
   }
   model.dispose();
@@ -145,8 +197,14 @@ test('with masking off, document tokens get gradient; with masking on, exactly z
 test('every estimator runs a step (PPO with its critic) and reports finite numbers', async () => {
   for (const estimator of ['reinforce', 'grpo', 'reinforce++', 'gae'] as const) {
     const model = tinyModel(4);
-    const r = await trainPolicy({ policy: model, tokenizer, questions, engine: null, quiet: true,
-      config: { ...SMALL, steps: 1, miniBatchSize: 0, estimator, klCoef: estimator === 'gae' ? 0.01 : 0.001 } });
+    const r = await trainPolicy({
+      policy: model,
+      tokenizer,
+      questions,
+      engine: null,
+      quiet: true,
+      config: { ...SMALL, steps: 1, miniBatchSize: 0, estimator, klCoef: estimator === 'gae' ? 0.01 : 0.001 },
+    });
     const m = r.metrics[0];
     for (const k of ['reward', 'pgLoss', 'kl', 'entropy', 'gradNorm'] as const) assert.ok(Number.isFinite(m[k]), `${estimator} ${k}`);
     assert.ok(Math.abs(m.kl!) < 1e-5, 'before any update the policy equals its reference');
@@ -162,8 +220,10 @@ test('NaN guard names the step and the quantity', async () => {
     const w = model.params.get('model.norm.weight')!;
     w.assign(tf.fill(w.shape, NaN));
   });
-  await assert.rejects(trainPolicy({ policy: model, tokenizer, questions, engine: null, quiet: true, config: { ...SMALL, steps: 1 } }),
-    /step 1: (policy loss|gradient norm) is NaN/);
+  await assert.rejects(
+    trainPolicy({ policy: model, tokenizer, questions, engine: null, quiet: true, config: { ...SMALL, steps: 1 } }),
+    /step 1: (policy loss|gradient norm) is NaN/,
+  );
   model.dispose();
 });
 

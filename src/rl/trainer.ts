@@ -89,12 +89,33 @@ export interface TrainerConfig {
  * (estimator 'reinforce', lr 1e-6, klCoef 0.001, entropyCoef 0.001, 64 × 5, maxTurns 5).
  */
 export const DEFAULT_TRAINER_CONFIG: TrainerConfig = {
-  steps: 100, questionsPerStep: 16, rolloutsPerQuestion: 4, miniBatchSize: 0, microBatchSize: 16, epochs: 1,
-  lr: 1e-4, weightDecay: 0.01, warmupSteps: 0, gradClip: 1, estimator: 'rloo', clipRatio: 0.2,
-  klCoef: 0, klKind: 'low_var_kl', klSign: 'add', entropyCoef: 0, maskDocuments: true, aggregation: 'token-mean',
-  gamma: 1, lambda: 1, criticLr: 1e-5, valueClip: 0.5, reward: 'f1', noise: null,
+  steps: 100,
+  questionsPerStep: 16,
+  rolloutsPerQuestion: 4,
+  miniBatchSize: 0,
+  microBatchSize: 16,
+  epochs: 1,
+  lr: 1e-4,
+  weightDecay: 0.01,
+  warmupSteps: 0,
+  gradClip: 1,
+  estimator: 'rloo',
+  clipRatio: 0.2,
+  klCoef: 0,
+  klKind: 'low_var_kl',
+  klSign: 'add',
+  entropyCoef: 0,
+  maskDocuments: true,
+  aggregation: 'token-mean',
+  gamma: 1,
+  lambda: 1,
+  criticLr: 1e-5,
+  valueClip: 0.5,
+  reward: 'f1',
+  noise: null,
   rollout: { temperature: 1, topP: 1, maxTurns: 3, maxTurnTokens: 40, maxObsTokens: OBS_TOKENS, maxContextTokens: 1024, topk: 5 },
-  seed: 0, checkpointEvery: 0,
+  seed: 0,
+  checkpointEvery: 0,
 };
 
 export interface StepMetrics {
@@ -211,7 +232,14 @@ function unpad(t: tf.Tensor2D, lengths: number[]): number[][] {
 function maskedMean(a: number[][], b: number[][], mask: number[][]): number {
   let sum = 0;
   let n = 0;
-  mask.forEach((row, i) => row.forEach((m, j) => { if (m === 1) { sum += a[i][j] - b[i][j]; n++; } }));
+  mask.forEach((row, i) =>
+    row.forEach((m, j) => {
+      if (m === 1) {
+        sum += a[i][j] - b[i][j];
+        n++;
+      }
+    }),
+  );
   return n ? sum / n : 0;
 }
 
@@ -220,10 +248,13 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 /** Put the engine's random stream where the checkpoint left it; a stream the checkpoint lacks is said aloud, not ignored. */
 function restoreEngineState(engine: SearchEngine | null, saved: TrainState, ckptDir: string): void {
   if (saved.engineRandomState !== undefined) {
-    if (!engine?.restoreRandomState) throw new Error(`${ckptDir}: checkpoint holds a search engine's random state, but this run's engine keeps none (another engine?)`);
+    if (!engine?.restoreRandomState)
+      throw new Error(`${ckptDir}: checkpoint holds a search engine's random state, but this run's engine keeps none (another engine?)`);
     engine.restoreRandomState(saved.engineRandomState);
   } else if (engine?.randomState?.() !== undefined) {
-    process.stderr.write(`warning: ${ckptDir} holds no random state of the search engine (written by an older kit); the resumed run will differ from an uninterrupted one\n`);
+    process.stderr.write(
+      `warning: ${ckptDir} holds no random state of the search engine (written by an older kit); the resumed run will differ from an uninterrupted one\n`,
+    );
   }
 }
 
@@ -244,7 +275,7 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
   const usesKl = cfg.klCoef > 0;
   // With LoRA the reference is the base with the adapters off (the same weights, no copy); no KL, no reference.
   const ownReference = usesKl && !args.reference && !(policy instanceof LoraTransformer);
-  const reference = usesKl ? args.reference ?? (policy instanceof LoraTransformer ? policy.base : cloneModel(policy, false)) : null;
+  const reference = usesKl ? (args.reference ?? (policy instanceof LoraTransformer ? policy.base : cloneModel(policy, false))) : null;
   const optimizer = new AdamW(policy.trainableVariables(), { weightDecay: cfg.weightDecay });
   const critic = cfg.estimator === 'gae' ? Critic.fromPolicy(policy) : null;
   const criticOpt = critic ? new AdamW(critic.variables(), { weightDecay: cfg.weightDecay }) : null;
@@ -290,7 +321,8 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
       const batch = picked.flatMap((qi) => Array.from({ length: cfg.rolloutsPerQuestion }, () => args.questions[qi]));
       const groupIds = picked.flatMap((qi, g) => Array.from({ length: cfg.rolloutsPerQuestion }, () => `${g}:${qi}`));
       const trajs = await rollout(policy, tokenizer, batch, engine, {
-        ...cfg.rollout, seed: new Rng(cfg.seed).fork(`rollout ${step}`).nextUint32(),
+        ...cfg.rollout,
+        seed: new Rng(cfg.seed).fork(`rollout ${step}`).nextUint32(),
         ...(p !== null && { searchOptions: { noiseProbability: p } }),
       });
       const t1 = Date.now();
@@ -304,46 +336,85 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
       const lossMask = trajs.map((t) => targetLossMask(t, cfg.maskDocuments));
       const mb = cfg.miniBatchSize > 0 ? cfg.miniBatchSize : trajs.length;
       const micro = cfg.microBatchSize > 0 ? cfg.microBatchSize : trajs.length;
-      const passes = microBatches(trajs.map((_, i) => i), lengths, micro);
+      const passes = microBatches(
+        trajs.map((_, i) => i),
+        lengths,
+        micro,
+      );
       const forEachChunk = (fn: (rows: number[][]) => tf.Tensor2D) => {
         const out: number[][] = new Array(trajs.length);
         for (const idx of passes) {
-          unpad(tf.tidy(() => fn(idx.map((i) => ids[i]))), idx.map((i) => lengths[i])).forEach((r, k) => { out[idx[k]] = r; });
+          unpad(
+            tf.tidy(() => fn(idx.map((i) => ids[i]))),
+            idx.map((i) => lengths[i]),
+          ).forEach((r, k) => {
+            out[idx[k]] = r;
+          });
         }
         return out;
       };
       const oldLogProbs = forEachChunk((rows) => policy.tokenLogProbs(rows));
       const refLogProbs = reference ? forEachChunk((rows) => reference.tokenLogProbs(rows)) : null;
       const oldValues = critic ? forEachChunk((rows) => critic.values(rows)) : null;
-      const tokenRewards = critic && refLogProbs
-        ? oldLogProbs.map((r, b) => r.map((lp, j) => -cfg.klCoef * (lp - refLogProbs[b][j])))
-        : undefined;
+      const tokenRewards = critic && refLogProbs ? oldLogProbs.map((r, b) => r.map((lp, j) => -cfg.klCoef * (lp - refLogProbs[b][j]))) : undefined;
       const { advantages, returns } = computeAdvantages({
-        estimator: cfg.estimator, rewards, mask: lossMask, groupIds,
-        values: oldValues ?? undefined, gamma: cfg.gamma, lambda: cfg.lambda, tokenRewards,
+        estimator: cfg.estimator,
+        rewards,
+        mask: lossMask,
+        groupIds,
+        values: oldValues ?? undefined,
+        gamma: cfg.gamma,
+        lambda: cfg.lambda,
+        tokenRewards,
       });
       const t2 = Date.now();
       // ---- 5. updates --------------------------------------------------------------------------------
       const warm = cfg.warmupSteps > 0 ? Math.min(1, step / cfg.warmupSteps) : 1;
       const lr = cfg.lr * warm;
-      const acc = { pg: [] as number[], kl: [] as number[], ent: [] as number[], clip: [] as number[], approxKl: [] as number[], norm: [] as number[], value: [] as number[] };
+      const acc = {
+        pg: [] as number[],
+        kl: [] as number[],
+        ent: [] as number[],
+        clip: [] as number[],
+        approxKl: [] as number[],
+        norm: [] as number[],
+        value: [] as number[],
+      };
       const shuffleRng = new Rng(cfg.seed).fork(`minibatches ${step}`);
       for (let epoch = 0; epoch < cfg.epochs; epoch++) {
         const order = shuffleRng.shuffle(trajs.map((_, i) => i));
         for (let s = 0; s < order.length; s += mb) {
           const groups = microBatches(order.slice(s, s + mb), lengths, micro);
           const weights = microBatchWeights(groups, lossMask, cfg.aggregation);
-          const padded = (rows: number[], a: number[][]) => padRows(rows.map((i) => a[i]), Math.max(...rows.map((i) => lengths[i])));
+          const padded = (rows: number[], a: number[][]) =>
+            padRows(
+              rows.map((i) => a[i]),
+              Math.max(...rows.map((i) => lengths[i])),
+            );
           const r = accumulateGradients(policy.trainableVariables(), groups, weights, (rows) => {
             const mask = padded(rows, lossMask);
-            const stats = policy.tokenStats(rows.map((i) => ids[i]), { entropy: true });
-            const pg = policyLoss({ logProbs: stats.logProbs, oldLogProbs: padded(rows, oldLogProbs), advantages: padded(rows, advantages), mask, clipRatio: cfg.clipRatio, aggregation: cfg.aggregation });
+            const stats = policy.tokenStats(
+              rows.map((i) => ids[i]),
+              { entropy: true },
+            );
+            const pg = policyLoss({
+              logProbs: stats.logProbs,
+              oldLogProbs: padded(rows, oldLogProbs),
+              advantages: padded(rows, advantages),
+              mask,
+              clipRatio: cfg.clipRatio,
+              aggregation: cfg.aggregation,
+            });
             const entropy = entropyLoss(stats.entropy!, mask, cfg.aggregation);
             const ref = refLogProbs && !critic ? padded(rows, refLogProbs) : null;
             const kl = ref ? klLoss({ logProbs: stats.logProbs, refLogProbs: ref, mask, kind: cfg.klKind, aggregation: cfg.aggregation }) : tf.scalar(0);
             const loss = combineLoss({
-              pg: pg.loss, kl: ref ? kl : undefined, entropy: cfg.entropyCoef > 0 ? entropy : undefined,
-              klCoef: cfg.klCoef, entropyCoef: cfg.entropyCoef, klSign: cfg.klSign,
+              pg: pg.loss,
+              kl: ref ? kl : undefined,
+              entropy: cfg.entropyCoef > 0 ? entropy : undefined,
+              klCoef: cfg.klCoef,
+              entropyCoef: cfg.entropyCoef,
+              klSign: cfg.klSign,
             });
             return { loss, extras: [pg.loss, kl, entropy, pg.clipFraction, pg.approxKl] };
           });
@@ -353,12 +424,21 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
           assertFinite(step, 'gradient norm', norm);
           optimizer.apply(clipped, lr);
           tf.dispose(clipped);
-          acc.pg.push(pgV); acc.kl.push(klV); acc.ent.push(entV); acc.clip.push(clipV); acc.approxKl.push(akV); acc.norm.push(norm);
+          acc.pg.push(pgV);
+          acc.kl.push(klV);
+          acc.ent.push(entV);
+          acc.clip.push(clipV);
+          acc.approxKl.push(akV);
+          acc.norm.push(norm);
           if (critic && criticOpt && oldValues && returns) {
             const v = accumulateGradients(critic.variables(), groups, weights, (rows) => ({
               loss: valueLoss({
-                values: critic.values(rows.map((i) => ids[i])), oldValues: padded(rows, oldValues), returns: padded(rows, returns),
-                mask: padded(rows, lossMask), clipRange: cfg.valueClip, aggregation: cfg.aggregation,
+                values: critic.values(rows.map((i) => ids[i])),
+                oldValues: padded(rows, oldValues),
+                returns: padded(rows, returns),
+                mask: padded(rows, lossMask),
+                clipRange: cfg.valueClip,
+                aggregation: cfg.aggregation,
               }).loss,
               extras: [],
             }));
@@ -373,10 +453,20 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
       const t3 = Date.now();
       const noisy = trajs.flatMap((t) => t.noisy).filter((x): x is boolean => x !== null);
       const m: StepMetrics = {
-        step, reward: mean(rewards), em, ...rolloutStats(trajs), noiseProbability: p,
+        step,
+        reward: mean(rewards),
+        em,
+        ...rolloutStats(trajs),
+        noiseProbability: p,
         noisyFraction: noisy.length ? noisy.filter(Boolean).length / noisy.length : null,
-        pgLoss: mean(acc.pg), kl: !refLogProbs ? null : critic ? maskedMean(oldLogProbs, refLogProbs, lossMask) : mean(acc.kl), entropy: mean(acc.ent), clipFraction: mean(acc.clip), approxKl: mean(acc.approxKl),
-        gradNorm: mean(acc.norm), valueLoss: critic ? mean(acc.value) : null, lr,
+        pgLoss: mean(acc.pg),
+        kl: !refLogProbs ? null : critic ? maskedMean(oldLogProbs, refLogProbs, lossMask) : mean(acc.kl),
+        entropy: mean(acc.ent),
+        clipFraction: mean(acc.clip),
+        approxKl: mean(acc.approxKl),
+        gradNorm: mean(acc.norm),
+        valueLoss: critic ? mean(acc.value) : null,
+        lr,
         time: { rollout: (t1 - t0) / 1000, prepare: (t2 - t1) / 1000, update: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
       };
       metrics.push(m);

@@ -25,12 +25,20 @@ const SCORE_TOLERANCE = 1e-8;
 test('BM25 scores and ranking equal an independent textbook BM25 (k1 0.9, b 0.4)', async () => {
   const tokenize = makeTermTokenizer();
   const engine = Bm25Engine.fromDocs(CORPUS);
-  const plain = new PlainBm25(CORPUS.map((d) => tokenize(d.text)), 0.9, 0.4);
+  const plain = new PlainBm25(
+    CORPUS.map((d) => tokenize(d.text)),
+    0.9,
+    0.4,
+  );
   const results = await engine.search(QUERIES, { topk: 10 });
   QUERIES.forEach((q, qi) => {
     const want = [...plain.scores(tokenize(q))].sort((x, y) => y[1] - x[1] || x[0] - y[0]);
     const got = results[qi];
-    assert.deepEqual(got.map((d) => d.id), want.map(([i]) => CORPUS[i].id), `ranking for "${q}"`);
+    assert.deepEqual(
+      got.map((d) => d.id),
+      want.map(([i]) => CORPUS[i].id),
+      `ranking for "${q}"`,
+    );
     got.forEach((d, i) => assert.ok(Math.abs(d.score! - want[i][1]) < SCORE_TOLERANCE, `score of ${d.id} for "${q}"`));
   });
   assert.deepEqual(results[5], [], 'a query sharing no term with the corpus finds nothing');
@@ -122,10 +130,10 @@ test('fromCorpusFile reuses a saved index and rebuilds it when the corpus change
 test('readCorpus reads {id,title,text} and FlashRAG {id,contents}; bad rows name file, row and field', () => {
   const dir = mkdtemp();
   const file = path.join(dir, 'c.jsonl');
-  fs.writeFileSync(file, [
-    JSON.stringify({ id: 7, contents: '"Evan Morris"\nEvan L. Morris was a lobbyist.' }),
-    JSON.stringify({ title: 'T', text: 'body' }),
-  ].join('\n'));
+  fs.writeFileSync(
+    file,
+    [JSON.stringify({ id: 7, contents: '"Evan Morris"\nEvan L. Morris was a lobbyist.' }), JSON.stringify({ title: 'T', text: 'body' })].join('\n'),
+  );
   assert.deepEqual(readCorpus(file), [
     { id: '7', title: 'Evan Morris', text: 'Evan L. Morris was a lobbyist.' },
     { id: '1', title: 'T', text: 'body' },

@@ -148,9 +148,7 @@ export class Bm25Engine implements SearchEngine {
     const { expectCorpusHash, ...bm25 } = opts;
     const saved = readSavedIndex(dir);
     if (expectCorpusHash !== undefined && saved.corpusHash !== expectCorpusHash) {
-      throw new Error(
-        `${path.join(dir, INDEX_FILE)}: stale index (built from corpus ${saved.corpusHash}, expected ${expectCorpusHash}); rebuild it`,
-      );
+      throw new Error(`${path.join(dir, INDEX_FILE)}: stale index (built from corpus ${saved.corpusHash}, expected ${expectCorpusHash}); rebuild it`);
     }
     if (saved.tokenizer !== describeTermTokenizer(bm25)) {
       throw new Error(`${path.join(dir, INDEX_FILE)}: index was built with other tokenizer options (${saved.tokenizer})`);

@@ -18,7 +18,10 @@ const tmpFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zs-cache-
 class Switchable implements SearchEngine {
   calls: string[][] = [];
   on = true;
-  constructor(private readonly inner: SearchEngine, readonly name: string) {}
+  constructor(
+    private readonly inner: SearchEngine,
+    readonly name: string,
+  ) {}
   async search(queries: string[], opts: SearchOptions): Promise<Doc[][]> {
     if (!this.on) throw new Error('upstream is switched off');
     this.calls.push(queries);

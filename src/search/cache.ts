@@ -42,7 +42,10 @@ export class CachedEngine implements SearchEngine {
   /** Opened with the file (or at the first recorded answer); replay never writes. */
   private log: JsonlLog<CacheRow> | null = null;
 
-  constructor(private readonly upstream: SearchEngine | null, private readonly opts: CacheOptions) {
+  constructor(
+    private readonly upstream: SearchEngine | null,
+    private readonly opts: CacheOptions,
+  ) {
     if (!['record', 'replay', 'auto'].includes(opts.mode)) {
       throw new Error(`search cache: mode must be 'record', 'replay' or 'auto', got ${JSON.stringify(opts.mode)}`);
     }
@@ -51,7 +54,8 @@ export class CachedEngine implements SearchEngine {
     if (!upstream && opts.mode !== 'replay') throw new Error(`search cache: mode '${opts.mode}' needs an upstream engine`);
     this.name = name;
     if (fs.existsSync(opts.file)) {
-      const rows = opts.mode === 'replay' ? readJsonl<CacheRow>(opts.file, { tolerateTruncatedTail: true }) : (this.log = JsonlLog.open<CacheRow>(opts.file)).rows;
+      const rows =
+        opts.mode === 'replay' ? readJsonl<CacheRow>(opts.file, { tolerateTruncatedTail: true }) : (this.log = JsonlLog.open<CacheRow>(opts.file)).rows;
       rows.forEach((row, i) => {
         if (typeof row?.engine !== 'string' || typeof row.query !== 'string' || typeof row.topk !== 'number' || !Array.isArray(row.docs)) {
           throw new Error(`${opts.file}: row ${i + 1}: expected {engine, query, topk, docs}`);
@@ -90,9 +94,7 @@ export class CachedEngine implements SearchEngine {
       const key = keyOf(this.name, q, topk);
       const have = this.opts.mode !== 'record' && this.entries.has(key);
       if (!have && this.opts.mode === 'replay') {
-        throw new Error(
-          `${this.opts.file}: replay cache has no answer for engine "${this.name}", topk ${topk}, query ${JSON.stringify(q)}`,
-        );
+        throw new Error(`${this.opts.file}: replay cache has no answer for engine "${this.name}", topk ${topk}, query ${JSON.stringify(q)}`);
       }
       if (!have && !missing.includes(q)) missing.push(q);
     }

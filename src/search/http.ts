@@ -19,7 +19,11 @@ export type OnFailure = 'throw' | 'empty';
 
 /** An HTTP failure; `retryable` says whether trying again could help (timeouts, 5xx, 429, bad JSON). */
 export class SearchHttpError extends Error {
-  constructor(message: string, readonly status: number | undefined, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+  ) {
     super(message);
     this.name = 'SearchHttpError';
   }
@@ -107,11 +111,7 @@ export async function requestJson<T>(req: JsonRequest, opts: RetryOptions, parse
  * for each of `count` queries and a warning on stderr, so a long evaluation keeps its finished work.
  * With 'throw', and for client errors (4xx: wrong key, bad request) and bugs, the error propagates.
  */
-export async function withFailurePolicy(
-  onFailure: OnFailure,
-  count: number,
-  run: () => Promise<Doc[][]>,
-): Promise<Doc[][]> {
+export async function withFailurePolicy(onFailure: OnFailure, count: number, run: () => Promise<Doc[][]>): Promise<Doc[][]> {
   try {
     return await run();
   } catch (err) {

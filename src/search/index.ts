@@ -3,16 +3,7 @@
  * engine), the Search-R1 retriever HTTP API (client and server), SerpAPI (Google), and a
  * record/replay cache around any of them.
  */
-export {
-  checkTopk,
-  isNoInformation,
-  NO_INFORMATION_DOC,
-  NO_INFORMATION_TEXT,
-  parseContents,
-  renderDocs,
-  toContents,
-  wrapObservation,
-} from './types';
+export { checkTopk, isNoInformation, NO_INFORMATION_DOC, NO_INFORMATION_TEXT, parseContents, renderDocs, toContents, wrapObservation } from './types';
 export type { Doc, SearchEngine, SearchOptions } from './types';
 export { ENGLISH_STOPWORDS, makeTermTokenizer, sStem } from './tokenize';
 export type { TermTokenizer, TermTokenizerOptions } from './tokenize';

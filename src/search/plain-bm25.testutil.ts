@@ -12,7 +12,11 @@ export class PlainBm25 {
   private readonly lengths: number[];
   private readonly avgdl: number;
 
-  constructor(docsTokens: string[][], private readonly k1 = 0.9, private readonly b = 0.4) {
+  constructor(
+    docsTokens: string[][],
+    private readonly k1 = 0.9,
+    private readonly b = 0.4,
+  ) {
     this.lengths = docsTokens.map((t) => t.length);
     this.avgdl = this.lengths.reduce((a, c) => a + c, 0) / docsTokens.length;
     docsTokens.forEach((tokens, d) => {
@@ -50,4 +54,8 @@ export class PlainBm25 {
 }
 
 /** The simplest tokenizer: lowercase, split on non-alphanumerics. No stopwords, no accent folding. */
-export const plainTokens = (s: string): string[] => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+export const plainTokens = (s: string): string[] =>
+  s
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);

@@ -22,7 +22,12 @@ const TOLERANCE = 0.01;
 
 /** SQuAD-style normalisation: lowercase, punctuation → space, drop articles, squeeze spaces. */
 const normalize = (s: string) =>
-  s.toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, ' ').replace(/\b(a|an|the)\b/g, ' ').replace(/\s+/g, ' ').trim();
+  s
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
+    .replace(/\b(a|an|the)\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** Fraction of questions with a gold answer, as whole normalised words, inside one of their retrieved passages. */
 function answerRecall(golds: string[][], retrieved: string[][]): number {
@@ -44,7 +49,11 @@ test('BM25 answer-recall@5 on HotpotQA / 2Wiki / NQ samples is at least plain BM
 
     const engine = Bm25Engine.fromDocs(docs);
     const ours = (await engine.search(questions, { topk: TOPK })).map((found) => found.map((d) => `${d.title ?? ''} ${d.text}`));
-    const plain = new PlainBm25(docs.map((_, i) => plainTokens(passage(i))), 0.9, 0.4);
+    const plain = new PlainBm25(
+      docs.map((_, i) => plainTokens(passage(i))),
+      0.9,
+      0.4,
+    );
     const baseline = questions.map((q) => plain.top(plainTokens(q), TOPK).map(passage));
 
     const [r1, r0] = [answerRecall(golds, ours), answerRecall(golds, baseline)];

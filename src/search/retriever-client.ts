@@ -62,7 +62,10 @@ export class RetrieverClient implements SearchEngine {
   readonly name: string;
   private readonly headers: Record<string, string>;
 
-  constructor(readonly url: string, private readonly opts: RetrieverClientOptions = {}) {
+  constructor(
+    readonly url: string,
+    private readonly opts: RetrieverClientOptions = {},
+  ) {
     try {
       new URL(url);
     } catch {
@@ -75,7 +78,7 @@ export class RetrieverClient implements SearchEngine {
   async search(queries: string[], opts: SearchOptions): Promise<Doc[][]> {
     checkTopk(opts.topk);
     const out: Doc[][] = [];
-    const batch = this.opts.protocol === 'wiki' ? 1 : this.opts.maxBatch ?? 64;
+    const batch = this.opts.protocol === 'wiki' ? 1 : (this.opts.maxBatch ?? 64);
     for (let start = 0; start < queries.length; start += batch) {
       const chunk = queries.slice(start, start + batch);
       const docs = await withFailurePolicy(this.opts.onFailure ?? 'throw', chunk.length, () => this.request(chunk, opts.topk));

@@ -45,7 +45,10 @@ export interface RunningRetriever {
 }
 
 export class RequestError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -132,9 +135,7 @@ async function answer(body: unknown, engine: SearchEngine, opts: Required<Retrie
   }
   const results = await engine.search(queries as string[], { topk });
   const result = results.map((docs) =>
-    b.return_scores
-      ? docs.map((d, i) => ({ document: searchR1Document(d, i), score: d.score ?? 0 }))
-      : docs.map((d, i) => searchR1Document(d, i)),
+    b.return_scores ? docs.map((d, i) => ({ document: searchR1Document(d, i), score: d.score ?? 0 })) : docs.map((d, i) => searchR1Document(d, i)),
   );
   return { result };
 }

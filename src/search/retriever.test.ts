@@ -93,19 +93,23 @@ test('bad requests get a 4xx JSON error with a clear message, and the server kee
 
 test('garbage on the socket gets a 400, not a crash; an engine failure is a 500', async () => {
   const broken: SearchEngine = { name: 'broken', search: async () => Promise.reject(new Error('index on fire')) };
-  await withServer({}, async ({ url, port }) => {
-    const reply = await new Promise<string>((resolve) => {
-      const sock: net.Socket = net.connect(port, '127.0.0.1', () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
-      let data = '';
-      sock.on('data', (d: Buffer) => (data += d));
-      sock.on('close', () => resolve(data));
-      sock.on('error', () => resolve(data));
-    });
-    assert.match(reply, /^HTTP\/1\.1 400/);
-    const failed = await post(url, '{"queries":["x"],"topk":1}');
-    assert.equal(failed.status, 500);
-    assert.match(String(failed.json.error), /index on fire/);
-  }, broken);
+  await withServer(
+    {},
+    async ({ url, port }) => {
+      const reply = await new Promise<string>((resolve) => {
+        const sock: net.Socket = net.connect(port, '127.0.0.1', () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
+        let data = '';
+        sock.on('data', (d: Buffer) => (data += d));
+        sock.on('close', () => resolve(data));
+        sock.on('error', () => resolve(data));
+      });
+      assert.match(reply, /^HTTP\/1\.1 400/);
+      const failed = await post(url, '{"queries":["x"],"topk":1}');
+      assert.equal(failed.status, 500);
+      assert.match(String(failed.json.error), /index on fire/);
+    },
+    broken,
+  );
 });
 
 test('client: a 4xx is a clear error (never retried, never hidden); a dead server gives No information with onFailure empty', async () => {

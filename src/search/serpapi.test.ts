@@ -41,7 +41,11 @@ async function standIn(): Promise<{ base: string; hits: Map<string, number>; see
     base: `http://127.0.0.1:${port}/search.json`,
     hits,
     seen,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

@@ -68,9 +68,7 @@ export class SerpApiEngine implements SearchEngine {
       const params = { ...this.opts.params, engine: 'google', q: query, api_key: apiKey, num: String(opts.topk) };
       for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
       const [docs] = await withFailurePolicy(this.opts.onFailure ?? 'throw', 1, async () => [
-        await requestJson({ url: url.toString(), label: `SerpAPI query ${JSON.stringify(query)}` }, this.opts, (json) =>
-          parseSerpApiResponse(json, opts.topk),
-        ),
+        await requestJson({ url: url.toString(), label: `SerpAPI query ${JSON.stringify(query)}` }, this.opts, (json) => parseSerpApiResponse(json, opts.topk)),
       ]);
       opts.onAnswer?.(i, docs);
       return docs;

@@ -65,9 +65,7 @@ export function isNoInformation(docs: readonly Doc[]): boolean {
  */
 export function renderDocs(docs: readonly Doc[]): string {
   if (isNoInformation(docs)) return NO_INFORMATION_TEXT;
-  return docs
-    .map((d, i) => `Doc ${i + 1}: ${d.title ? `${d.title} ${d.text}` : d.text}`)
-    .join('\n');
+  return docs.map((d, i) => `Doc ${i + 1}: ${d.title ? `${d.title} ${d.text}` : d.text}`).join('\n');
 }
 
 /** The observation appended after `</search>`: `'\n\n<information>' + rendered.strip() + '</information>\n\n'`. */

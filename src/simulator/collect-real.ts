@@ -52,17 +52,31 @@ export function pairsFromRuns(questions: readonly QaRow[], runs: readonly AgentR
   if (runs.length !== questions.length) throw new Error(`pairsFromRuns: ${runs.length} runs for ${questions.length} questions`);
   return runs.flatMap((run, i) => {
     const q = questions[i];
-    return run.calls.flatMap((call, turn) => call.docs.map((doc, rank) => ({
-      questionId: q.id, question: q.question, answer: q.golden_answers[0], goldenAnswers: q.golden_answers, turn, query: call.query, rank,
-      doc: { id: doc.id, title: doc.title, text: doc.text }, trajectoryAnswer: run.answer, trajectoryCorrect: run.correct,
-    })));
+    return run.calls.flatMap((call, turn) =>
+      call.docs.map((doc, rank) => ({
+        questionId: q.id,
+        question: q.question,
+        answer: q.golden_answers[0],
+        goldenAnswers: q.golden_answers,
+        turn,
+        query: call.query,
+        rank,
+        doc: { id: doc.id, title: doc.title, text: doc.text },
+        trajectoryAnswer: run.answer,
+        trajectoryCorrect: run.correct,
+      })),
+    );
   });
 }
 
 /** Trajectory labels (paper v1): a pair is useful when its trajectory ended correct. */
 export const trajectoryLabels = (pairs: readonly RealPair[]): boolean[] => pairs.map((p) => p.trajectoryCorrect);
 
-export function buildRealSftExamples(pairs: readonly RealPair[], labels: readonly boolean[], opts: { topk?: number; seed?: number } = {}): { examples: SftExample[]; counts: RealSftCounts } {
+export function buildRealSftExamples(
+  pairs: readonly RealPair[],
+  labels: readonly boolean[],
+  opts: { topk?: number; seed?: number } = {},
+): { examples: SftExample[]; counts: RealSftCounts } {
   if (labels.length !== pairs.length) throw new Error(`buildRealSftExamples: ${labels.length} labels for ${pairs.length} pairs`);
   const topk = opts.topk ?? 5;
   const rng = new Rng(`${opts.seed ?? 0}:real-sft-data`);
@@ -95,9 +109,14 @@ export function buildRealSftExamples(pairs: readonly RealPair[], labels: readonl
   return {
     examples,
     counts: {
-      questions: questions.size, correctTrajectories: new Set(pairs.filter((p) => p.trajectoryCorrect).map((p) => p.questionId)).size,
-      calls: calls.size, pairs: pairs.length, labelledUseful, labelledNoisy: pairs.length - labelledUseful,
-      examplesBeforeBalance: before, examples: { useful: n, noisy: n },
+      questions: questions.size,
+      correctTrajectories: new Set(pairs.filter((p) => p.trajectoryCorrect).map((p) => p.questionId)).size,
+      calls: calls.size,
+      pairs: pairs.length,
+      labelledUseful,
+      labelledNoisy: pairs.length - labelledUseful,
+      examplesBeforeBalance: before,
+      examples: { useful: n, noisy: n },
     },
   };
 }

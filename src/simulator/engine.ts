@@ -54,7 +54,10 @@ export interface TextGenerator {
 
 /** A prompt that fills the model's whole context, so no token can follow it (the server answers 400). */
 export class PromptTooLongError extends Error {
-  constructor(readonly promptTokens: number, readonly contextTokens: number) {
+  constructor(
+    readonly promptTokens: number,
+    readonly contextTokens: number,
+  ) {
     super(`prompt is ${promptTokens} tokens; the model's context holds ${contextTokens}, so nothing can be generated after it (shorten the prompt)`);
     this.name = 'PromptTooLongError';
   }
@@ -67,7 +70,10 @@ export class PromptTooLongError extends Error {
  */
 export function simulatorInputText(tokenizer: Tokenizer, prompt: string): string {
   return tokenizer instanceof HfTokenizer && tokenizer.chatTemplate
-    ? tokenizer.applyChatTemplate([{ role: 'system', content: '' }, { role: 'user', content: prompt }])
+    ? tokenizer.applyChatTemplate([
+        { role: 'system', content: '' },
+        { role: 'user', content: prompt },
+      ])
     : prompt;
 }
 
@@ -75,7 +81,11 @@ export function simulatorInputText(tokenizer: Tokenizer, prompt: string): string
 export class LocalGenerator implements TextGenerator {
   readonly name: string;
   readonly continuesPrefixes = true;
-  constructor(readonly model: Transformer, readonly tokenizer: Tokenizer, readonly opts: { batchSize?: number; name?: string } = {}) {
+  constructor(
+    readonly model: Transformer,
+    readonly tokenizer: Tokenizer,
+    readonly opts: { batchSize?: number; name?: string } = {},
+  ) {
     this.name = opts.name ?? 'local';
   }
 
@@ -112,7 +122,9 @@ export class LocalGenerator implements TextGenerator {
         stopWhen,
       });
       inputs.forEach((ids, j) => {
-        out.push(ids.length >= context ? new PromptTooLongError(ids.length, context) : { text: decode(result.tokens[j]), finishReason: result.finishReason[j] });
+        out.push(
+          ids.length >= context ? new PromptTooLongError(ids.length, context) : { text: decode(result.tokens[j]), finishReason: result.finishReason[j] },
+        );
       });
       await new Promise((r) => setImmediate(r)); // let servers and timers breathe between batches
     }
@@ -136,7 +148,11 @@ function serverOf(opts: RemoteGeneratorOptions): { base: string; headers: Record
 }
 
 /** One chat completion from an OpenAI-compatible server (system '' + user prompt, as ZeroSearch sends). */
-export async function chatCompletion(opts: RemoteGeneratorOptions, prompt: string, c: { temperature: number; maxTokens: number; seed?: number }): Promise<string> {
+export async function chatCompletion(
+  opts: RemoteGeneratorOptions,
+  prompt: string,
+  c: { temperature: number; maxTokens: number; seed?: number },
+): Promise<string> {
   const { base, headers } = serverOf(opts);
   return requestJson(
     {
@@ -146,7 +162,10 @@ export async function chatCompletion(opts: RemoteGeneratorOptions, prompt: strin
       headers,
       body: {
         model: opts.model ?? '',
-        messages: [{ role: 'system', content: '' }, { role: 'user', content: prompt }],
+        messages: [
+          { role: 'system', content: '' },
+          { role: 'user', content: prompt },
+        ],
         max_tokens: c.maxTokens,
         temperature: c.temperature,
         ...(c.seed !== undefined && { seed: c.seed }),
@@ -164,7 +183,8 @@ export async function chatCompletion(opts: RemoteGeneratorOptions, prompt: strin
 export class RemoteGenerator implements TextGenerator {
   readonly name: string;
   constructor(readonly opts: RemoteGeneratorOptions) {
-    if (!/^https?:\/\//.test(opts.baseUrl ?? '')) throw new Error(`RemoteGenerator: baseUrl must start with http:// or https://, got ${JSON.stringify(opts.baseUrl)}`);
+    if (!/^https?:\/\//.test(opts.baseUrl ?? ''))
+      throw new Error(`RemoteGenerator: baseUrl must start with http:// or https://, got ${JSON.stringify(opts.baseUrl)}`);
     this.name = `openai:${opts.baseUrl}`;
   }
 
@@ -320,7 +340,13 @@ export class SimulatedSearchEngine implements SearchEngine {
    * Rewrite, in place, each useful output's first repeated document: the generator continues from just after
    * its `Doc i:` marker until `Doc i+1`, and the documents after it are kept.
    */
-  private async rewriteRepeats(prompts: string[], outputs: Array<string | Error>, noisy: boolean[], topk: number, completion: Omit<CompletionOptions, 'seed'>): Promise<number[]> {
+  private async rewriteRepeats(
+    prompts: string[],
+    outputs: Array<string | Error>,
+    noisy: boolean[],
+    topk: number,
+    completion: Omit<CompletionOptions, 'seed'>,
+  ): Promise<number[]> {
     const rewrites = outputs.map(() => 0);
     if (!this.opts.generator.continuesPrefixes) return rewrites;
     for (let round = 0; round < (this.opts.distinctRetries ?? 0); round++) {
@@ -333,9 +359,15 @@ export class SimulatedSearchEngine implements SearchEngine {
       // One batch per `Doc i+1` stop string, so every rewrite ends with its own document.
       for (const number of new Set(redo.map((r) => r.repeat.number))) {
         const group = redo.filter((r) => r.repeat.number === number);
-        const more = await this.opts.generator.complete(group.map((r) => prompts[r.i]), {
-          ...completion, stop: `Doc ${number + 1}`, seed: this.rng.nextUint32(), prefixes: group.map((r) => r.text.slice(0, r.repeat.start)),
-        });
+        const more = await this.opts.generator.complete(
+          group.map((r) => prompts[r.i]),
+          {
+            ...completion,
+            stop: `Doc ${number + 1}`,
+            seed: this.rng.nextUint32(),
+            prefixes: group.map((r) => r.text.slice(0, r.repeat.start)),
+          },
+        );
         group.forEach(({ i, text, repeat }, j) => {
           const next = more[j];
           if (typeof next !== 'string') return; // keep the finished text rather than lose it to a failed rewrite

@@ -17,8 +17,13 @@ before(async () => {
 
 const world = generateWorld('tiny', 4);
 const examples: SftExample[] = world.questions.slice(0, 4).map((q, i) => ({
-  query: q.hops[0].query, question: q.question, answer: q.golden_answers[0], quality: i % 2 ? 'noisy' : 'useful',
-  docs: world.documents.slice(i, i + 5), queryAnswers: q.hops[0].answers, questionId: q.id,
+  query: q.hops[0].query,
+  question: q.question,
+  answer: q.golden_answers[0],
+  quality: i % 2 ? 'noisy' : 'useful',
+  docs: world.documents.slice(i, i + 5),
+  queryAnswers: q.hops[0].answers,
+  questionId: q.id,
 }));
 
 test('LoRA simulator SFT on an HF-layout checkpoint writes a merged HF folder, the adapter and the loss log', async () => {
@@ -28,14 +33,27 @@ test('LoRA simulator SFT on an HF-layout checkpoint writes a merged HF folder, t
   saveCheckpoint(base, path.join(dir, 'base'));
   saveWordTokenizer(tokenizer, path.join(dir, 'base'));
   base.dispose();
-  const { result, model, dir: merged } = await finetuneSimulator({
-    modelDir: path.join(dir, 'base'), examples, outDir: path.join(dir, 'out'),
-    lora: { rank: 2, alpha: 4, targetModules: ['q_proj', 'v_proj'] }, train: { steps: 3, batchSize: 2, lr: 1e-2, seed: 1 },
+  const {
+    result,
+    model,
+    dir: merged,
+  } = await finetuneSimulator({
+    modelDir: path.join(dir, 'base'),
+    examples,
+    outDir: path.join(dir, 'out'),
+    lora: { rank: 2, alpha: 4, targetModules: ['q_proj', 'v_proj'] },
+    train: { steps: 3, batchSize: 2, lr: 1e-2, seed: 1 },
   });
   assert.equal(result.step, 3);
   for (const f of ['config.json', 'model.safetensors', 'word-tokenizer.json']) assert.ok(fs.existsSync(path.join(merged, f)), f);
   for (const f of ['adapter_config.json', 'adapter_model.safetensors']) assert.ok(fs.existsSync(path.join(dir, 'out', 'adapter', f)), f);
-  assert.equal(fs.readFileSync(path.join(dir, 'out', 'sft-loss.jsonl'), 'utf8').trim().split('\n').length, 3);
+  assert.equal(
+    fs
+      .readFileSync(path.join(dir, 'out', 'sft-loss.jsonl'), 'utf8')
+      .trim()
+      .split('\n').length,
+    3,
+  );
   const reloaded = loadHfModel(merged);
   assert.equal(reloaded.numParameters(), model.numParameters());
   reloaded.dispose();

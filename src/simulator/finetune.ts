@@ -7,7 +7,19 @@
  * memory-light option the kit offers. Pass rank 0 for full fine-tuning.)
  */
 import * as path from 'path';
-import { DEFAULT_LORA, copyTokenizerFiles, loadHfModel, storedDtype, LoraConfig, LoraTransformer, mergeLora, saveCheckpoint, saveLoraAdapter, trainLm, Transformer } from '../model';
+import {
+  DEFAULT_LORA,
+  copyTokenizerFiles,
+  loadHfModel,
+  storedDtype,
+  LoraConfig,
+  LoraTransformer,
+  mergeLora,
+  saveCheckpoint,
+  saveLoraAdapter,
+  trainLm,
+  Transformer,
+} from '../model';
 import type { LmTrainOptions, LmTrainResult } from '../model';
 import { loadTokenizer } from '../text';
 import type { SftExample } from './sft-data';
@@ -31,8 +43,13 @@ export async function finetuneSimulator(opts: FinetuneOptions): Promise<{ result
   const trainable = lora.rank > 0 ? new LoraTransformer(base, lora) : base;
   const sequences = opts.examples.map((e) => sftSequence(e, tokenizer, opts.topk));
   const tooLong = sequences.findIndex((s) => s.ids.length > base.config.maxPositions);
-  if (tooLong >= 0) throw new Error(`finetuneSimulator: example ${tooLong} has ${sequences[tooLong].ids.length} tokens, the model takes ${base.config.maxPositions}`);
-  const result = await trainLm(trainable, sequences, { ...opts.train, checkpointDir: path.join(opts.outDir, 'train-state'), lossLog: path.join(opts.outDir, 'sft-loss.jsonl') });
+  if (tooLong >= 0)
+    throw new Error(`finetuneSimulator: example ${tooLong} has ${sequences[tooLong].ids.length} tokens, the model takes ${base.config.maxPositions}`);
+  const result = await trainLm(trainable, sequences, {
+    ...opts.train,
+    checkpointDir: path.join(opts.outDir, 'train-state'),
+    lossLog: path.join(opts.outDir, 'sft-loss.jsonl'),
+  });
   const finalDir = path.join(opts.outDir, 'merged');
   let model: Transformer = base;
   if (trainable instanceof LoraTransformer) {

@@ -91,7 +91,11 @@ export function factCompletionAccuracy(model: Transformer, tokenizer: Tokenizer,
   for (let start = 0; start < probes.length; start += batchSize) {
     const batch = probes.slice(start, start + batchSize);
     const maxLen = Math.max(...batch.flatMap((p) => p.answers.map((a) => tokenizer.encode(a).length)));
-    const out = generate(model, batch.map((p) => tokenizer.encode(p.prompt)), { maxNewTokens: maxLen, temperature: 0 });
+    const out = generate(
+      model,
+      batch.map((p) => tokenizer.encode(p.prompt)),
+      { maxNewTokens: maxLen, temperature: 0 },
+    );
     batch.forEach((p, i) => {
       const said = `${normalizeAnswer(tokenizer.decode(out.tokens[i]))} `;
       correct.push(p.answers.some((a) => said.startsWith(`${normalizeAnswer(a)} `)));

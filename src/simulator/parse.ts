@@ -85,7 +85,8 @@ export function findRepeatedDocument(raw: string, topk: number): RepeatedDocumen
     if (m) {
       if (Number(m[1]) > topk) break;
       const opening = m[2].toLowerCase().split(/\s+/).filter(Boolean).slice(0, OPENING_WORDS).join(' ');
-      if (opening && openings.has(opening)) found = { number: Number(m[1]), start: offset + line.slice(0, line.length - m[2].length).trimEnd().length, end: text.length };
+      if (opening && openings.has(opening))
+        found = { number: Number(m[1]), start: offset + line.slice(0, line.length - m[2].length).trimEnd().length, end: text.length };
       openings.add(opening);
     }
     offset += line.length + 1;

@@ -44,8 +44,15 @@ export interface SimulatorPreset {
   topk: number;
 }
 
-const model = (hiddenSize: number, numLayers: number, intermediateSize: number) =>
-  ({ hiddenSize, numLayers, numHeads: 4, numKvHeads: 2, intermediateSize, tieEmbeddings: true, maxPositions: 768 });
+const model = (hiddenSize: number, numLayers: number, intermediateSize: number) => ({
+  hiddenSize,
+  numLayers,
+  numHeads: 4,
+  numKvHeads: 2,
+  intermediateSize,
+  tieEmbeddings: true,
+  maxPositions: 768,
+});
 
 /**
  * `quick`: 5 documents per knowledge sequence so every `Doc i:` line is seen before SFT, SFT data from every
@@ -115,13 +122,28 @@ export function simulatorTokenizer(world: World, topk = SIMULATOR_TOPK): WordTok
   return WordTokenizer.fromCorpus([...worldTexts(world), ...world.documents.map((d) => d.title), ...hopQueries, ...promptVocabularyTexts(topk)]);
 }
 
-async function trainStage(outDir: string, name: string, init: () => Transformer, sampler: (rng: import('../util').Rng) => LmExample, cfg: TrainStageConfig, seed: number, tokenizer: WordTokenizer): Promise<Transformer> {
+async function trainStage(
+  outDir: string,
+  name: string,
+  init: () => Transformer,
+  sampler: (rng: import('../util').Rng) => LmExample,
+  cfg: TrainStageConfig,
+  seed: number,
+  tokenizer: WordTokenizer,
+): Promise<Transformer> {
   const finalDir = path.join(outDir, name);
   if (fs.existsSync(path.join(finalDir, 'config.json'))) return loadCheckpoint(finalDir);
   const model = init();
   await trainLm(model, sampler, {
-    ...cfg, seed, weightDecay: 0.01, gradClip: 1, label: name, logEvery: 10,
-    checkpointEvery: Math.max(10, Math.floor(cfg.steps / 5)), checkpointDir: path.join(outDir, `${name}-train`), lossLog: path.join(outDir, `${name}-loss.jsonl`),
+    ...cfg,
+    seed,
+    weightDecay: 0.01,
+    gradClip: 1,
+    label: name,
+    logEvery: 10,
+    checkpointEvery: Math.max(10, Math.floor(cfg.steps / 5)),
+    checkpointDir: path.join(outDir, `${name}-train`),
+    lossLog: path.join(outDir, `${name}-loss.jsonl`),
   });
   saveCheckpoint(model, finalDir);
   saveWordTokenizer(tokenizer, finalDir);
@@ -129,7 +151,11 @@ async function trainStage(outDir: string, name: string, init: () => Transformer,
 }
 
 /** Run (or load) every stage; see the file comment for what lands in `outDir`. */
-export async function buildSimulator(world: World, presetInput: SimulatorPreset | keyof typeof SIMULATOR_PRESETS, opts: BuildSimulatorOptions): Promise<SimulatorBuild> {
+export async function buildSimulator(
+  world: World,
+  presetInput: SimulatorPreset | keyof typeof SIMULATOR_PRESETS,
+  opts: BuildSimulatorOptions,
+): Promise<SimulatorBuild> {
   const preset = resolvePreset(presetInput);
   const { outDir, seed } = opts;
   fs.mkdirSync(outDir, { recursive: true });
@@ -142,7 +168,15 @@ export async function buildSimulator(world: World, presetInput: SimulatorPreset 
 
   // World knowledge.
   const knowledgeSeqs = knowledgeSampler(world, tokenizer, preset.knowledge.docsPerSequence);
-  const base = await trainStage(outDir, 'base', () => createModel({ ...preset.model, vocabSize: tokenizer.vocabSize }, seed), knowledgeSeqs, preset.knowledge, seed, tokenizer);
+  const base = await trainStage(
+    outDir,
+    'base',
+    () => createModel({ ...preset.model, vocabSize: tokenizer.vocabSize }, seed),
+    knowledgeSeqs,
+    preset.knowledge,
+    seed,
+    tokenizer,
+  );
   const knowledgeFile = file('knowledge.json');
   const knowledge: KnowledgeReport = fs.existsSync(knowledgeFile)
     ? readJson<KnowledgeReport>(knowledgeFile)
@@ -174,9 +208,13 @@ export async function buildSimulator(world: World, presetInput: SimulatorPreset 
   // Simulator SFT, starting from the knowledge model.
   const sftSeqs = examples.map((e) => sftSequence(e, tokenizer, preset.topk));
   const sft = await trainStage(
-    outDir, 'sft', () => loadCheckpoint(path.join(outDir, 'base')),
+    outDir,
+    'sft',
+    () => loadCheckpoint(path.join(outDir, 'base')),
     (rng) => (rng.next() < preset.sft.replay ? knowledgeSeqs(rng) : rng.choice(sftSeqs)),
-    preset.sft, seed + 1, tokenizer,
+    preset.sft,
+    seed + 1,
+    tokenizer,
   );
 
   const build: SimulatorBuild = { tokenizer, base, sft, knowledge, sftData, dir: { base: file('base'), sft: file('sft') } };
@@ -188,7 +226,12 @@ export async function buildSimulator(world: World, presetInput: SimulatorPreset 
   }
   const queries = heldOutQueries(world, preset.eval.queries, seed);
   const engine = (m: Transformer, style: 'sft' | 'prompt') =>
-    new SimulatedSearchEngine({ generator: new LocalGenerator(m, tokenizer, { batchSize: preset.eval.batchSize }), promptStyle: style, seed, maxTokens: 50 * preset.topk });
+    new SimulatedSearchEngine({
+      generator: new LocalGenerator(m, tokenizer, { batchSize: preset.eval.batchSize }),
+      promptStyle: style,
+      seed,
+      maxTokens: 50 * preset.topk,
+    });
   const sftEngine = engine(sft, 'sft');
   const promptEngine = engine(base, 'prompt');
   const { rows, examples: shown } = await evaluateEngines(
@@ -203,7 +246,18 @@ export async function buildSimulator(world: World, presetInput: SimulatorPreset 
     { topk: preset.topk, batchSize: preset.eval.batchSize, recordFile: file('quality-records.jsonl') },
   );
   const table = formatQualityTable(rows);
-  writeJsonAtomic(reportFile, { seed, preset: typeof presetInput === 'string' ? presetInput : 'custom', config: preset, backend: currentBackend()?.choice ?? null, queries: queries.length, temperature: 0.8, knowledge, sftData, rows, examples: shown });
+  writeJsonAtomic(reportFile, {
+    seed,
+    preset: typeof presetInput === 'string' ? presetInput : 'custom',
+    config: preset,
+    backend: currentBackend()?.choice ?? null,
+    queries: queries.length,
+    temperature: 0.8,
+    knowledge,
+    sftData,
+    rows,
+    examples: shown,
+  });
   writeFileAtomic(file('simulator.md'), `${table}\n`);
   return { ...build, quality: { rows, table } };
 }

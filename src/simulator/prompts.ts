@@ -95,7 +95,15 @@ export function promptOnlyPrompt(q: SimulatorQuery, quality: DocQuality, topk = 
           'Each document should contain about 30 words.',
         ]
       : ['Each document should contain about 30 words, and these documents should contain related but noisy information.'];
-  return [...head, ...task, 'You must directly output the English documents and not output any other texts.', '', `Query: ${q.query}`, outputLabel(quality), ''].join('\n');
+  return [
+    ...head,
+    ...task,
+    'You must directly output the English documents and not output any other texts.',
+    '',
+    `Query: ${q.query}`,
+    outputLabel(quality),
+    '',
+  ].join('\n');
 }
 
 /** The target text the SFT simulator learns to write: `Doc i: …` lines (a document with a title renders `title text`). */
@@ -109,5 +117,9 @@ export function renderTarget(docs: ReadonlyArray<{ title?: string; text: string 
  */
 export function promptVocabularyTexts(topk = SIMULATOR_TOPK): string[] {
   const q: SimulatorQuery = { query: 'q', question: 'q', answer: 'a' };
-  return (['useful', 'noisy'] as const).flatMap((quality) => [sftPrompt(q, quality, topk), promptOnlyPrompt(q, quality, topk), renderTarget([{ text: 'x' }, { text: 'x' }, { text: 'x' }, { text: 'x' }, { text: 'x' }, { text: 'x' }])]);
+  return (['useful', 'noisy'] as const).flatMap((quality) => [
+    sftPrompt(q, quality, topk),
+    promptOnlyPrompt(q, quality, topk),
+    renderTarget([{ text: 'x' }, { text: 'x' }, { text: 'x' }, { text: 'x' }, { text: 'x' }, { text: 'x' }]),
+  ]);
 }

@@ -66,7 +66,11 @@ interface QueryRecord {
  * appended there first and a rerun skips what it holds, so a run that dies (e.g. a remote simulator going
  * away) keeps its finished work.
  */
-export async function evaluateEngines(engines: EngineUnderTest[], queries: EvalQuery[], opts: { topk?: number; batchSize?: number; recordFile?: string } = {}): Promise<{ rows: QualityRow[]; examples: Record<string, string[][]> }> {
+export async function evaluateEngines(
+  engines: EngineUnderTest[],
+  queries: EvalQuery[],
+  opts: { topk?: number; batchSize?: number; recordFile?: string } = {},
+): Promise<{ rows: QualityRow[]; examples: Record<string, string[][]> }> {
   const topk = opts.topk ?? 5;
   const batchSize = opts.batchSize ?? 16;
   const log = opts.recordFile ? JsonlLog.open<QueryRecord>(opts.recordFile, { key: (r) => `${r.engine}\u0000${r.i}` }) : null;
@@ -81,11 +85,17 @@ export async function evaluateEngines(engines: EngineUnderTest[], queries: EvalQ
       let docs: Doc[][];
       let wellFormed: boolean[];
       if (engine instanceof SimulatedSearchEngine) {
-        const r = await engine.searchDetailed(batch.map((q) => q.query), { topk, quality, context: batch });
+        const r = await engine.searchDetailed(
+          batch.map((q) => q.query),
+          { topk, quality, context: batch },
+        );
         docs = r.docs;
         wellFormed = r.wellFormed;
       } else {
-        docs = await engine.search(batch.map((q) => q.query), { topk });
+        docs = await engine.search(
+          batch.map((q) => q.query),
+          { topk },
+        );
         wellFormed = docs.map((d) => d.length === topk);
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -130,6 +140,9 @@ export function formatQualityTable(rows: QualityRow[]): string {
   return [
     '| engine | queries | answer rate | well-formed | distinct docs | docs/s |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.engine} | ${r.queries} | ${pct(r.answerRate)}${se(r)} | ${pct(r.wellFormedRate)} | ${pct(r.distinctDocRate)} | ${Number.isFinite(r.docsPerSecond) ? r.docsPerSecond.toFixed(1) : '∞'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.engine} | ${r.queries} | ${pct(r.answerRate)}${se(r)} | ${pct(r.wellFormedRate)} | ${pct(r.distinctDocRate)} | ${Number.isFinite(r.docsPerSecond) ? r.docsPerSecond.toFixed(1) : '∞'} |`,
+    ),
   ].join('\n');
 }

@@ -35,7 +35,11 @@ class SlowEcho implements TextGenerator {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -53,7 +57,10 @@ test('the OpenAI-compatible server answers 20 parallel clients in batches, and t
           max_tokens: 300,
           temperature: 0.8,
           // ZeroSearch sends an empty system message and the prompt as a list of text parts.
-          messages: [{ role: 'system', content: '' }, { role: 'user', content: [{ type: 'text', text: `Query: q${i}\nUseful Output:\n` }] }],
+          messages: [
+            { role: 'system', content: '' },
+            { role: 'user', content: [{ type: 'text', text: `Query: q${i}\nUseful Output:\n` }] },
+          ],
         }),
       ),
     );
@@ -62,12 +69,18 @@ test('the OpenAI-compatible server answers 20 parallel clients in batches, and t
       assert.equal(r.json.choices[0].message.content.split('\n')[0], `Doc 1: Useful about q${i}`);
       assert.equal(r.json.choices[0].finish_reason, 'stop');
     });
-    assert.equal(generator.calls.reduce((a, b) => a + b, 0), 20);
+    assert.equal(
+      generator.calls.reduce((a, b) => a + b, 0),
+      20,
+    );
     assert.ok(generator.calls.length < 20 && Math.max(...generator.calls) <= 8, `batches ${generator.calls}`);
 
     const engine = new SimulatedSearchEngine({ generator: new RemoteGenerator({ baseUrl: server.url, concurrency: 4 }), noiseProbability: 0.5, seed: 3 });
     await engine.check(); // GET /v1/models, as the run's up-front check does
-    await assert.rejects(new RemoteGenerator({ baseUrl: 'http://127.0.0.1:9', retries: 0 }).check(), /simulator server http:\/\/127\.0\.0\.1:9 does not answer/);
+    await assert.rejects(
+      new RemoteGenerator({ baseUrl: 'http://127.0.0.1:9', retries: 0 }).check(),
+      /simulator server http:\/\/127\.0\.0\.1:9 does not answer/,
+    );
     const r = await engine.searchDetailed(['alpha born', 'beta country', 'gamma capital', 'delta founder'], { topk: 5 });
     r.docs.forEach((docs, i) => {
       assert.equal(docs.length, 5);
@@ -184,12 +197,17 @@ test('a dead or silent server gives a clear error after the retries; an evaluati
   const dead = new SimulatedSearchEngine({ generator: new RemoteGenerator({ baseUrl: `http://127.0.0.1:${deadPort}`, retries: 2, backoffMs: 5 }) });
   await assert.rejects(dead.search(['q'], { topk: 5 }), /1 of 1 queries failed.*request failed.*after 3 attempts/);
   const tolerant = new SimulatedSearchEngine({ generator: new RemoteGenerator({ baseUrl: `http://127.0.0.1:${deadPort}`, retries: 0 }), onFailure: 'empty' });
-  assert.deepEqual((await tolerant.search(['q'], { topk: 5 }))[0].map((d) => d.text), ['No information available']);
+  assert.deepEqual(
+    (await tolerant.search(['q'], { topk: 5 }))[0].map((d) => d.text),
+    ['No information available'],
+  );
 
   // Silent: accepts the connection, never answers.
   const silent = http.createServer(() => undefined);
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
-  const slow = new SimulatedSearchEngine({ generator: new RemoteGenerator({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 100, retries: 1, backoffMs: 5 }) });
+  const slow = new SimulatedSearchEngine({
+    generator: new RemoteGenerator({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 100, retries: 1, backoffMs: 5 }),
+  });
   await assert.rejects(slow.search(['q'], { topk: 5 }), /timed out after 100 ms.*after 2 attempts/);
   silent.closeAllConnections();
   await new Promise<void>((r) => silent.close(() => r()));
@@ -208,7 +226,10 @@ test('a dead or silent server gives a clear error after the retries; an evaluati
     return original(p, o);
   };
   await assert.rejects(evaluateEngines([{ name: 'remote', engine, quality: 'useful' }], queries, { batchSize: 2, recordFile }));
-  assert.deepEqual(readJsonl<{ i: number }>(recordFile).map((r) => r.i), [0, 1]);
+  assert.deepEqual(
+    readJsonl<{ i: number }>(recordFile).map((r) => r.i),
+    [0, 1],
+  );
   const restarted = await serveSimulator(new SlowEcho(), { port: 0 });
   const again = new SimulatedSearchEngine({ generator: new RemoteGenerator({ baseUrl: restarted.url }) });
   const { rows } = await evaluateEngines([{ name: 'remote', engine: again, quality: 'useful' }], queries, { batchSize: 2, recordFile });

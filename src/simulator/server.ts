@@ -60,7 +60,10 @@ async function completions(generator: TextGenerator, prompts: string[], opts: Co
 
 function messageText(content: unknown, i: number): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content) && content.every((p) => p && typeof p === 'object' && (p as { type?: unknown }).type === 'text' && typeof (p as { text?: unknown }).text === 'string')) {
+  if (
+    Array.isArray(content) &&
+    content.every((p) => p && typeof p === 'object' && (p as { type?: unknown }).type === 'text' && typeof (p as { text?: unknown }).text === 'string')
+  ) {
     return content.map((p) => (p as { text: string }).text).join('');
   }
   throw new RequestError(400, `messages[${i}].content must be a string or a list of {"type": "text", "text": string} parts`);
@@ -72,7 +75,8 @@ function parseRequest(body: unknown, o: Required<SimulatorServerOptions>): { pro
   if (!Array.isArray(b.messages) || b.messages.length === 0) throw new RequestError(400, '"messages" must be a non-empty array of {role, content}');
   const parts = b.messages.map((m, i) => {
     const role = (m as { role?: unknown })?.role;
-    if (role !== 'system' && role !== 'user' && role !== 'assistant') throw new RequestError(400, `messages[${i}].role must be "system", "user" or "assistant"`);
+    if (role !== 'system' && role !== 'user' && role !== 'assistant')
+      throw new RequestError(400, `messages[${i}].role must be "system", "user" or "assistant"`);
     return messageText((m as { content?: unknown }).content, i);
   });
   const prompt = parts.filter((p) => p.length > 0).join('\n');
@@ -84,9 +88,11 @@ function parseRequest(body: unknown, o: Required<SimulatorServerOptions>): { pro
     throw new RequestError(400, `"max_tokens" must be an integer from 1 to ${o.maxTokens}, got ${JSON.stringify(maxTokens)}`);
   }
   const temperature = b.temperature ?? 1;
-  if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2)) throw new RequestError(400, `"temperature" must be a number from 0 to 2, got ${JSON.stringify(temperature)}`);
+  if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))
+    throw new RequestError(400, `"temperature" must be a number from 0 to 2, got ${JSON.stringify(temperature)}`);
   const seed = b.seed ?? undefined;
-  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0)) throw new RequestError(400, `"seed" must be an integer ≥ 0, got ${JSON.stringify(seed)}`);
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0))
+    throw new RequestError(400, `"seed" must be an integer ≥ 0, got ${JSON.stringify(seed)}`);
   return { prompt, temperature, maxTokens, ...(typeof seed === 'number' && { seed }) };
 }
 
@@ -113,10 +119,17 @@ export function serveSimulator(generator: TextGenerator, options: SimulatorServe
     try {
       while (queue.length) {
         const head = queue[0];
-        const batch = head.seed !== undefined ? [head] : queue.filter((p) => p.seed === undefined && p.temperature === head.temperature && p.maxTokens === head.maxTokens).slice(0, o.maxBatch);
+        const batch =
+          head.seed !== undefined
+            ? [head]
+            : queue.filter((p) => p.seed === undefined && p.temperature === head.temperature && p.maxTokens === head.maxTokens).slice(0, o.maxBatch);
         for (const p of batch) queue.splice(queue.indexOf(p), 1);
         try {
-          const out = await completions(generator, batch.map((p) => p.prompt), { temperature: head.temperature, maxTokens: head.maxTokens, seed: head.seed ?? batches++ });
+          const out = await completions(
+            generator,
+            batch.map((p) => p.prompt),
+            { temperature: head.temperature, maxTokens: head.maxTokens, seed: head.seed ?? batches++ },
+          );
           out.forEach((c, i) => (c instanceof Error ? batch[i].reject(c) : batch[i].resolve(c)));
         } catch (err) {
           for (const p of batch) p.reject(err as Error);
@@ -179,10 +192,11 @@ export function serveSimulator(generator: TextGenerator, options: SimulatorServe
       resolve({
         url: `http://${host}:${port}`,
         port,
-        close: () => new Promise<void>((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });

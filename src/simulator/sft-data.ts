@@ -55,7 +55,12 @@ function cannotAnswer(index: WorldIndex, doc: WorldDocument, entityId: string, t
   return type === 'year' ? !/\d/.test(doc.text) : !doc.entityIds.some((id) => index.entity(id).kind === type);
 }
 
-export function buildSftExamples(world: World, pairs: readonly CollectedPair[], labels: readonly boolean[], opts: { topk?: number; seed?: number } = {}): { examples: SftExample[]; counts: SftDataCounts } {
+export function buildSftExamples(
+  world: World,
+  pairs: readonly CollectedPair[],
+  labels: readonly boolean[],
+  opts: { topk?: number; seed?: number } = {},
+): { examples: SftExample[]; counts: SftDataCounts } {
   if (labels.length !== pairs.length) throw new Error(`buildSftExamples: ${labels.length} labels for ${pairs.length} pairs`);
   const topk = opts.topk ?? 5;
   const rng = new Rng(`${opts.seed ?? 0}:sft-data`);
@@ -84,7 +89,10 @@ export function buildSftExamples(world: World, pairs: readonly CollectedPair[], 
     }
     const type = RELATIONS[index.fact(first.intentFactId).relation].object;
     const cannot = (d: WorldDocument) => cannotAnswer(index, d, first.intentEntityId, type);
-    const noisy = ranked.filter((i) => !labels[i] && pairs[i].doc.id && cannot(index.document(pairs[i].doc.id!))).map((i) => pairs[i].doc).slice(0, Math.ceil(topk / 2));
+    const noisy = ranked
+      .filter((i) => !labels[i] && pairs[i].doc.id && cannot(index.document(pairs[i].doc.id!)))
+      .map((i) => pairs[i].doc)
+      .slice(0, Math.ceil(topk / 2));
     const noisyFillers = rng.shuffle(world.documents.filter(cannot));
     const docs = [...noisy, ...noisyFillers.filter((f) => !noisy.some((d) => d.id === f.id)).slice(0, topk - noisy.length)];
     if (docs.length === topk) made.noisy.push({ ...base, quality: 'noisy', docs: rng.shuffle(docs.map(plain)) });
@@ -95,7 +103,14 @@ export function buildSftExamples(world: World, pairs: readonly CollectedPair[], 
   const labelledUseful = labels.filter(Boolean).length;
   return {
     examples,
-    counts: { pairs: pairs.length, labelledUseful, labelledNoisy: pairs.length - labelledUseful, calls: calls.size, examplesBeforeBalance: before, examples: { useful: n, noisy: n } },
+    counts: {
+      pairs: pairs.length,
+      labelledUseful,
+      labelledNoisy: pairs.length - labelledUseful,
+      calls: calls.size,
+      examplesBeforeBalance: before,
+      examples: { useful: n, noisy: n },
+    },
   };
 }
 

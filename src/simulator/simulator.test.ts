@@ -4,7 +4,21 @@ import { worldEngine } from '../search';
 import { CompletionOptions, SimulatedSearchEngine, TextGenerator } from './engine';
 import { generateWorld, indexWorld, textContainsAnswer } from '../world';
 import { RELATIONS } from '../world/templates';
-import { collectSftPairs, oracleLabeller, trajectoryLabeller, buildSftExamples, sftSequence, simulatorTokenizer, parseSimulatorOutput, renderTarget, sftPrompt, factProbes, knowledgeSampler, findRepeatedDocument, formatQualityTable } from './index';
+import {
+  collectSftPairs,
+  oracleLabeller,
+  trajectoryLabeller,
+  buildSftExamples,
+  sftSequence,
+  simulatorTokenizer,
+  parseSimulatorOutput,
+  renderTarget,
+  sftPrompt,
+  factProbes,
+  knowledgeSampler,
+  findRepeatedDocument,
+  formatQualityTable,
+} from './index';
 import { Rng } from '../util';
 
 const world = generateWorld('tiny', 3);
@@ -40,17 +54,30 @@ test('collection keeps every (query, doc) pair; oracle labels are balanced into 
     for (const d of e.docs) {
       const doc = byId.get(d.id!)!;
       if (answerType === 'year') assert.doesNotMatch(doc.text, /\d/, `noisy target for ${e.query} states a number`);
-      else assert.ok(doc.entityIds.every((id) => index.entity(id).kind !== answerType), `noisy target for ${e.query} names a ${answerType}`);
+      else
+        assert.ok(
+          doc.entityIds.every((id) => index.entity(id).kind !== answerType),
+          `noisy target for ${e.query} names a ${answerType}`,
+        );
     }
   }
   const trajectory = await trajectoryLabeller(pairs);
-  assert.deepEqual(trajectory, pairs.map((p) => p.trajectoryCorrect));
+  assert.deepEqual(
+    trajectory,
+    pairs.map((p) => p.trajectoryCorrect),
+  );
 });
 
 test('the SFT loss mask covers exactly the five Doc lines and <eos>', () => {
   const tokenizer = simulatorTokenizer(world);
   const docs = world.documents.slice(0, 5);
-  const example = { query: world.questions[0].hops[0].query, question: world.questions[0].question, answer: world.questions[0].golden_answers[0], quality: 'useful' as const, docs };
+  const example = {
+    query: world.questions[0].hops[0].query,
+    question: world.questions[0].question,
+    answer: world.questions[0].golden_answers[0],
+    quality: 'useful' as const,
+    docs,
+  };
   const seq = sftSequence(example, tokenizer);
   const targetIds = seq.ids.filter((_, t) => seq.lossMask[t] === 1);
   const promptIds = seq.ids.filter((_, t) => seq.lossMask[t] === 0);
@@ -78,20 +105,30 @@ test('the §4.2 prompt has the five parts in order and switches useful/noisy', (
 test('parser: cuts at Doc k+1, repairs and reports malformed output', () => {
   const good = parseSimulatorOutput('Doc 1: a\n\nDoc 2: b\nDoc 3: c\nDoc 4: d\nDoc 5: e\nDoc 6: f', 5);
   assert.equal(good.wellFormed, true);
-  assert.deepEqual(good.docs.map((d) => d.text), ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(
+    good.docs.map((d) => d.text),
+    ['a', 'b', 'c', 'd', 'e'],
+  );
   const short = parseSimulatorOutput('doc 1: a b\ncontinued\ndoc 2: c', 5);
   assert.equal(short.wellFormed, false);
-  assert.deepEqual(short.docs.map((d) => d.text), ['a b continued', 'c']);
+  assert.deepEqual(
+    short.docs.map((d) => d.text),
+    ['a b continued', 'c'],
+  );
   assert.match(short.problems.join(';'), /2 documents instead of 5/);
   const bare = parseSimulatorOutput('just some text', 5);
-  assert.deepEqual(bare.docs.map((d) => d.text), ['just some text']);
+  assert.deepEqual(
+    bare.docs.map((d) => d.text),
+    ['just some text'],
+  );
   assert.match(bare.problems.join(';'), /before the first/);
   assert.deepEqual(parseSimulatorOutput('', 5).docs, []);
   assert.match(parseSimulatorOutput('', 5).problems.join(';'), /empty output/);
 });
 
 test('findRepeatedDocument finds the first document whose opening repeats an earlier one', () => {
-  const text = 'Doc 1: ada byron was born in 1815 in london .\n\nDoc 2: other text\nDoc 3: Ada Byron was born in 1815 in london and more\nmore of doc 3\nDoc 4: x';
+  const text =
+    'Doc 1: ada byron was born in 1815 in london .\n\nDoc 2: other text\nDoc 3: Ada Byron was born in 1815 in london and more\nmore of doc 3\nDoc 4: x';
   const collapsed = text.replace(/\n\n+/g, '\n');
   const repeat = findRepeatedDocument(text, 5)!;
   assert.equal(repeat.number, 3);
@@ -125,7 +162,10 @@ class RepeatingGenerator implements TextGenerator {
 test('a repeated useful document is rewritten in place, the documents after it kept; rewrites are counted and bounded', async () => {
   const fixing = new RepeatingGenerator(true);
   const r = await new SimulatedSearchEngine({ generator: fixing, seed: 1, distinctRetries: 2 }).searchDetailed(['q1', 'q2'], { topk: 5 });
-  assert.deepEqual(r.docs[0].map((d) => d.text), ['same doc', 'new doc', 'c', 'd', 'e']);
+  assert.deepEqual(
+    r.docs[0].map((d) => d.text),
+    ['same doc', 'new doc', 'c', 'd', 'e'],
+  );
   assert.ok(r.wellFormed[0]);
   assert.deepEqual(r.rewrites, [1, 1]);
   assert.deepEqual(fixing.calls[1].prefixes, ['Doc 1: same doc\nDoc 2:', 'Doc 1: same doc\nDoc 2:']);
@@ -135,7 +175,11 @@ test('a repeated useful document is rewritten in place, the documents after it k
   const stubborn = new RepeatingGenerator(false);
   const kept = await new SimulatedSearchEngine({ generator: stubborn, seed: 1, distinctRetries: 3 }).searchDetailed(['q'], { topk: 5 });
   assert.deepEqual(kept.rewrites, [3], 'gives up after distinctRetries');
-  assert.deepEqual(kept.docs[0].map((d) => d.text), ['same doc', 'same doc', 'c', 'd', 'e'], 'a repeat that stays is kept, not dropped');
+  assert.deepEqual(
+    kept.docs[0].map((d) => d.text),
+    ['same doc', 'same doc', 'c', 'd', 'e'],
+    'a repeat that stays is kept, not dropped',
+  );
   assert.equal(stubborn.calls.length, 4);
 
   const noisy = new RepeatingGenerator(true);

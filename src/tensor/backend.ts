@@ -25,7 +25,10 @@ export const BACKEND_CHOICES: BackendChoice[] = ['node-gpu', 'node', 'native', '
 const loaders: Record<BackendChoice, (auto: boolean) => Promise<string>> = {
   'node-gpu': async () => loadTfjsNode('@tensorflow/tfjs-node-gpu'),
   node: async () => loadTfjsNode('@tensorflow/tfjs-node'),
-  native: async () => { const m = require('./native-backend'); return m.registerNativeBackend(); },
+  native: async () => {
+    const m = require('./native-backend');
+    return m.registerNativeBackend();
+  },
   wasm: async () => {
     require('@tensorflow/tfjs-backend-wasm');
     applyWasmPatches();
@@ -96,7 +99,9 @@ export function initBackend(opts: { backend?: BackendChoice; log?: boolean } = {
         const name = await tryBackend(choice, !forced);
         chosen = { choice, name };
         if (opts.log ?? process.env.ZS_QUIET !== '1') {
-          process.stderr.write(`[zerosearch] tensor backend: ${choice} (tfjs '${name}')${failures.length ? `; skipped ${failures.map((f) => f.split(':')[0]).join(', ')}` : ''}\n`);
+          process.stderr.write(
+            `[zerosearch] tensor backend: ${choice} (tfjs '${name}')${failures.length ? `; skipped ${failures.map((f) => f.split(':')[0]).join(', ')}` : ''}\n`,
+          );
           // Falling back from native costs most of the speed; say why and how to get it back.
           const native = failures.find((f) => f.startsWith('native:'));
           if (native && (choice === 'wasm' || choice === 'cpu')) {

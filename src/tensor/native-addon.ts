@@ -8,7 +8,17 @@ import * as path from 'node:path';
 
 export const BINARY_OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 } as const;
 export const UNARY_OPS = {
-  Exp: 0, Log: 1, Neg: 2, Sqrt: 3, Rsqrt: 4, Sigmoid: 5, Square: 6, Reciprocal: 7, Tanh: 8, Relu: 9, Abs: 10,
+  Exp: 0,
+  Log: 1,
+  Neg: 2,
+  Sqrt: 3,
+  Rsqrt: 4,
+  Sigmoid: 5,
+  Square: 6,
+  Reciprocal: 7,
+  Tanh: 8,
+  Relu: 9,
+  Abs: 10,
 } as const;
 export const REDUCE_OPS = { Sum: 0, Max: 1, Min: 2, Mean: 3 } as const;
 
@@ -17,14 +27,22 @@ type I32 = Int32Array;
 type Word = Float32Array | Int32Array;
 
 /** Shapes for the fused attention kernels; the mask is [maskBatch, T, S] (maskBatch 1 or B). */
-export interface AttentionDims { B: number; H: number; Hkv: number; T: number; S: number; hd: number; maskBatch: number; scale: number }
+export interface AttentionDims {
+  B: number;
+  H: number;
+  Hkv: number;
+  T: number;
+  S: number;
+  hd: number;
+  maskBatch: number;
+  scale: number;
+}
 
 export interface NativeAddon {
   setThreads(n: number): void;
   getThreads(): number;
   blasConfig(): string;
-  matmul(a: F32, b: F32, out: F32, batch: number, aBatch: number, bBatch: number, m: number, n: number, k: number,
-    transA: boolean, transB: boolean): void;
+  matmul(a: F32, b: F32, out: F32, batch: number, aBatch: number, bBatch: number, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
   binary(op: number, a: F32, aShape: number[], b: F32, bShape: number[], out: F32, outSize: number): void;
   unary(op: number, x: F32, out: F32): void;
   reduce(op: number, x: F32, out: F32, outer: number, r: number, inner: number): void;
@@ -47,8 +65,7 @@ export interface NativeAddon {
   rope(x: F32, cos: F32, sin: F32, out: F32, rows: number, heads: number, hd: number, transpose: boolean): void;
   attention(q: F32, k: F32, v: F32, mask: F32 | null, out: F32, probs: F32, dims: AttentionDims): void;
   attentionGrad(q: F32, k: F32, v: F32, probs: F32, dout: F32, dq: F32, dk: F32, dv: F32, dims: AttentionDims): void;
-  adam(p: F32, m: F32, v: F32, g: F32, lr: number, beta1: number, beta2: number, eps: number,
-    biasCorr1: number, biasCorr2: number): void;
+  adam(p: F32, m: F32, v: F32, g: F32, lr: number, beta1: number, beta2: number, eps: number, biasCorr1: number, biasCorr2: number): void;
 }
 
 export const ADDON_PATH = path.join(__dirname, '..', '..', 'native', 'build', 'Release', 'zs_native.node');

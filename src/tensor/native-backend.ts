@@ -46,14 +46,17 @@ function register(name: string, impl: (args: KernelArgs, b: NativeBackendCPU) =>
 
 function matMul(addon: NativeAddon, b: NativeBackendCPU, A: Info, B: Info, transA: boolean, transB: boolean): Info | null {
   if (A.dtype !== 'float32' || B.dtype !== 'float32') return null;
-  const ra = A.shape.length, rb = B.shape.length;
+  const ra = A.shape.length,
+    rb = B.shape.length;
   const m = transA ? A.shape[ra - 1] : A.shape[ra - 2];
   const k = transA ? A.shape[ra - 2] : A.shape[ra - 1];
   const kB = transB ? B.shape[rb - 1] : B.shape[rb - 2];
   const n = transB ? B.shape[rb - 2] : B.shape[rb - 1];
   if (k !== kB) return null; // let the cpu kernel raise its shape error
-  const aBatchShape = A.shape.slice(0, -2), bBatchShape = B.shape.slice(0, -2);
-  const aBatch = size(aBatchShape), bBatch = size(bBatchShape);
+  const aBatchShape = A.shape.slice(0, -2),
+    bBatchShape = B.shape.slice(0, -2);
+  const aBatch = size(aBatchShape),
+    bBatch = size(bBatchShape);
   // Batches must match or one side must be a single matrix; other broadcasts go to the cpu kernel.
   const sameBatch = aBatch === bBatch && aBatchShape.length === bBatchShape.length;
   if (!sameBatch && aBatch !== 1 && bBatch !== 1) return null;
@@ -79,7 +82,8 @@ function reductionView(shape: number[], axes: number[]): [number, number, number
   const sorted = [...axes].sort((x, y) => x - y);
   for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1] + 1) return null;
   if (sorted.length === 0) return [size(shape), 1, 1];
-  const first = sorted[0], last = sorted[sorted.length - 1];
+  const first = sorted[0],
+    last = sorted[sorted.length - 1];
   return [size(shape.slice(0, first)), size(shape.slice(first, last + 1)), size(shape.slice(last + 1))];
 }
 
@@ -141,15 +145,21 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     const values = wordValues(b, x);
     const out = x.dtype === 'float32' ? b.allocFloat32(values.length) : new Int32Array(values.length);
     addon.transpose(values, out, x.shape, perm);
-    return b.makeTensorInfo(perm.map((p) => x.shape[p]), x.dtype, out);
+    return b.makeTensorInfo(
+      perm.map((p) => x.shape[p]),
+      x.dtype,
+      out,
+    );
   });
   register('GatherV2', ({ inputs, attrs }, b) => {
     const { x, indices } = inputs;
     const { axis, batchDims } = attrs as unknown as { axis: number; batchDims: number };
     if ((x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32' || batchDims !== 0) return null;
     const ax = tf.util.parseAxisParam(axis, x.shape)[0];
-    const outer = size(x.shape.slice(0, ax)), axisDim = x.shape[ax], inner = size(x.shape.slice(ax + 1));
-    const idx = (wordValues(b, indices) as Int32Array);
+    const outer = size(x.shape.slice(0, ax)),
+      axisDim = x.shape[ax],
+      inner = size(x.shape.slice(ax + 1));
+    const idx = wordValues(b, indices) as Int32Array;
     const out = x.dtype === 'float32' ? b.allocFloat32(outer * idx.length * inner) : new Int32Array(outer * idx.length * inner);
     const bad = addon.gather(wordValues(b, x), idx, out, outer, axisDim, inner);
     if (bad >= 0) throw new Error(`GatherV2: the index value ${idx[bad]} is not in [0, ${axisDim - 1}]`);
@@ -161,7 +171,7 @@ function registerPrimitiveKernels(addon: NativeAddon): void {
     if (x.dtype !== 'float32' || segmentIds.dtype !== 'int32') return null;
     const rowShape = x.shape.slice(segmentIds.shape.length);
     const out = b.allocFloat32(numSegments * size(rowShape));
-    addon.segmentSum(floatValues(b, x), (wordValues(b, segmentIds) as Int32Array), out, size(rowShape), numSegments);
+    addon.segmentSum(floatValues(b, x), wordValues(b, segmentIds) as Int32Array, out, size(rowShape), numSegments);
     return b.makeTensorInfo([numSegments, ...rowShape], 'float32', out);
   });
 }
@@ -215,7 +225,14 @@ function registerLayoutKernels(addon: NativeAddon): void {
     const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
     const bits = x.dtype === 'float32' ? new Uint32Array(new Float32Array([constantValue]).buffer)[0] : constantValue >>> 0;
     const out = allocWord(b, x.dtype, size(outShape));
-    addon.pad(wordValues(b, x), out, x.shape, paddings.map((p) => p[0]), outShape, bits);
+    addon.pad(
+      wordValues(b, x),
+      out,
+      x.shape,
+      paddings.map((p) => p[0]),
+      outShape,
+      bits,
+    );
     return b.makeTensorInfo(outShape, x.dtype, out);
   });
   register('Concat', ({ inputs, attrs }, b) => {
@@ -223,12 +240,20 @@ function registerLayoutKernels(addon: NativeAddon): void {
     const dtype = all[0]?.dtype;
     if (!dtype || !WORD_TYPES.includes(dtype) || all.some((t) => t.dtype !== dtype) || all[0].shape.length === 0) return null;
     const ax = tf.util.parseAxisParam((attrs as unknown as { axis: number }).axis, all[0].shape)[0];
-    const outShape = tf.backend_util.computeOutShape(all.map((t) => t.shape), ax);
+    const outShape = tf.backend_util.computeOutShape(
+      all.map((t) => t.shape),
+      ax,
+    );
     const parts = all.filter((t) => size(t.shape) > 0);
     const outer = size(outShape.slice(0, ax));
     const out = allocWord(b, dtype, size(outShape));
     if (parts.length > 0) {
-      addon.concat(parts.map((t) => wordValues(b, t)), parts.map((t) => size(t.shape.slice(ax))), out, outer);
+      addon.concat(
+        parts.map((t) => wordValues(b, t)),
+        parts.map((t) => size(t.shape.slice(ax))),
+        out,
+        outer,
+      );
     }
     return b.makeTensorInfo(outShape, dtype, out);
   });
@@ -248,12 +273,16 @@ function registerTile(): void {
     for (let axis = shape.length - 1; axis >= 0; axis--) {
       const r = reps[axis];
       if (r === 1) continue;
-      const block = size(shape.slice(axis)), outer = size(shape.slice(0, axis));
+      const block = size(shape.slice(axis)),
+        outer = size(shape.slice(0, axis));
       const out = new (values.constructor as Float32ArrayConstructor)(outer * block * r);
       for (let o = 0; o < outer; o++) {
         for (let k = 0; k < r; k++) {
           const at = (o * r + k) * block;
-          if (block === 1) { out.fill(values[o], at, at + r); break; }
+          if (block === 1) {
+            out.fill(values[o], at, at + r);
+            break;
+          }
           out.set(values.subarray(o * block, (o + 1) * block), at);
         }
       }
@@ -281,8 +310,22 @@ export function registerNativeBackend(): string {
   for (const kernel of tf.getKernelsForBackend('cpu')) {
     tf.registerKernel({ ...kernel, backendName: NATIVE_BACKEND, kernelFunc: cpuFallback(kernel.kernelName) });
   }
-  for (const name of [...Object.keys(BINARY_OPS), ...Object.keys(UNARY_OPS), ...Object.keys(REDUCE_OPS),
-    'BatchMatMul', '_FusedMatMul', 'Softmax', 'Transpose', 'GatherV2', 'UnsortedSegmentSum', 'Slice', 'SplitV', 'PadV2', 'Concat', 'Tile']) {
+  for (const name of [
+    ...Object.keys(BINARY_OPS),
+    ...Object.keys(UNARY_OPS),
+    ...Object.keys(REDUCE_OPS),
+    'BatchMatMul',
+    '_FusedMatMul',
+    'Softmax',
+    'Transpose',
+    'GatherV2',
+    'UnsortedSegmentSum',
+    'Slice',
+    'SplitV',
+    'PadV2',
+    'Concat',
+    'Tile',
+  ]) {
     tf.unregisterKernel(name, NATIVE_BACKEND);
   }
   registerPrimitiveKernels(addon);

@@ -25,7 +25,10 @@ function requireFloat(name: string, ...infos: Info[]): void {
 
 export function registerFusedKernels(addon: NativeAddon): void {
   const f32 = floatValues;
-  const i32 = (b: NativeBackendCPU, t: Info) => { const v = valuesOf(b, t); return v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>); };
+  const i32 = (b: NativeBackendCPU, t: Info) => {
+    const v = valuesOf(b, t);
+    return v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>);
+  };
 
   registerFused('ZsRmsNorm', ({ x, weight }, attrs, b) => {
     requireFloat('rmsNorm', x, weight);

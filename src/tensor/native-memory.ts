@@ -61,8 +61,13 @@ export class NativeBackendCPU extends MathBackendCPU {
     const entry = this.data.get(dataId);
     const values = entry?.values;
     const released = super.disposeData(dataId, force);
-    if (released && values instanceof Float32Array && values.byteOffset === 0 && this.pooled.has(values.buffer)
-      && this.pooledBytes + values.buffer.byteLength <= POOL_BYTES) {
+    if (
+      released &&
+      values instanceof Float32Array &&
+      values.byteOffset === 0 &&
+      this.pooled.has(values.buffer) &&
+      this.pooledBytes + values.buffer.byteLength <= POOL_BYTES
+    ) {
       const buffer = values.buffer as ArrayBuffer;
       const capacity = buffer.byteLength / 4;
       const list = this.pool.get(capacity) ?? [];

@@ -9,8 +9,7 @@ import { NATIVE_BACKEND, floatValues, valuesOf } from './native-memory';
 import type { NativeBackendCPU } from './native-memory';
 
 const onNative = () => tf.getBackend() === NATIVE_BACKEND;
-const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) =>
-  tf.engine().runKernel(name, inputs, attrs) as unknown as tf.Tensor[];
+const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) => tf.engine().runKernel(name, inputs, attrs) as unknown as tf.Tensor[];
 
 /** RMSNorm over the last axis: x · rsqrt(mean(x²) + eps) · weight. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
@@ -147,8 +146,18 @@ export function fusedAdamUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, 
   if (p.dtype !== 'float32' || g.dtype !== 'float32') throw new Error(`fusedAdamUpdate: ${p.name} must be float32`);
   const backend = tf.backend() as unknown as NativeBackendCPU;
   if (s.decay !== 1) tf.tidy(() => p.assign(tf.mul(p, s.decay)));
-  loadNativeAddon().adam(ownedValues(backend, p), ownedValues(backend, m), ownedValues(backend, v), floatValues(backend, g),
-    s.lr, s.beta1, s.beta2, s.eps, s.c1, s.c2);
+  loadNativeAddon().adam(
+    ownedValues(backend, p),
+    ownedValues(backend, m),
+    ownedValues(backend, v),
+    floatValues(backend, g),
+    s.lr,
+    s.beta1,
+    s.beta2,
+    s.eps,
+    s.c1,
+    s.c2,
+  );
   return true;
 }
 

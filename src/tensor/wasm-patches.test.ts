@@ -9,7 +9,6 @@ const onBoth = async (f: () => tf.Tensor | tf.Tensor[]) => {
   return { cpu, wasm: other };
 };
 
-
 test('patched wasm matmul agrees with cpu for transposes, batches and gradients', async () => {
   await initBackend({ backend: 'wasm', log: false });
   const a = () => tf.randomNormal([3, 5, 7], 0, 1, 'float32', 1);

@@ -106,7 +106,9 @@ export async function registerWebGpuBackend(opts: { allowSoftware?: boolean; tim
   const thread = await startGpuThread(entry, { timeoutMs: opts.timeoutMs ?? FORCED_TIMEOUT_MS });
   if (isSoftwareAdapter(thread.info) && !allowSoftware) {
     await thread.close();
-    throw new Error(`webgpu: adapter is software (${describeAdapter(thread.info)}); it is slower than the wasm backend. Set ZS_WEBGPU_ALLOW_SOFTWARE=1 to use it anyway (tests do)`);
+    throw new Error(
+      `webgpu: adapter is software (${describeAdapter(thread.info)}); it is slower than the wasm backend. Set ZS_WEBGPU_ALLOW_SOFTWARE=1 to use it anyway (tests do)`,
+    );
   }
   const device = await thread.openDevice();
   adapter = thread.info;

@@ -22,7 +22,18 @@ export interface AdapterInfo {
 type Command = [string, ...unknown[]];
 
 // WebGPU's flag constants (spec values), needed by tfjs-backend-webgpu as globals.
-const BUFFER_USAGE = { MAP_READ: 1, MAP_WRITE: 2, COPY_SRC: 4, COPY_DST: 8, INDEX: 16, VERTEX: 32, UNIFORM: 64, STORAGE: 128, INDIRECT: 256, QUERY_RESOLVE: 512 };
+const BUFFER_USAGE = {
+  MAP_READ: 1,
+  MAP_WRITE: 2,
+  COPY_SRC: 4,
+  COPY_DST: 8,
+  INDEX: 16,
+  VERTEX: 32,
+  UNIFORM: 64,
+  STORAGE: 128,
+  INDIRECT: 256,
+  QUERY_RESOLVE: 512,
+};
 const MAP_MODE = { READ: 1, WRITE: 2 };
 const TEXTURE_USAGE = { COPY_SRC: 1, COPY_DST: 2, TEXTURE_BINDING: 4, STORAGE_BINDING: 8, RENDER_ATTACHMENT: 16 };
 /** A read that takes longer than this means the worker died or the GPU hung: fail instead of sleeping forever. */
@@ -42,8 +53,12 @@ class Channel {
     this.remotePort = port2;
   }
 
-  sharedFlag(): Int32Array { return this.flag; }
-  id(): number { return this.nextId++; }
+  sharedFlag(): Int32Array {
+    return this.flag;
+  }
+  id(): number {
+    return this.nextId++;
+  }
 
   send(cmd: Command, transfer?: ArrayBuffer): void {
     this.commands.push(cmd);
@@ -74,7 +89,10 @@ class Channel {
 }
 
 class Handle {
-  constructor(readonly channel: Channel, readonly id: number) {}
+  constructor(
+    readonly channel: Channel,
+    readonly id: number,
+  ) {}
 }
 
 export class BridgeBuffer extends Handle {
@@ -82,7 +100,13 @@ export class BridgeBuffer extends Handle {
   private mapped: ArrayBuffer | null = null;
   private mappedForWrite = false;
 
-  constructor(channel: Channel, id: number, readonly size: number, readonly usage: number, mappedAtCreation: boolean) {
+  constructor(
+    channel: Channel,
+    id: number,
+    readonly size: number,
+    readonly usage: number,
+    mappedAtCreation: boolean,
+  ) {
     super(channel, id);
     if (mappedAtCreation) {
       this.mapState = 'mapped';
@@ -130,10 +154,18 @@ class BridgePipeline extends Handle {
 }
 
 class BridgeComputePass extends Handle {
-  setPipeline(p: BridgePipeline): void { this.channel.send(['setPipeline', this.id, p.id]); }
-  setBindGroup(index: number, g: Handle): void { this.channel.send(['setBindGroup', this.id, index, g.id]); }
-  dispatchWorkgroups(x: number, y = 1, z = 1): void { this.channel.send(['dispatchWorkgroups', this.id, x, y, z]); }
-  end(): void { this.channel.send(['end', this.id]); }
+  setPipeline(p: BridgePipeline): void {
+    this.channel.send(['setPipeline', this.id, p.id]);
+  }
+  setBindGroup(index: number, g: Handle): void {
+    this.channel.send(['setBindGroup', this.id, index, g.id]);
+  }
+  dispatchWorkgroups(x: number, y = 1, z = 1): void {
+    this.channel.send(['dispatchWorkgroups', this.id, x, y, z]);
+  }
+  end(): void {
+    this.channel.send(['end', this.id]);
+  }
 }
 
 class BridgeCommandEncoder extends Handle {
@@ -157,7 +189,7 @@ class BridgeQueue {
   constructor(private readonly channel: Channel) {}
   /** Copies the bytes now: tfjs may reuse `data` before the batch is posted. */
   writeBuffer(buffer: BridgeBuffer, offset: number, data: ArrayBuffer | ArrayBufferView, dataOffset = 0, size?: number): void {
-    const unit = ArrayBuffer.isView(data) ? (data as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1 : 1;
+    const unit = ArrayBuffer.isView(data) ? ((data as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1) : 1;
     const view = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
     const start = dataOffset * unit;
     const bytes = view.slice(start, size === undefined ? undefined : start + size * unit).buffer;
@@ -173,7 +205,11 @@ export class BridgeDevice {
   readonly queue: BridgeQueue;
   readonly features: Set<string>;
 
-  constructor(private readonly channel: Channel, readonly limits: Record<string, number>, features: string[]) {
+  constructor(
+    private readonly channel: Channel,
+    readonly limits: Record<string, number>,
+    features: string[],
+  ) {
     this.queue = new BridgeQueue(channel);
     // Timestamp queries would need query sets on the bridge; tfjs profiles without them (kernel times read 0).
     this.features = new Set(features.filter((f) => f !== 'timestamp-query'));
@@ -192,13 +228,21 @@ export class BridgeDevice {
   createComputePipeline(desc: { compute: { module: Handle; entryPoint?: string }; label?: string; layout: 'auto' }): BridgePipeline {
     if (desc.layout !== 'auto') throw new Error('webgpu bridge: only layout "auto" pipelines are supported');
     const p = new BridgePipeline(this.channel, this.channel.id());
-    this.channel.send(['createComputePipeline', p.id, { label: desc.label, layout: 'auto', compute: { module: desc.compute.module.id, entryPoint: desc.compute.entryPoint } }]);
+    this.channel.send([
+      'createComputePipeline',
+      p.id,
+      { label: desc.label, layout: 'auto', compute: { module: desc.compute.module.id, entryPoint: desc.compute.entryPoint } },
+    ]);
     return p;
   }
   createComputePipelineAsync(desc: Parameters<BridgeDevice['createComputePipeline']>[0]): Promise<BridgePipeline> {
     return Promise.resolve(this.createComputePipeline(desc));
   }
-  createBindGroup(desc: { layout: Handle; label?: string; entries: Array<{ binding: number; resource: { buffer: BridgeBuffer; offset?: number; size?: number } }> }): Handle {
+  createBindGroup(desc: {
+    layout: Handle;
+    label?: string;
+    entries: Array<{ binding: number; resource: { buffer: BridgeBuffer; offset?: number; size?: number } }>;
+  }): Handle {
     const g = new Handle(this.channel, this.channel.id());
     const entries = desc.entries.map((e) => {
       if (!(e.resource?.buffer instanceof BridgeBuffer)) throw new Error('webgpu bridge: bind groups may only hold buffers');
@@ -250,16 +294,25 @@ export function startGpuThread(webgpuEntry: string, opts: { timeoutMs: number; d
   // Neither the worker nor its port may keep the process alive once the main thread is done.
   worker.unref();
   channel.port.unref();
-  const next = () => new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`webgpu: no adapter answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
-    timer.unref();
-    const done = (fn: () => void) => { clearTimeout(timer); worker.off('message', onMessage); worker.off('error', onError); fn(); };
-    const onMessage = (m: Record<string, unknown>) => done(() => resolve(m));
-    const onError = (err: Error) => done(() => reject(err));
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-  });
-  const fail = async (why: string): Promise<never> => { await worker.terminate(); throw new Error(why); };
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`webgpu: no adapter answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      timer.unref();
+      const done = (fn: () => void) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        fn();
+      };
+      const onMessage = (m: Record<string, unknown>) => done(() => resolve(m));
+      const onError = (err: Error) => done(() => reject(err));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+    });
+  const fail = async (why: string): Promise<never> => {
+    await worker.terminate();
+    throw new Error(why);
+  };
   return (async () => {
     const first = await next().catch((err: Error) => fail(err.message));
     if (first.type === 'no-adapter') return fail('webgpu: Dawn found no adapter (no Vulkan driver? set VK_ICD_FILENAMES or install the GPU driver)');
@@ -272,7 +325,9 @@ export function startGpuThread(webgpuEntry: string, opts: { timeoutMs: number; d
         if (ready.type !== 'ready') return fail(`webgpu: creating the device failed: ${String(ready.message)}`);
         return new BridgeDevice(channel, ready.limits as Record<string, number>, ready.features as string[]);
       },
-      close: async () => { await worker.terminate(); },
+      close: async () => {
+        await worker.terminate();
+      },
     };
   })();
 }

@@ -25,24 +25,28 @@ function replaceKernel(name: string, make: (original: tf.KernelFunc) => tf.Kerne
 
 /** AddN over at most `maxInputs` tensors per shader: chunks first, then the partial sums. */
 function chunkedAddN(maxInputs: number) {
-  return (addN: tf.KernelFunc): tf.KernelFunc => (args) => {
-    let level = args.inputs as unknown as tf.TensorInfo[];
-    const partials: tf.TensorInfo[] = [];
-    while (level.length > maxInputs) {
-      const next: tf.TensorInfo[] = [];
-      for (let i = 0; i < level.length; i += maxInputs) {
-        const chunk = level.slice(i, i + maxInputs);
-        if (chunk.length === 1) { next.push(chunk[0]); continue; }
-        const sum = addN({ ...args, inputs: chunk as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
-        partials.push(sum);
-        next.push(sum);
+  return (addN: tf.KernelFunc): tf.KernelFunc =>
+    (args) => {
+      let level = args.inputs as unknown as tf.TensorInfo[];
+      const partials: tf.TensorInfo[] = [];
+      while (level.length > maxInputs) {
+        const next: tf.TensorInfo[] = [];
+        for (let i = 0; i < level.length; i += maxInputs) {
+          const chunk = level.slice(i, i + maxInputs);
+          if (chunk.length === 1) {
+            next.push(chunk[0]);
+            continue;
+          }
+          const sum = addN({ ...args, inputs: chunk as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+          partials.push(sum);
+          next.push(sum);
+        }
+        level = next;
       }
-      level = next;
-    }
-    const out = addN({ ...args, inputs: level as unknown as tf.NamedTensorInfoMap });
-    for (const p of partials) (args.backend as tf.KernelBackend).disposeData(p.dataId);
-    return out;
-  };
+      const out = addN({ ...args, inputs: level as unknown as tf.NamedTensorInfoMap });
+      for (const p of partials) (args.backend as tf.KernelBackend).disposeData(p.dataId);
+      return out;
+    };
 }
 
 /**
@@ -57,7 +61,10 @@ class SortedSegmentSumProgram {
   dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
 
-  constructor(readonly outputShape: number[], webgpuUtil: WebGpuUtil) {
+  constructor(
+    readonly outputShape: number[],
+    webgpuUtil: WebGpuUtil,
+  ) {
     this.dispatchLayout = webgpuUtil.flatDispatchLayout(outputShape);
     this.dispatch = webgpuUtil.computeDispatch(this.dispatchLayout, outputShape, this.workgroupSize);
   }
@@ -84,37 +91,38 @@ interface WebGpuUtil {
 }
 
 function deterministicSegmentSum(webgpuUtil: WebGpuUtil) {
-  return (atomicSegmentSum: tf.KernelFunc): tf.KernelFunc => (args: KernelArgs) => {
-    const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
-    const { numSegments } = args.attrs as unknown as { numSegments: number };
-    const n = x.shape[0];
-    // Integer sums do not depend on the order; odd shapes keep tfjs's own kernel.
-    if (x.dtype !== 'float32' || segmentIds.shape.length !== 1 || segmentIds.shape[0] !== n || tf.util.sizeFromShape(x.shape) === 0) {
-      return atomicSegmentSum(args);
-    }
-    const backend = args.backend as unknown as WebGpuBackendLike;
-    const ids = backend.readSync(segmentIds.dataId) as Int32Array;
-    // Counting sort of positions by id (stable, so each segment is summed in increasing position).
-    const starts = new Int32Array(numSegments + 1);
-    for (let i = 0; i < n; i++) if (ids[i] >= 0 && ids[i] < numSegments) starts[ids[i] + 1]++;
-    for (let s = 0; s < numSegments; s++) starts[s + 1] += starts[s];
-    const order = new Int32Array(starts[numSegments]);
-    const next = starts.slice(0, numSegments);
-    for (let i = 0; i < n; i++) if (ids[i] >= 0 && ids[i] < numSegments) order[next[ids[i]]++] = i;
+  return (atomicSegmentSum: tf.KernelFunc): tf.KernelFunc =>
+    (args: KernelArgs) => {
+      const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+      const { numSegments } = args.attrs as unknown as { numSegments: number };
+      const n = x.shape[0];
+      // Integer sums do not depend on the order; odd shapes keep tfjs's own kernel.
+      if (x.dtype !== 'float32' || segmentIds.shape.length !== 1 || segmentIds.shape[0] !== n || tf.util.sizeFromShape(x.shape) === 0) {
+        return atomicSegmentSum(args);
+      }
+      const backend = args.backend as unknown as WebGpuBackendLike;
+      const ids = backend.readSync(segmentIds.dataId) as Int32Array;
+      // Counting sort of positions by id (stable, so each segment is summed in increasing position).
+      const starts = new Int32Array(numSegments + 1);
+      for (let i = 0; i < n; i++) if (ids[i] >= 0 && ids[i] < numSegments) starts[ids[i] + 1]++;
+      for (let s = 0; s < numSegments; s++) starts[s + 1] += starts[s];
+      const order = new Int32Array(starts[numSegments]);
+      const next = starts.slice(0, numSegments);
+      for (let i = 0; i < n; i++) if (ids[i] >= 0 && ids[i] < numSegments) order[next[ids[i]]++] = i;
 
-    const width = tf.util.sizeFromShape(x.shape) / n;
-    const orderInfo = backend.makeTensorInfo([Math.max(order.length, 1)], 'int32', order.length ? order : new Int32Array(1));
-    const startsInfo = backend.makeTensorInfo([numSegments + 1], 'int32', starts);
-    const out = backend.runWebGPUProgram(
-      new SortedSegmentSumProgram([numSegments, width], webgpuUtil),
-      [{ ...x, shape: [n, width] }, orderInfo, startsInfo],
-      'float32',
-    );
-    backend.disposeData(orderInfo.dataId);
-    backend.disposeData(startsInfo.dataId);
-    // Same data, the caller's shape: [numSegments, ...x.shape.slice(1)] (as tfjs's Reshape kernel does).
-    return { ...out, shape: [numSegments, ...x.shape.slice(1)] };
-  };
+      const width = tf.util.sizeFromShape(x.shape) / n;
+      const orderInfo = backend.makeTensorInfo([Math.max(order.length, 1)], 'int32', order.length ? order : new Int32Array(1));
+      const startsInfo = backend.makeTensorInfo([numSegments + 1], 'int32', starts);
+      const out = backend.runWebGPUProgram(
+        new SortedSegmentSumProgram([numSegments, width], webgpuUtil),
+        [{ ...x, shape: [n, width] }, orderInfo, startsInfo],
+        'float32',
+      );
+      backend.disposeData(orderInfo.dataId);
+      backend.disposeData(startsInfo.dataId);
+      // Same data, the caller's shape: [numSegments, ...x.shape.slice(1)] (as tfjs's Reshape kernel does).
+      return { ...out, shape: [numSegments, ...x.shape.slice(1)] };
+    };
 }
 
 /** Installs both replacements; `maxStorageBuffers` is the device's per-shader-stage limit. */

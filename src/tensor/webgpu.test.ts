@@ -93,7 +93,10 @@ test('softmax, log-softmax and their gradients agree with cpu, also for large lo
     return [tf.softmax(x), tf.logSoftmax(x), gSoft, gLog];
   });
   assertClose(cpu, gpu, 2e-4, 'webgpu');
-  assert.ok(gpu.every((out) => out.every(Number.isFinite)), 'softmax of large logits must stay finite');
+  assert.ok(
+    gpu.every((out) => out.every(Number.isFinite)),
+    'softmax of large logits must stay finite',
+  );
 });
 
 test('gather and its gradient (unsorted segment sum) agree with cpu, including repeated ids', async (t) => {
@@ -114,7 +117,7 @@ test('gather and its gradient (unsorted segment sum) agree with cpu, including r
 test('segment sums agree with cpu and are deterministic (same bits every run), drop negative ids, keep trailing dims', async (t) => {
   if (skipIfUnavailable(t)) return;
   // Many positions per segment: with float atomics the summation order, hence the last bits, varies by run.
-  const ids = Array.from({ length: 6000 }, (_, i) => (i * 7919) % 5 - (i % 97 === 0 ? 6 : 0));
+  const ids = Array.from({ length: 6000 }, (_, i) => ((i * 7919) % 5) - (i % 97 === 0 ? 6 : 0));
   const f = () => tf.unsortedSegmentSum(tf.randomNormal([6000, 2, 3], 0, 1, 'float32', 41), tf.tensor1d(ids, 'int32'), 5);
   const { cpu, gpu } = await onBoth(f);
   assertClose(cpu, gpu, 1e-3, 'webgpu');
@@ -141,7 +144,10 @@ test('int32 and bool tensors, sums of many tensors and async reads come back exa
 
 test('three Adam steps of a small transformer match cpu (losses and weights) without leaking tensors', async (t) => {
   if (skipIfUnavailable(t)) return;
-  const ids = [[1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 9, 10, 11, 2, 5]];
+  const ids = [
+    [1, 2, 3, 4, 5, 6, 7, 8],
+    [1, 2, 3, 9, 10, 11, 2, 5],
+  ];
   const mask = ids.map((r) => r.map((_, i) => (i >= 2 ? 1 : 0)));
   const train = async (backend: string) => {
     await tf.setBackend(backend);

@@ -58,7 +58,10 @@ test('Qwen2.5 chat template (ChatML, default system message)', () => {
       '<|im_start|>user\nQuestion: who?<|im_end|>\n<|im_start|>assistant\n',
   );
   const withSystem = tok.applyChatTemplate(
-    [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }],
+    [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+    ],
     { addGenerationPrompt: false },
   );
   assert.equal(withSystem, '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n');

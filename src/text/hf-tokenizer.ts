@@ -42,7 +42,11 @@ export class HfTokenizer implements Tokenizer {
   private readonly tk: HfTokenizerImpl;
 
   /** `source` names where the files came from, for error messages. */
-  constructor(tokenizerJson: object, config: TokenizerConfig, readonly source = 'tokenizer.json') {
+  constructor(
+    tokenizerJson: object,
+    config: TokenizerConfig,
+    readonly source = 'tokenizer.json',
+  ) {
     this.tk = new HfTokenizerImpl(tokenizerJson, config);
     let maxId = -1;
     for (const id of this.tk.get_vocab(true).values()) maxId = Math.max(maxId, id);
@@ -93,7 +97,10 @@ export class HfTokenizer implements Tokenizer {
     const tpl = this.chatTemplate;
     if (!tpl) throw new Error(`${this.source}: this tokenizer has no chat_template; use the raw prompt text (spec §2.1)`);
     const kind = chatTemplateKind(tpl);
-    if (!kind) throw new Error(`${this.source}: only ChatML (Qwen) and LLaMA-3 chat templates are supported by applyChatTemplate; render this model's template yourself`);
+    if (!kind)
+      throw new Error(
+        `${this.source}: only ChatML (Qwen) and LLaMA-3 chat templates are supported by applyChatTemplate; render this model's template yourself`,
+      );
     return renderChat(kind, messages, { ...opts, template: tpl, bosToken: this.bosToken });
   }
 }

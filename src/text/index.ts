@@ -1,9 +1,7 @@
 export { normalizeAnswer, exactMatch, coverExactMatch, f1Score, scoreAnswer } from './metrics';
 export type { AnswerScores } from './metrics';
 export type { Tokenizer, EncodeOptions, DecodeOptions, ChatMessage } from './tokenizer';
-export {
-  WordTokenizer, WORD_SPECIAL_TOKENS, WORD_TOKENIZER_FILE, saveWordTokenizer, loadWordTokenizer,
-} from './word-tokenizer';
+export { WordTokenizer, WORD_SPECIAL_TOKENS, WORD_TOKENIZER_FILE, saveWordTokenizer, loadWordTokenizer } from './word-tokenizer';
 export type { WordTokenizerOptions, WordTokenizerJSON } from './word-tokenizer';
 export { HfTokenizer, loadHfTokenizer, qwen25Tokenizer } from './hf-tokenizer';
 export type { ChatTemplateOptions } from './hf-tokenizer';

@@ -90,7 +90,10 @@ for case in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `;
 
-interface QaRow { question: string; golden_answers: string[] }
+interface QaRow {
+  question: string;
+  golden_answers: string[];
+}
 
 /** Predictions a scorer meets in practice: the gold, decorated golds, wrong answers, longer answers, empty. */
 function casesFor(rows: QaRow[]): Array<{ pred: string; golds: string[] }> {
@@ -107,7 +110,8 @@ function casesFor(rows: QaRow[]): Array<{ pred: string; golds: string[] }> {
       `${golds[0]} and ${other}`,
       `I think it is ${golds[0].split(' ')[0]}, probably`,
       '',
-    ]) cases.push({ pred, golds });
+    ])
+      cases.push({ pred, golds });
   });
   return cases;
 }

@@ -32,7 +32,10 @@ const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2
 
 /** Python `' '.join(s.split())`. */
 function collapseWhitespace(s: string): string {
-  return s.split(PY_WHITESPACE).filter((t) => t.length > 0).join(' ');
+  return s
+    .split(PY_WHITESPACE)
+    .filter((t) => t.length > 0)
+    .join(' ');
 }
 
 /** SQuAD `normalize_answer`: lower-case, drop ASCII punctuation, drop articles, collapse whitespace. */
@@ -73,8 +76,12 @@ export function coverExactMatch(pred: string, golds: string | readonly string[])
 
 /** SQuAD token F1 of one prediction against one gold: multiset (Counter) overlap; 0 when nothing overlaps. */
 function tokenF1(pred: string, gold: string): number {
-  const predTokens = normalizeAnswer(pred).split(' ').filter((t) => t);
-  const goldTokens = normalizeAnswer(gold).split(' ').filter((t) => t);
+  const predTokens = normalizeAnswer(pred)
+    .split(' ')
+    .filter((t) => t);
+  const goldTokens = normalizeAnswer(gold)
+    .split(' ')
+    .filter((t) => t);
   const goldCounts = new Map<string, number>();
   for (const t of goldTokens) goldCounts.set(t, (goldCounts.get(t) ?? 0) + 1);
   let same = 0;

@@ -23,8 +23,17 @@ import { writeJsonAtomic } from '../util';
 
 /** Special tokens of every WordTokenizer, in id order (so `<pad>` is 0 and `<eos>` is 1). */
 export const WORD_SPECIAL_TOKENS = [
-  '<pad>', '<eos>', '<unk>',
-  '<think>', '</think>', '<search>', '</search>', '<information>', '</information>', '<answer>', '</answer>',
+  '<pad>',
+  '<eos>',
+  '<unk>',
+  '<think>',
+  '</think>',
+  '<search>',
+  '</search>',
+  '<information>',
+  '</information>',
+  '<answer>',
+  '</answer>',
 ] as const;
 
 export const NEWLINE = '\n';

@@ -12,13 +12,23 @@ const byId = { key: (r: Row) => r.id };
 
 test('a partial last line is cut on open, so the next append starts a line of its own', () => {
   const file = tmpFile();
-  JsonlLog.open<Row>(file, byId).append([{ id: 'a', v: 1 }, { id: 'b', v: 2 }]);
+  JsonlLog.open<Row>(file, byId).append([
+    { id: 'a', v: 1 },
+    { id: 'b', v: 2 },
+  ]);
   fs.appendFileSync(file, '{"id":"c","v"'); // killed mid-write
   const log = JsonlLog.open<Row>(file, byId);
-  assert.deepEqual(log.rows.map((r) => r.id), ['a', 'b']);
+  assert.deepEqual(
+    log.rows.map((r) => r.id),
+    ['a', 'b'],
+  );
   log.append([{ id: 'c', v: 3 }]);
   log.sync();
-  assert.deepEqual(readJsonl<Row>(file), [{ id: 'a', v: 1 }, { id: 'b', v: 2 }, { id: 'c', v: 3 }]);
+  assert.deepEqual(readJsonl<Row>(file), [
+    { id: 'a', v: 1 },
+    { id: 'b', v: 2 },
+    { id: 'c', v: 3 },
+  ]);
 });
 
 test('one row per key: duplicates are dropped on open (first kept), and appending a held key is refused', () => {
@@ -26,18 +36,41 @@ test('one row per key: duplicates are dropped on open (first kept), and appendin
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, '{"id":"a","v":1}\n{"id":"b","v":2}\n{"id":"a","v":9}\n');
   const log = JsonlLog.open<Row>(file, byId);
-  assert.deepEqual(log.rows, [{ id: 'a', v: 1 }, { id: 'b', v: 2 }]);
+  assert.deepEqual(log.rows, [
+    { id: 'a', v: 1 },
+    { id: 'b', v: 2 },
+  ]);
   assert.equal(readJsonl(file).length, 2, 'the file itself is repaired');
-  assert.throws(() => log.append([{ id: 'c', v: 3 }, { id: 'b', v: 4 }]), /already holds a row with key "b"/);
-  assert.throws(() => log.append([{ id: 'd', v: 3 }, { id: 'd', v: 4 }]), /key "d"/);
+  assert.throws(
+    () =>
+      log.append([
+        { id: 'c', v: 3 },
+        { id: 'b', v: 4 },
+      ]),
+    /already holds a row with key "b"/,
+  );
+  assert.throws(
+    () =>
+      log.append([
+        { id: 'd', v: 3 },
+        { id: 'd', v: 4 },
+      ]),
+    /key "d"/,
+  );
   assert.equal(readJsonl(file).length, 2, 'a refused append writes nothing');
 });
 
 test('keep drops rows on open (a resume cutting back to its checkpoint); a broken complete line is an error naming it', () => {
   const file = tmpFile();
   JsonlLog.open<Row>(file).append([1, 2, 3].map((v) => ({ id: String(v), v })));
-  assert.deepEqual(JsonlLog.open<Row>(file, { keep: (r) => r.v <= 2 }).rows.map((r) => r.v), [1, 2]);
-  assert.deepEqual(readJsonl<Row>(file).map((r) => r.v), [1, 2]);
+  assert.deepEqual(
+    JsonlLog.open<Row>(file, { keep: (r) => r.v <= 2 }).rows.map((r) => r.v),
+    [1, 2],
+  );
+  assert.deepEqual(
+    readJsonl<Row>(file).map((r) => r.v),
+    [1, 2],
+  );
   fs.writeFileSync(file, '{"id":"a","v":1}\n{"id":"b{"id":"c","v":3}\n');
   assert.throws(() => JsonlLog.open<Row>(file), /rows\.jsonl:2: not valid JSON/);
   const fresh = JsonlLog.open<Row>(path.join(path.dirname(file), 'none.jsonl'));

@@ -20,7 +20,11 @@ export class JsonlLog<T> {
   private readonly keys = new Set<string>();
 
   /** `rows`: what the file held when opened (appends are not added: callers keep their own view). */
-  private constructor(readonly file: string, readonly rows: readonly T[], private readonly opts: JsonlLogOptions<T>) {
+  private constructor(
+    readonly file: string,
+    readonly rows: readonly T[],
+    private readonly opts: JsonlLogOptions<T>,
+  ) {
     if (opts.key) for (const r of rows) this.keys.add(opts.key(r));
   }
 
@@ -38,7 +42,9 @@ export class JsonlLog<T> {
       try {
         row = JSON.parse(line) as T;
       } catch (err) {
-        throw new Error(`${file}:${i + 1}: not valid JSON (${(err as Error).message}); a complete line is never cut, so the file was edited or written by something else: fix or remove that line, then rerun`);
+        throw new Error(
+          `${file}:${i + 1}: not valid JSON (${(err as Error).message}); a complete line is never cut, so the file was edited or written by something else: fix or remove that line, then rerun`,
+        );
       }
       const key = opts.key?.(row);
       if ((opts.keep && !opts.keep(row)) || (key !== undefined && seen.has(key))) {

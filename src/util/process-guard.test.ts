@@ -25,16 +25,22 @@ test('SIGTERM to a guarded process stops its children and exits non-zero', { ski
   }
 });
 
-test('a guarded run started with `nohup … &` from a shell that exits keeps going (the shell is not a launcher)', { skip: !fs.existsSync('/proc/self/stat') && 'needs /proc' }, async () => {
-  const script = `require(${JSON.stringify(require.resolve('./process-guard'))}).guardProcess({ pollMs: 100 }); setInterval(() => {}, 1000);`;
-  // bash → nohup node (the guarded run), then bash exits and the run is adopted, as when a terminal's job outlives it.
-  const shell = spawn('bash', ['-c', `nohup ${JSON.stringify(process.execPath)} --import tsx -e ${JSON.stringify(script)} >/dev/null 2>&1 & echo $!`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const runPid = await new Promise<number>((resolve) => shell.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
-  await new Promise((resolve) => shell.once('exit', resolve));
-  try {
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.ok(isAlive(runPid), 'the run outlived the shell that started it');
-  } finally {
-    if (isAlive(runPid)) process.kill(runPid, 'SIGKILL');
-  }
-});
+test(
+  'a guarded run started with `nohup … &` from a shell that exits keeps going (the shell is not a launcher)',
+  { skip: !fs.existsSync('/proc/self/stat') && 'needs /proc' },
+  async () => {
+    const script = `require(${JSON.stringify(require.resolve('./process-guard'))}).guardProcess({ pollMs: 100 }); setInterval(() => {}, 1000);`;
+    // bash → nohup node (the guarded run), then bash exits and the run is adopted, as when a terminal's job outlives it.
+    const shell = spawn('bash', ['-c', `nohup ${JSON.stringify(process.execPath)} --import tsx -e ${JSON.stringify(script)} >/dev/null 2>&1 & echo $!`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const runPid = await new Promise<number>((resolve) => shell.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+    await new Promise((resolve) => shell.once('exit', resolve));
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(isAlive(runPid), 'the run outlived the shell that started it');
+    } finally {
+      if (isAlive(runPid)) process.kill(runPid, 'SIGKILL');
+    }
+  },
+);

@@ -115,7 +115,9 @@ export function guardProcess(opts: { pollMs?: number } = {}): void {
     // Dead, or orphaned by a dead launcher; the topmost launcher may be adopted (nohup from a shell that exited).
     const gone = ancestors.find((a, i) => !isAlive(a.pid) || (i < ancestors.length - 1 && procStat(a.pid)?.ppid !== a.ppid));
     if (!gone) return;
-    process.stderr.write(`zerosearch: process ${gone.pid}, which started this run, is gone; stopping (start runs that should outlive their terminal with nohup or setsid)\n`);
+    process.stderr.write(
+      `zerosearch: process ${gone.pid}, which started this run, is gone; stopping (start runs that should outlive their terminal with nohup or setsid)\n`,
+    );
     process.exit(128 + SIGNALS.SIGHUP);
   }, opts.pollMs ?? 1000);
   timer.unref();

@@ -9,13 +9,19 @@ import { LOCK_FILE, lockRunFolder } from './run-lock';
 const tmpDir = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zs-lock-')), 'run');
 const lockOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')) as { pid: number; command: string };
 const holdLock = (dir: string, pid: number) =>
-  fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid, host: os.hostname(), procStart: null, command: 'zerosearch eval --out x', started: 'earlier' }));
+  fs.writeFileSync(
+    path.join(dir, LOCK_FILE),
+    JSON.stringify({ pid, host: os.hostname(), procStart: null, command: 'zerosearch eval --out x', started: 'earlier' }),
+  );
 
 test('a held folder is refused, naming the holder; released, it can be taken again', () => {
   const dir = tmpDir();
   const release = lockRunFolder(dir, 'zerosearch eval --out run');
   assert.equal(lockOf(dir).pid, process.pid);
-  assert.throws(() => lockRunFolder(dir, 'zerosearch eval --out run'), new RegExp(`run is in use by another run \\(PID ${process.pid}, \`zerosearch eval --out run\``));
+  assert.throws(
+    () => lockRunFolder(dir, 'zerosearch eval --out run'),
+    new RegExp(`run is in use by another run \\(PID ${process.pid}, \`zerosearch eval --out run\``),
+  );
   release();
   assert.equal(fs.existsSync(path.join(dir, LOCK_FILE)), false);
   lockRunFolder(dir, 'again')();

@@ -80,7 +80,9 @@ export function lockRunFolder(dir: string, command: string): () => void {
       if (held?.lock && isRunning(held.lock)) {
         const h = held.lock;
         const where = h.host === os.hostname() ? `PID ${h.pid}` : `PID ${h.pid} on ${h.host}`;
-        throw new Error(`${dir} is in use by another run (${where}, \`${h.command}\`, since ${h.started}); wait for it to end or stop it, or use another folder. If that run is gone, delete ${file}`);
+        throw new Error(
+          `${dir} is in use by another run (${where}, \`${h.command}\`, since ${h.started}); wait for it to end or stop it, or use another folder. If that run is gone, delete ${file}`,
+        );
       }
       if (attempt >= 3) throw new Error(`${file}: could not take over the stale lock (other runs are taking it at the same time?)`);
       // Stale: move it aside and check that what moved is what was judged stale (another run may have taken over meanwhile).

@@ -49,9 +49,10 @@ export function buildEntitiesAndFacts(config: WorldConfig, rng: Rng, avoid: Avoi
   const entityName = (e: Entity) => e.name;
   const yearName = (y: string) => y;
 
-  const countries = rng.fork('countries').shuffle(nameInventory('country', config.countries)).map((name, i) =>
-    make('country', i, name, [`${rng.choice(COUNTRY_FORMS)} ${name}`], true),
-  );
+  const countries = rng
+    .fork('countries')
+    .shuffle(nameInventory('country', config.countries))
+    .map((name, i) => make('country', i, name, [`${rng.choice(COUNTRY_FORMS)} ${name}`], true));
 
   // Cities: every country gets at least two (one is its capital); the rest go anywhere.
   const cityRng = rng.fork('cities');
@@ -61,13 +62,17 @@ export function buildEntitiesAndFacts(config: WorldConfig, rng: Rng, avoid: Avoi
   cities.forEach((c, i) => addFact(c, 'located_in', cityCountry[i]));
   for (const country of countries) {
     const own = cities.filter((_, i) => cityCountry[i] === country);
-    addFact(country, 'capital', pick(country, 'capital', () => cityRng.choice(own), entityName));
+    addFact(
+      country,
+      'capital',
+      pick(country, 'capital', () => cityRng.choice(own), entityName),
+    );
   }
 
   const companyRng = rng.fork('companies');
-  const companies = companyRng.shuffle(nameInventory('company', config.companies)).map((stem, i) =>
-    make('company', i, `${stem} ${companyRng.choice(COMPANY_WORDS)}`, [stem], true),
-  );
+  const companies = companyRng
+    .shuffle(nameInventory('company', config.companies))
+    .map((stem, i) => make('company', i, `${stem} ${companyRng.choice(COMPANY_WORDS)}`, [stem], true));
   const drawCity = zipf(companyRng, cities);
   for (const company of companies) addFact(company, 'headquarters', pick(company, 'headquarters', drawCity, entityName));
 
@@ -96,11 +101,16 @@ export function buildEntitiesAndFacts(config: WorldConfig, rng: Rng, avoid: Avoi
   const founders = peopleRng.shuffle(popular);
   companies.forEach((company, i) => {
     let preferred: Entity | undefined = founders[i]; // distinct founders while they last
-    const founder = pick(company, 'founded_by', () => {
-      const f = preferred ?? peopleRng.choice(popular);
-      preferred = undefined;
-      return f;
-    }, entityName);
+    const founder = pick(
+      company,
+      'founded_by',
+      () => {
+        const f = preferred ?? peopleRng.choice(popular);
+        preferred = undefined;
+        return f;
+      },
+      entityName,
+    );
     addFact(company, 'founded_by', founder);
     const founded = pick(company, 'founded_year', () => String(birthYear.get(founder)! + 20 + peopleRng.int(30)), yearName);
     addFact(company, 'founded_year', founded);
@@ -114,7 +124,11 @@ export function buildEntitiesAndFacts(config: WorldConfig, rng: Rng, avoid: Avoi
     work.workKind = workRng.choice(WORK_KIND_LIST);
     const creator = pick(work, 'created_by', () => workRng.choice(popular), entityName);
     addFact(work, 'created_by', creator);
-    addFact(work, 'release_year', pick(work, 'release_year', () => String(birthYear.get(creator)! + 20 + workRng.int(40)), yearName));
+    addFact(
+      work,
+      'release_year',
+      pick(work, 'release_year', () => String(birthYear.get(creator)! + 20 + workRng.int(40)), yearName),
+    );
   });
   return { entities, facts };
 }

@@ -50,7 +50,9 @@ export function heldOutQuestions(world: World, perSet: number): Question[] {
   const grown = generateWorld({ ...world.config, questions: questions as WorldConfig['questions'] }, world.seed);
   const same = (f: (w: World) => unknown) => JSON.stringify(f(grown)) === JSON.stringify(f(world));
   if (!same((w) => w.documents) || !same((w) => w.entitySplit)) {
-    throw new Error(`heldOutQuestions: world seed ${world.seed} does not regenerate to the same documents and entity splits (saved by another version of the kit?)`);
+    throw new Error(
+      `heldOutQuestions: world seed ${world.seed} does not regenerate to the same documents and entity splits (saved by another version of the kit?)`,
+    );
   }
   const bySet = new Map<string, Question[]>();
   for (const split of ['test', 'dev'] as const) {
@@ -91,9 +93,7 @@ export function checkWorld(world: World): void {
     if (q.golden_answers.length === 0) throw new Error(`world ${world.seed}: question ${q.id} has no golden answers`);
     for (const hop of q.hops) {
       const entityForms = surfaceForms(index.entity(hop.entityId));
-      const ok = index
-        .documentsStating(hop.factId)
-        .some((d) => textContainsAnswer(d.text, entityForms) && textContainsAnswer(d.text, hop.answers));
+      const ok = index.documentsStating(hop.factId).some((d) => textContainsAnswer(d.text, entityForms) && textContainsAnswer(d.text, hop.answers));
       if (!ok) throw new Error(`world ${world.seed}: question ${q.id}: no document states hop "${hop.query}" → ${hop.answer}`);
     }
   }

@@ -28,14 +28,25 @@ export function questionFile(dir: string, set: string, split: Split): string {
 }
 
 export function exportWorld(world: World, dir: string): void {
-  writeJsonl(path.join(dir, 'corpus.jsonl'), world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+  writeJsonl(
+    path.join(dir, 'corpus.jsonl'),
+    world.documents.map((d) => ({ id: d.id, title: d.title, text: d.text })),
+  );
   for (const set of QUESTION_SETS) {
     for (const split of SPLITS) {
       const rows = world.questions.filter((q) => q.data_source === set && q.split === split);
       if (rows.length === 0) continue;
       writeJsonl(
         questionFile(dir, set, split),
-        rows.map((q) => ({ id: q.id, question: q.question, golden_answers: q.golden_answers, hops: q.hops, kind: q.kind, template: q.template, data_source: q.data_source })),
+        rows.map((q) => ({
+          id: q.id,
+          question: q.question,
+          golden_answers: q.golden_answers,
+          hops: q.hops,
+          kind: q.kind,
+          template: q.template,
+          data_source: q.data_source,
+        })),
       );
     }
   }

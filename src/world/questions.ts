@@ -41,8 +41,13 @@ export const SET_SPECS: Record<QuestionSet, SetSpec> = {
   'micro-hotpotqa': {
     kind: 'bridge',
     chains: [
-      ['born_in', 'located_in'], ['founded_by', 'born_in'], ['works_for', 'headquarters'], ['created_by', 'works_for'],
-      ['works_for', 'founded_by'], ['created_by', 'born_in'], ['headquarters', 'located_in'],
+      ['born_in', 'located_in'],
+      ['founded_by', 'born_in'],
+      ['works_for', 'headquarters'],
+      ['created_by', 'works_for'],
+      ['works_for', 'founded_by'],
+      ['created_by', 'born_in'],
+      ['headquarters', 'located_in'],
     ],
     phrasing: 0,
     descriptor: 0,
@@ -50,7 +55,12 @@ export const SET_SPECS: Record<QuestionSet, SetSpec> = {
   },
   'micro-2wiki': {
     kind: 'composition',
-    chains: [['founded_by', 'year_of_birth'], ['created_by', 'year_of_birth'], ['works_for', 'founded_year'], ['founded_by', 'works_for']],
+    chains: [
+      ['founded_by', 'year_of_birth'],
+      ['created_by', 'year_of_birth'],
+      ['works_for', 'founded_year'],
+      ['founded_by', 'works_for'],
+    ],
     comparisons: ['born_first', 'founded_first', 'same_birth_city'],
     phrasing: 1,
     descriptor: 0,
@@ -59,8 +69,11 @@ export const SET_SPECS: Record<QuestionSet, SetSpec> = {
   'micro-musique': {
     kind: 'chain3',
     chains: [
-      ['works_for', 'headquarters', 'located_in'], ['created_by', 'born_in', 'located_in'], ['founded_by', 'born_in', 'located_in'],
-      ['created_by', 'works_for', 'headquarters'], ['works_for', 'founded_by', 'born_in'],
+      ['works_for', 'headquarters', 'located_in'],
+      ['created_by', 'born_in', 'located_in'],
+      ['founded_by', 'born_in', 'located_in'],
+      ['created_by', 'works_for', 'headquarters'],
+      ['works_for', 'founded_by', 'born_in'],
     ],
     phrasing: 1,
     descriptor: 0,
@@ -69,7 +82,12 @@ export const SET_SPECS: Record<QuestionSet, SetSpec> = {
   // Hard: long-tail starting entities (one document each) and terse phrasings unseen in training.
   'micro-bamboogle': {
     kind: 'bridge',
-    chains: [['born_in', 'located_in'], ['works_for', 'founded_by'], ['created_by', 'works_for'], ['works_for', 'headquarters']],
+    chains: [
+      ['born_in', 'located_in'],
+      ['works_for', 'founded_by'],
+      ['created_by', 'works_for'],
+      ['works_for', 'headquarters'],
+    ],
     phrasing: 2,
     descriptor: 1,
     start: 'longtail',

@@ -76,8 +76,18 @@ export async function worldStats(world: World, opts: { search?: SearchFn; topk?:
   for (const set of QUESTION_SETS) {
     const qs = world.questions.filter((q) => q.data_source === set);
     const hops = qs.flatMap((q) => q.hops);
-    const questionHits = await countHits(opts.search, qs.map((q) => q.question), qs.map((q) => q.golden_answers), topk);
-    const hopHits = await countHits(opts.search, hops.map((h) => h.query), hops.map((h) => h.answers), topk);
+    const questionHits = await countHits(
+      opts.search,
+      qs.map((q) => q.question),
+      qs.map((q) => q.golden_answers),
+      topk,
+    );
+    const hopHits = await countHits(
+      opts.search,
+      hops.map((h) => h.query),
+      hops.map((h) => h.answers),
+      topk,
+    );
     sets[set] = {
       questions: qs.length,
       questionRecall: qs.length ? questionHits / qs.length : 0,

@@ -65,21 +65,9 @@ export const FILLER_SENTENCES: Record<EntityKind, readonly string[]> = {
     '{s} has a large river and a busy port.',
     'life in {s} is calm and slow.',
   ],
-  country: [
-    '{s} is known for its mountains and long rivers.',
-    'the people of {s} speak several languages.',
-    '{s} has a long and rich history.',
-  ],
-  company: [
-    '{s} makes goods that are sold far and wide.',
-    '{s} is one of the larger firms in the region.',
-    '{s} has grown steadily over the years.',
-  ],
-  work: [
-    '{s} received warm reviews from critics.',
-    'many people still enjoy {s} today.',
-    '{s} is often discussed in schools.',
-  ],
+  country: ['{s} is known for its mountains and long rivers.', 'the people of {s} speak several languages.', '{s} has a long and rich history.'],
+  company: ['{s} makes goods that are sold far and wide.', '{s} is one of the larger firms in the region.', '{s} has grown steadily over the years.'],
+  work: ['{s} received warm reviews from critics.', 'many people still enjoy {s} today.', '{s} is often discussed in schools.'],
 };
 
 /** Question phrasings per relation: index 0 is nq style, 1 trivia style, 2 popqa style. */

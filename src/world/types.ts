@@ -51,15 +51,7 @@ export interface WorldDocument {
   entityIds: string[];
 }
 
-export const QUESTION_SETS = [
-  'micro-nq',
-  'micro-tqa',
-  'micro-popqa',
-  'micro-hotpotqa',
-  'micro-2wiki',
-  'micro-musique',
-  'micro-bamboogle',
-] as const;
+export const QUESTION_SETS = ['micro-nq', 'micro-tqa', 'micro-popqa', 'micro-hotpotqa', 'micro-2wiki', 'micro-musique', 'micro-bamboogle'] as const;
 export type QuestionSet = (typeof QUESTION_SETS)[number];
 
 export const SPLITS = ['train', 'dev', 'test'] as const;

@@ -34,9 +34,7 @@ function filesOf(dir: string): Map<string, Buffer> {
 /** "subject name | relation | object name" for every fact: what a model could memorise. */
 function factTriples(world: World): Set<string> {
   const index = indexWorld(world);
-  return new Set(
-    world.facts.map((f) => `${index.entity(f.subject).name}|${f.relation}|${f.object ? index.entity(f.object).name : f.value}`),
-  );
+  return new Set(world.facts.map((f) => `${index.entity(f.subject).name}|${f.relation}|${f.object ? index.entity(f.object).name : f.value}`));
 }
 
 test('tiny preset has every question set', () => {
@@ -74,7 +72,10 @@ test('the second world shares no fact but (almost) all vocabulary with the first
   const second = generateSecondWorld(quick);
   assert.equal(second.seed, 4);
   const a = factTriples(quick);
-  assert.deepEqual([...factTriples(second)].filter((t) => a.has(t)), []);
+  assert.deepEqual(
+    [...factTriples(second)].filter((t) => a.has(t)),
+    [],
+  );
   const wordsOf = (w: World) => new Set(worldVocabulary(w).toJSON().vocab);
   const va = wordsOf(quick);
   const vb = wordsOf(second);
@@ -122,7 +123,11 @@ test('splits: no question text in two splits, train only nq/hotpotqa, no held-ou
   const train = tiny.questions.filter((q) => q.split === 'train');
   assert.ok(train.length > 0);
   assert.deepEqual([...new Set(train.map((q) => q.data_source))].sort(), ['micro-hotpotqa', 'micro-nq']);
-  const heldOut = new Set(Object.entries(tiny.entitySplit).filter(([, s]) => s !== 'train').map(([id]) => id));
+  const heldOut = new Set(
+    Object.entries(tiny.entitySplit)
+      .filter(([, s]) => s !== 'train')
+      .map(([id]) => id),
+  );
   assert.ok(heldOut.size > 0);
   const trainFacts = new Set<string>();
   for (const q of train) {
@@ -133,7 +138,10 @@ test('splits: no question text in two splits, train only nq/hotpotqa, no held-ou
   }
   // Every test question asks at least one fact no training question contains.
   for (const q of tiny.questions.filter((x) => x.split === 'test')) {
-    assert.ok(q.hops.some((h) => !trainFacts.has(h.factId)), `${q.id}: all its facts are in training questions`);
+    assert.ok(
+      q.hops.some((h) => !trainFacts.has(h.factId)),
+      `${q.id}: all its facts are in training questions`,
+    );
   }
 });
 
@@ -171,7 +179,10 @@ test('loadWorld reads back what exportWorld wrote', () => {
   assert.deepEqual(back.entities, tiny.entities);
   assert.deepEqual(back.questions.map((q) => q.id).sort(), tiny.questions.map((q) => q.id).sort());
   const q = tiny.questions[5];
-  assert.deepEqual(back.questions.find((x) => x.id === q.id), q);
+  assert.deepEqual(
+    back.questions.find((x) => x.id === q.id),
+    q,
+  );
   fs.rmSync(path.join(dir, 'world.json'));
   assert.throws(() => loadWorld(dir), /world\.json: file not found/);
 });
@@ -194,10 +205,7 @@ test('config: presets, overrides and clear errors', () => {
   assert.equal(resolveWorldConfig({ preset: 'tiny', heldOut: { dev: 0, test: 0.5 } }).heldOut.test, 0.5);
   assert.throws(() => resolveWorldConfig('huge' as never), /unknown preset "huge"/);
   assert.throws(() => resolveWorldConfig({ preset: 'tiny', cities: 3 }), /cities must be at least 2 per country/);
-  assert.throws(
-    () => resolveWorldConfig({ preset: 'tiny', questions: { 'micro-tqa': { train: 5 } } as never }),
-    /questions\.micro-tqa\.train must be 0/,
-  );
+  assert.throws(() => resolveWorldConfig({ preset: 'tiny', questions: { 'micro-tqa': { train: 5 } } as never }), /questions\.micro-tqa\.train must be 0/);
   assert.throws(() => generateWorld('tiny', 1.5), /seed must be an integer/);
 });
 
@@ -213,5 +221,8 @@ test('name inventory: fixed, prefix-stable, distinct across classes and from tem
       .toLowerCase()
       .match(/[a-z]+/g),
   );
-  assert.deepEqual(all.filter((n) => templateWords.has(n.toLowerCase())), []);
+  assert.deepEqual(
+    all.filter((n) => templateWords.has(n.toLowerCase())),
+    [],
+  );
 });
