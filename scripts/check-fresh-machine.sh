@@ -62,7 +62,7 @@ cp -L /etc/resolv.conf "$dir/etc/resolv.conf"
 # This host's local CAs (e.g. an HTTPS proxy's), without which npm cannot reach the registry from here.
 if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
   cp /usr/local/share/ca-certificates/*.crt "$dir/usr/local/share/ca-certificates/"
-  chroot "$dir" update-ca-certificates >/dev/null
+  chroot "$dir" update-ca-certificates >/dev/null 2>&1
 fi
 
 # The kit: a bare clone of this repository's HEAD (committed work only), and shared/ beside it.

@@ -70,7 +70,7 @@ else
       echo "" >&2
       fail "(or ZS_SETUP_SKIP_APT=1 to go on without them: wasm backend, no notebooks, no PNG figures)"
     fi
-    say "installing ${#missing[@]} Debian/Ubuntu packages: ${missing[*]}"
+    say "installing ${#missing[@]} Debian/Ubuntu packages (apt-get, a few minutes): ${missing[*]}"
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     installed_now=1
