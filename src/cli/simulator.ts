@@ -5,13 +5,13 @@
  * `collect` gathers SFT data on real questions with a real engine (./simulator-collect); `finetune` tunes a real HF checkpoint (e.g. Qwen2.5-Instruct) on SFT examples with LoRA and saves it merged.
  */
 import type { Command } from 'commander';
-import { buildSimulator, finetuneSimulator, SIMULATOR_PRESETS } from '../simulator';
+import { buildSimulator, finetuneSimulator } from '../simulator';
 import type { LabelName, SftExample } from '../simulator';
 import { DEFAULT_LORA } from '../model';
 import { readJsonl } from '../util';
 import { initBackend } from '../tensor';
 import { generateWorld, loadWorld } from '../world';
-import type { PresetName } from '../world';
+import { resolveRunConfig } from '../reproduce/run-config';
 import { parseNumber, presetOption } from './options';
 import { registerCollect } from './simulator-collect';
 
@@ -27,14 +27,15 @@ interface Options {
 }
 
 async function run(opts: Options, skipQuality: boolean): Promise<void> {
-  if (!(opts.preset in SIMULATOR_PRESETS)) throw new Error(`--preset: expected one of ${Object.keys(SIMULATOR_PRESETS).join(', ')}, got "${opts.preset}"`);
+  // The simulator and world of the run config `reproduce` would resolve for this preset (one source of both).
+  const config = resolveRunConfig(opts.preset);
   const seed = parseNumber('--seed', opts.seed, { integer: true });
   const worldSeed = parseNumber('--world-seed', opts.worldSeed, { integer: true });
   if (!['oracle', 'trajectory', 'judge'].includes(opts.labels)) throw new Error(`--labels: expected oracle, trajectory or judge, got "${opts.labels}"`);
   if (opts.labels === 'judge' && !opts.judgeUrl) throw new Error('--labels judge needs --judge-url (an OpenAI-compatible server)');
   await initBackend();
-  const world = opts.world ? loadWorld(opts.world) : generateWorld(opts.preset as PresetName, worldSeed);
-  const build = await buildSimulator(world, opts.preset as keyof typeof SIMULATOR_PRESETS, {
+  const world = opts.world ? loadWorld(opts.world) : generateWorld(config.world, worldSeed);
+  const build = await buildSimulator(world, config.simulator, {
     seed,
     outDir: opts.out,
     labels: opts.labels as LabelName,
