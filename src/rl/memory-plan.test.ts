@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../tensor';
 import { createModel } from '../model/transformer';
 import { LoraTransformer } from '../model/lora';
-import { loadHfConfig } from '../model/checkpoint';
 import { configFromHf, ModelConfig } from '../model/config';
 import { readJson } from '../util';
 import { generateWorld } from '../world/generate';

@@ -146,7 +146,7 @@ export function activationElements(c: ModelConfig, rows: number, queries: number
 }
 
 /** Trainable numbers: every weight, or the adapters' A [in, rank] and B [rank, out]. */
-function trainableCount(config: ModelConfig, shapes: Map<string, number[]>, lora: PlanOptions['lora']): number {
+function trainableCount(shapes: Map<string, number[]>, lora: PlanOptions['lora']): number {
   if (!lora) return sum([...shapes.values()].map(size));
   const layers = adaptedLayers(shapes, lora.targetModules);
   if (layers.length === 0) throw new Error(`LoRA targets ${JSON.stringify(lora.targetModules)} match no linear layer of the model`);
@@ -162,7 +162,7 @@ export function planMemory(config: ModelConfig, trainer: TrainerConfig, opts: Pl
   const lora = opts.lora ?? null;
   const shapes = parameterShapes(config);
   const parameters = sum([...shapes.values()].map(size));
-  const trainable = trainableCount(config, shapes, lora);
+  const trainable = trainableCount(shapes, lora);
   const frozen = lora ? parameters : 0;
   const context = trainer.rollout.maxContextTokens ?? 4096;
   const insertTokens = Math.min(opts.insertTokens ?? trainer.rollout.maxObsTokens ?? 2048, context);

@@ -9,7 +9,6 @@ import { NATIVE_BACKEND, floatValues, valuesOf } from './native-memory';
 import { NativeBackendCPU } from './native-memory';
 
 type Info = tf.TensorInfo;
-type F32 = Float32Array;
 
 function registerFused(name: string, fn: (inputs: Record<string, Info>, attrs: Record<string, unknown>, b: NativeBackendCPU) => Info[]): void {
   tf.registerKernel({
