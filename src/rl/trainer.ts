@@ -32,91 +32,19 @@ import type { Tokenizer } from '../text/tokenizer';
 import type { SearchEngine } from '../search/types';
 import { exactMatch } from '../text/metrics';
 import { JsonlLog, Rng, writeJsonAtomic, progress } from '../util';
-import { rollout, rolloutStats, RolloutOptions, RolloutQuestion, Trajectory } from '../agent/rollout';
-import { AdvantageEstimator, computeAdvantages } from './advantages';
-import { KlKind, LossAggregation, combineLoss, entropyLoss, klLoss, policyLoss, valueLoss } from './losses';
+import { rollout, rolloutStats, RolloutQuestion, Trajectory } from '../agent/rollout';
+import { computeAdvantages } from './advantages';
+import { combineLoss, entropyLoss, klLoss, policyLoss, valueLoss } from './losses';
 import { RewardFunction, rewardByName } from './rewards';
-import { NoiseSchedule, constantSchedule, exponentialSchedule } from './curriculum';
 import { Critic } from './critic';
 import { accumulateGradients, clipByGlobalNorm, microBatchWeights, microBatches } from '../model/micro-batches';
 import { loadTrainState, readTrainState, saveTrainState, TrainState } from './train-state';
+import { checkTrainerConfig, noiseSchedule, resolveTrainerConfig, TrainerConfig } from './trainer-config';
+
+// The config lives in ./trainer-config; importers of the trainer get it here too.
+export { checkTrainerConfig, DEFAULT_TRAINER_CONFIG, noiseSchedule, resolveTrainerConfig } from './trainer-config';
+export type { NoiseSpec, TrainerConfig } from './trainer-config';
 import { AdamW } from '../model/adamw';
-import { OBS_TOKENS } from '../agent/observation';
-
-/** Curriculum of the simulator's noise: the paper's schedule, a constant p, or none (real engine / no noise). */
-export type NoiseSpec = { start: number; end: number; base?: number } | { constant: number } | null;
-
-export interface TrainerConfig {
-  steps: number;
-  questionsPerStep: number;
-  rolloutsPerQuestion: number;
-  /** Trajectories per optimizer update; 0 = the whole step's batch in one update. */
-  miniBatchSize: number;
-  /** Trajectories per forward/backward pass; an update accumulates its mini-batch's micro-batches (exact; 0 = all at once). */
-  microBatchSize: number;
-  epochs: number;
-  lr: number;
-  /** AdamW decoupled weight decay on matrices (veRL: 0.01). */
-  weightDecay: number;
-  warmupSteps: number;
-  gradClip: number;
-  estimator: AdvantageEstimator;
-  clipRatio: number;
-  klCoef: number;
-  klKind: KlKind;
-  klSign: 'add' | 'subtract-released-code-bug';
-  entropyCoef: number;
-  /** true = loss only on policy tokens (the paper); false = Table 7's "w/o mask". */
-  maskDocuments: boolean;
-  aggregation: LossAggregation;
-  gamma: number;
-  lambda: number;
-  /** PPO critic: learning rate and value-clip range. */
-  criticLr: number;
-  valueClip: number;
-  reward: 'f1' | 'em' | 'cover-em';
-  noise: NoiseSpec;
-  rollout: Omit<RolloutOptions, 'seed' | 'searchOptions'>;
-  seed: number;
-  /** Save a checkpoint every N steps (and at the end); 0 = never. Needs outDir. */
-  checkpointEvery: number;
-}
-
-/**
- * Defaults = what worked in the micro-world prototype (DESIGN.md): 16 questions × 4 rollouts,
- * temperature 1, group-baseline advantage (rloo: F1 minus the other rollouts' mean), token-mean loss over
- * policy tokens, lr 1e-4, grad-clip 1, no KL, up to 3 searches. The paper's own choices are one field away
- * (estimator 'reinforce', lr 1e-6, klCoef 0.001, entropyCoef 0.001, 64 × 5, maxTurns 5).
- */
-export const DEFAULT_TRAINER_CONFIG: TrainerConfig = {
-  steps: 100,
-  questionsPerStep: 16,
-  rolloutsPerQuestion: 4,
-  miniBatchSize: 0,
-  microBatchSize: 16,
-  epochs: 1,
-  lr: 1e-4,
-  weightDecay: 0.01,
-  warmupSteps: 0,
-  gradClip: 1,
-  estimator: 'rloo',
-  clipRatio: 0.2,
-  klCoef: 0,
-  klKind: 'low_var_kl',
-  klSign: 'add',
-  entropyCoef: 0,
-  maskDocuments: true,
-  aggregation: 'token-mean',
-  gamma: 1,
-  lambda: 1,
-  criticLr: 1e-5,
-  valueClip: 0.5,
-  reward: 'f1',
-  noise: null,
-  rollout: { temperature: 1, topP: 1, maxTurns: 3, maxTurnTokens: 40, maxObsTokens: OBS_TOKENS, maxContextTokens: 1024, topk: 5 },
-  seed: 0,
-  checkpointEvery: 0,
-};
 
 export interface StepMetrics {
   step: number;
@@ -157,12 +85,6 @@ export interface TrainPolicyArgs {
   quiet?: boolean;
 }
 
-export function noiseSchedule(spec: NoiseSpec): NoiseSchedule | null {
-  if (spec === null) return null;
-  if ('constant' in spec) return constantSchedule(spec.constant);
-  return exponentialSchedule(spec);
-}
-
 /** Which questions step `step` (1-based) trains on: consecutive slices of a reshuffled order per epoch. */
 export function stepQuestionIndices(n: number, perStep: number, seed: number, step: number): number[] {
   const out: number[] = [];
@@ -177,29 +99,6 @@ export function stepQuestionIndices(n: number, perStep: number, seed: number, st
     out.push(order[k % n]);
   }
   return out;
-}
-
-/**
- * A trainer config from the defaults and layers of overrides, later layers winning; `rollout` is merged field
- * by field at every layer. The one place trainer configs are merged (presets, runs, the trainer itself).
- */
-export function resolveTrainerConfig(...layers: Array<Partial<TrainerConfig> | undefined>): TrainerConfig {
-  let cfg: TrainerConfig = DEFAULT_TRAINER_CONFIG;
-  for (const layer of layers) if (layer) cfg = { ...cfg, ...layer, rollout: { ...cfg.rollout, ...layer.rollout } };
-  return cfg;
-}
-
-/** Throw naming the first bad field; callers with flags run it before any work (trainPolicy runs it too). */
-export function checkTrainerConfig(c: TrainerConfig): void {
-  const positive = ['steps', 'questionsPerStep', 'rolloutsPerQuestion', 'epochs'] as const;
-  for (const k of positive) if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`trainer config: ${k} must be a positive integer, got ${c[k]}`);
-  for (const k of ['miniBatchSize', 'microBatchSize', 'warmupSteps', 'checkpointEvery'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`trainer config: ${k} must be an integer ≥ 0, got ${c[k]}`);
-  }
-  for (const k of ['lr', 'gradClip', 'criticLr'] as const) if (!(c[k] > 0)) throw new Error(`trainer config: ${k} must be > 0, got ${c[k]}`);
-  for (const k of ['klCoef', 'entropyCoef', 'weightDecay'] as const) if (!(c[k] >= 0)) throw new Error(`trainer config: ${k} must be ≥ 0, got ${c[k]}`);
-  noiseSchedule(c.noise);
-  rewardByName(c.reward);
 }
 
 /** Throw naming the step and quantity when a number is NaN or infinite. */
