@@ -25,7 +25,21 @@ import { CURRICULUM } from '../rl/curriculum';
 import { isSimulatedSpec, openEngineFlag } from './engine-spec';
 import { addRetryFlags, parseNumber, retryOptions } from './options';
 
-export interface HfTrainOpts {
+/** The flags `train` declares for both kinds of policy (train.ts registers them). */
+export interface SharedTrainOpts {
+  seed: string;
+  engine: string;
+  out: string;
+  estimator?: string;
+  steps?: string;
+  lr?: string;
+  klCoef?: string;
+  miniBatch?: string;
+  epochs?: string;
+  mask: boolean;
+}
+
+export interface HfTrainOpts extends SharedTrainOpts {
   policy?: string;
   tokenizer?: string;
   data?: string[];
@@ -52,17 +66,6 @@ export interface HfTrainOpts {
   warmup?: string;
   entropyCoef?: string;
   checkpointEvery?: string;
-  // shared with the micro-world command
-  seed: string;
-  engine: string;
-  out: string;
-  estimator?: string;
-  steps?: string;
-  lr?: string;
-  klCoef?: string;
-  miniBatch?: string;
-  epochs?: string;
-  mask: boolean;
 }
 
 /** The options only an HF policy run reads (the micro-world ones are declared by train.ts). */

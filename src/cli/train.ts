@@ -28,26 +28,16 @@ import { seedStages, trainRun } from '../reproduce/stages';
 import { resolveRunConfig, runTrainerConfig } from '../reproduce/run-config';
 import { cachedEvaluation, evalRows } from '../reproduce/reproduce';
 import { parseNumber, presetOption } from './options';
-import { HfTrainOpts, addHfTrainOptions, trainHf } from './train-hf';
+import { HfTrainOpts, SharedTrainOpts, addHfTrainOptions, trainHf } from './train-hf';
 
-interface TrainOpts {
+interface TrainOpts extends SharedTrainOpts {
   preset: string;
-  seed: string;
   rlSeed?: string;
-  engine: string;
-  out: string;
   reuse?: string;
   name?: string;
   set?: string[];
   curriculum?: string;
   noise?: string;
-  estimator?: string;
-  steps?: string;
-  lr?: string;
-  klCoef?: string;
-  miniBatch?: string;
-  epochs?: string;
-  mask: boolean;
   eval: boolean;
 }
 
