@@ -16,6 +16,8 @@ test('notebooks/04-paper-tables.ipynb executes headless on the tiny preset', () 
   assert.match(printed, /# ZeroSearch micro-world reproduction/);
   // The metrics frame's describe() table: one row per column with its count over the steps.
   assert.match(printed, /search-r1: (\d+) steps\ncolumn\s+count\s+mean\s+std\s+min\s+max\n[^]*\nreward\s+\1\s/);
-  // Figures were shown inline (Plotly HTML outputs).
-  assert.ok(outputs.filter((o) => o.data && 'text/html' in o.data).length >= 4);
+  // Figures are static PNGs (no 4.8 MB plotly.js in the notebook); tables are HTML.
+  assert.ok(outputs.filter((o) => o.data?.['image/png']).length >= 4);
+  assert.ok(outputs.filter((o) => o.data?.['text/html']).length >= 1);
+  assert.ok(!JSON.stringify(outputs).includes('plotly.js v'));
 });

@@ -125,32 +125,47 @@ async function plotlyPage(browser: Browser): Promise<Page> {
 }
 
 async function exportWith(page: Page, fig: PlotlyFigure, out: string, opts: ExportOptions): Promise<ExportedFiles> {
-  const { width = 900, height = 500, scale = 2 } = opts;
   const base = basePath(fig, out);
   const files: ExportedFiles = {};
   if (opts.png !== false) {
-    const dataUrl = await page.evaluate(
-      async ({ figJson, configJson, width, height, scale }) => {
-        // Runs in the page, where plotly.js set window.Plotly. Reached through globalThis so the file
-        // also compiles without the DOM typings (tslab compiles notebooks' imports with lib es only).
-        const page = globalThis as unknown as { Plotly: any; document: { getElementById(id: string): unknown } };
-        const Plotly = page.Plotly;
-        const gd = page.document.getElementById('figure');
-        const fig = JSON.parse(figJson);
-        await Plotly.newPlot(gd, fig.data, { ...fig.layout, width, height }, JSON.parse(configJson));
-        const url: string = await Plotly.toImage(gd, { format: 'png', width, height, scale });
-        Plotly.purge(gd);
-        return url;
-      },
-      { figJson: JSON.stringify(fig), configJson: JSON.stringify(PLOT_CONFIG), width, height, scale },
-    );
-    const prefix = 'data:image/png;base64,';
-    if (!dataUrl.startsWith(prefix)) throw new Error(`Plotly.toImage returned no PNG for ${base}.png`);
     files.png = `${base}.png`;
-    writeFileAtomic(files.png, Buffer.from(dataUrl.slice(prefix.length), 'base64'));
+    writeFileAtomic(files.png, await renderPng(page, fig, opts));
   }
-  if (opts.html !== false) files.html = writeFigureHtml(fig, base, { width, height });
+  if (opts.html !== false) files.html = writeFigureHtml(fig, base, { width: opts.width ?? 900, height: opts.height ?? 500 });
   return files;
+}
+
+/** One figure as PNG bytes, without writing a file (a notebook shows them as a static image). */
+export async function figurePng(fig: PlotlyFigure, opts: Pick<ExportOptions, 'width' | 'height' | 'scale'> = {}): Promise<Buffer> {
+  const browser = await launchChromium();
+  try {
+    return await renderPng(await plotlyPage(browser), fig, opts);
+  } finally {
+    await browser.close().catch(() => undefined);
+  }
+}
+
+/** Draws `fig` on a page made by plotlyPage and returns Plotly.toImage's PNG. */
+async function renderPng(page: Page, fig: PlotlyFigure, opts: Pick<ExportOptions, 'width' | 'height' | 'scale'>): Promise<Buffer> {
+  const { width = 900, height = 500, scale = 2 } = opts;
+  const dataUrl = await page.evaluate(
+    async ({ figJson, configJson, width, height, scale }) => {
+      // Runs in the page, where plotly.js set window.Plotly. Reached through globalThis so the file
+      // also compiles without the DOM typings (tslab compiles notebooks' imports with lib es only).
+      const page = globalThis as unknown as { Plotly: any; document: { getElementById(id: string): unknown } };
+      const Plotly = page.Plotly;
+      const gd = page.document.getElementById('figure');
+      const fig = JSON.parse(figJson);
+      await Plotly.newPlot(gd, fig.data, { ...fig.layout, width, height }, JSON.parse(configJson));
+      const url: string = await Plotly.toImage(gd, { format: 'png', width, height, scale });
+      Plotly.purge(gd);
+      return url;
+    },
+    { figJson: JSON.stringify(fig), configJson: JSON.stringify(PLOT_CONFIG), width, height, scale },
+  );
+  const prefix = 'data:image/png;base64,';
+  if (!dataUrl.startsWith(prefix)) throw new Error(`Plotly.toImage returned no PNG for "${figureTitle(fig) ?? 'figure'}"`);
+  return Buffer.from(dataUrl.slice(prefix.length), 'base64');
 }
 
 /** `out` → base path without extension: `x.png`/`x.html` → `x`; a directory (existing or ending in /) → `<dir>/<title slug>`. */

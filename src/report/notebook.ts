@@ -1,15 +1,18 @@
 /**
- * Showing figures and tables in a tslab notebook, offline. The first showFigure of a kernel
- * emits the plotly.js bundle (a <script> element, ~4.8 MB, stored once in the notebook); later calls
- * emit only a <div> and a Plotly.newPlot call. Restarting the kernel starts over, so the bundle is
- * always in an earlier output of the same run. The notebook must be trusted for scripts to run.
+ * Showing figures and tables in a tslab notebook, offline. A figure is by default a static PNG drawn by headless
+ * Chromium (./export): GitHub and Jupyter show it without a kernel, and a saved notebook stays small. With
+ * ZS_FIGURES=interactive (or without Chromium) it is the zoomable Plotly figure instead: the first one of a kernel
+ * emits the plotly.js bundle (a <script> element, ~4.8 MB, stored once in the notebook), later ones only a <div>
+ * and a Plotly.newPlot call. Interactive output needs a trusted notebook for its scripts to run.
  */
 import * as fs from 'fs';
+import { chromiumPath, figurePng } from './export';
 import type { PlotlyFigure } from './figures';
 import type { Cell, Table } from './paper-tables';
 import { escapeHtml, plotDiv, plotlyBundle } from './plotly-script';
 
 let plotlyShown = false;
+let chromiumWarned = false;
 let figureCount = 0;
 // Kernel-unique prefix, so div ids of two kernels' outputs in one notebook never collide.
 const kernelTag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
@@ -20,9 +23,27 @@ export function figureOutputHtml(fig: PlotlyFigure, opts: { width?: number; heig
   return opts.withBundle ? `<script>${plotlyBundle()}</script>\n${div}` : div;
 }
 
-/** Shows a Plotly figure as the cell's output (tslab only); the first figure of a kernel carries plotly.js. */
-export function showFigure(fig: PlotlyFigure, opts: { width?: number; height?: number } = {}): void {
-  showHtml(figureOutputHtml(fig, { ...opts, withBundle: !plotlyShown }));
+/**
+ * Shows a Plotly figure as the cell's output (tslab only): a PNG (900 × 450 by default, one pixel per CSS pixel, so
+ * a saved figure is tens of kB), or the interactive figure with ZS_FIGURES=interactive. Await it: the PNG is drawn
+ * by a browser.
+ */
+export async function showFigure(fig: PlotlyFigure, opts: { width?: number; height?: number } = {}): Promise<void> {
+  if (process.env.ZS_FIGURES !== 'interactive') {
+    if (fs.existsSync(chromiumPath())) {
+      const png = await figurePng(fig, { width: opts.width ?? 900, height: opts.height ?? 450, scale: 1 });
+      notebookDisplay().png(png);
+      return;
+    }
+    if (!chromiumWarned) {
+      console.error(
+        `showFigure: no Chromium at ${chromiumPath()} for static figures (install it with \`npm run setup\` or ` +
+          '`sudo apt-get install -y chromium`, or set ZS_CHROMIUM); showing interactive figures, which add 4.8 MB of plotly.js to the notebook',
+      );
+      chromiumWarned = true;
+    }
+  }
+  notebookDisplay().html(figureOutputHtml(fig, { ...opts, withBundle: !plotlyShown }));
   plotlyShown = true; // only once the output carrying the bundle was really displayed
 }
 
@@ -51,26 +72,42 @@ export function tableHtml(table: Table<Cell>, opts: { digits?: number } = {}): s
 
 /** Shows a table as the cell's output (tslab only). */
 export function showTable(table: Table<Cell>, opts: { digits?: number } = {}): void {
-  showHtml(tableHtml(table, opts));
+  notebookDisplay().html(tableHtml(table, opts));
 }
 
-/** Shows a PNG file (e.g. a committed figure of results/) inline, without a kernel-side plotting library. */
-export function showImage(file: string, opts: { width?: number } = {}): void {
-  const data = fs.readFileSync(file).toString('base64');
-  showHtml(`<img alt="${escapeHtml(file)}" src="data:image/png;base64,${data}"${opts.width ? ` width="${opts.width}"` : ''}>`);
+/** Shows a PNG file (e.g. a committed figure of results/) as an image output, without a kernel-side plotting library. */
+export function showImage(file: string): void {
+  if (!fs.existsSync(file)) throw new Error(`showImage: ${file} not found (expected a PNG file)`);
+  notebookDisplay().png(fs.readFileSync(file));
 }
 
-function showHtml(html: string): void {
+interface Display {
+  html(s: string): void;
+  png(b: Uint8Array): void;
+}
+
+/** The display of the tslab kernel running the current cell; throws outside a notebook. */
+function notebookDisplay(): Display {
   // Inside a cell, tslab sets globalThis.__tslab__.require, which hands out the *kernel's* tslab
   // module; a plain require('tslab') could load a second copy that is not connected to the kernel.
   const cellRequire = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__?.require;
-  let display: { html(s: string): void };
+  const fail = (why: string) =>
+    new Error(`showFigure/showTable: no tslab notebook kernel to display in (${why}); outside a notebook use exportFigure or writeTable`);
+  let display: Display;
   try {
-    display = ((cellRequire ?? require)('tslab') as { display: { html(s: string): void } }).display;
-    display.html(html);
+    display = ((cellRequire ?? require)('tslab') as { display: Display }).display;
   } catch (err) {
-    throw new Error(
-      `showFigure/showTable: no tslab notebook kernel to display in (${(err as Error).message}); outside a notebook use exportFigure or writeTable`,
-    );
+    throw fail((err as Error).message);
   }
+  // tslab's display throws "Not ready" when no cell is running; say so in the kit's words.
+  const guard =
+    <A extends unknown[]>(f: (...a: A) => void) =>
+    (...a: A) => {
+      try {
+        f(...a);
+      } catch (err) {
+        throw fail((err as Error).message);
+      }
+    };
+  return { html: guard((s: string) => display.html(s)), png: guard((b: Uint8Array) => display.png(b)) };
 }
