@@ -217,6 +217,32 @@ test('real model: sampling log-probs match a full forward pass; same seed ⇒ sa
   model.dispose();
 });
 
+test('rollouts in chunks of rows, inserts in pieces: the same trajectories in the same order as all rows in one cache, whole inserts', async () => {
+  const model = createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 2, numHeads: 2, intermediateSize: 32 }, 4);
+  const engine = Bm25Engine.fromDocs(DOCS);
+  const qs = ['who is alpha', 'where was beta born', 'the capital of gamma', 'who is the capital of delta city', 'alpha'].map((question) => ({ question }));
+  const opts = { seed: 9, maxTurns: 2, maxTurnTokens: 10, topk: 2 };
+  const before = tf.memory().numTensors;
+  const whole = await rollout(model, tokenizer, qs, engine, opts);
+  assert.ok(
+    whole.some((t) => t.turns.some((turn) => turn.observation !== '')),
+    'some row had an observation inserted into its cache',
+  );
+  for (const chunks of [{ chunkRows: 1 }, { chunkRows: 2 }, { chunkRows: 3 }, { chunkRows: 5 }, { insertChunk: 4 }, { chunkRows: 2, insertChunk: 1 }]) {
+    const chunked = await rollout(model, tokenizer, qs, engine, { ...opts, ...chunks });
+    assert.deepEqual(
+      chunked.map((t) => [t.index, t.ids, t.mask, t.response]),
+      whole.map((t) => [t.index, t.ids, t.mask, t.response]),
+      JSON.stringify(chunks),
+    );
+    chunked.forEach((t, i) => t.logProbs.forEach((lp, k) => assert.ok(Math.abs(lp - whole[i].logProbs[k]) < 1e-5, `row ${i} token ${k}`)));
+  }
+  assert.equal(tf.memory().numTensors, before);
+  await assert.rejects(rollout(model, tokenizer, qs, engine, { chunkRows: -1 }), /chunkRows/);
+  await assert.rejects(rollout(model, tokenizer, qs, engine, { insertChunk: 1.5 }), /insertChunk/);
+  model.dispose();
+});
+
 test('bad options are rejected with the option name', async () => {
   const model = scriptedPolicy([[id('alpha')]]);
   await assert.rejects(rollout(model, tokenizer, [{ question: 'x' }], null, { maxTurnTokens: 0 }), /maxTurnTokens/);

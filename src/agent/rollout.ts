@@ -2,13 +2,14 @@
  * Batched multi-turn rollouts: the policy writes, the environment answers, repeat (spec §3; ZeroSearch
  * `llm_agent/generation.py::run_llm_loop`).
  *
- * One KV cache holds every trajectory of the batch for the whole episode, so nothing is ever re-read:
+ * One KV cache holds every trajectory of the batch (or of one chunk of `chunkRows` rows; chunks run one after
+ * another) for the whole episode, so nothing is ever re-read:
  * - a *turn*: every active row samples until its text contains `</search>` or `</answer>` (the vLLM
  *   post-processing cut), EOS, or `maxTurnTokens`; rows that finished their turn early wait (an empty
  *   chunk for `model.extend`) until the whole batch has finished the turn;
  * - then `parseAction` on each row's turn, **one** batched engine call for all rows that searched,
  *   and the observation (`\n\n<information>…</information>\n\n`, or the invalid-action message) is
- *   inserted into those rows' caches in one `extend`; answered rows leave the batch;
+ *   inserted into those rows' caches in one `extend` (pieces of `insertChunk` tokens when set); answered rows leave the batch;
  * - `maxTurns` such turns, then one final generation for rows still active, whose action is not executed.
  *
  * Every token carries a flag: 1 = written by the policy, 0 = prompt or inserted by the environment.
@@ -66,6 +67,21 @@ export interface RolloutOptions {
   prompt?: (question: string) => string;
   /** Token ids that end a turn like EOS (a chat template's end-of-turn token; see ./policy-template). */
   stopTokenIds?: number[];
+  /**
+   * Rows per KV cache: questions roll out in chunks of this many, one chunk after another, so the cache and the
+   * observation pass hold a chunk's rows, not all of them; 0 = all at once (default: the fastest where memory allows).
+   * Each row samples from its own random stream, so with a stateless engine (BM25, a retriever) the trajectories
+   * are the same whatever the chunk; a stateful one (the simulator draws useful/noisy and its seeds from one stream)
+   * sees the queries in another order, and its draws land on other rows.
+   */
+  chunkRows?: number;
+  /**
+   * Longest run of tokens one `extend` call feeds a row: a longer prompt or observation goes in pieces of this many,
+   * so the pass holds [rows × heads × piece × keys] attention scores, not the whole insert's; 0 = whole (default: one
+   * call per insert, the fastest where memory allows). The same trajectories either way: each piece attends to the
+   * cache the earlier ones filled.
+   */
+  insertChunk?: number;
 }
 
 export interface Turn {
@@ -119,8 +135,9 @@ interface Row {
 const STOP_STRINGS = ['</search>', '</answer>'];
 
 function checkOptions(o: Required<Omit<RolloutOptions, 'searchOptions' | 'prompt' | 'stopTokenIds'>>): void {
-  for (const k of ['maxTurns', 'maxTurnTokens', 'maxObsTokens', 'maxContextTokens', 'topk'] as const) {
-    if (!Number.isInteger(o[k]) || o[k] < (k === 'maxTurns' ? 0 : 1)) throw new Error(`rollout: ${k} must be a positive integer, got ${o[k]}`);
+  for (const k of ['maxTurns', 'maxTurnTokens', 'maxObsTokens', 'maxContextTokens', 'topk', 'chunkRows', 'insertChunk'] as const) {
+    const min = k === 'maxTurns' || k === 'chunkRows' || k === 'insertChunk' ? 0 : 1;
+    if (!Number.isInteger(o[k]) || o[k] < min) throw new Error(`rollout: ${k} must be an integer ≥ ${min}, got ${o[k]}`);
   }
   if (!(o.temperature >= 0)) throw new Error(`rollout: temperature must be ≥ 0, got ${o.temperature}`);
 }
@@ -145,6 +162,8 @@ export async function rollout(
     maxObsTokens: opts.maxObsTokens ?? 2048,
     maxContextTokens: opts.maxContextTokens ?? 4096,
     topk: opts.topk ?? 5,
+    chunkRows: opts.chunkRows ?? 0,
+    insertChunk: opts.insertChunk ?? 0,
   };
   checkOptions(o);
   if (questions.length === 0) return [];
@@ -183,88 +202,99 @@ export async function rollout(
     return { traj, rng: root.fork(`row ${index}`), turnTokens: [], turnDone: false };
   });
 
-  let active = all.slice(); // cache row r holds active[r]
-  const cache = policy.newCache(active.length);
-  try {
-    let pending: number[][] = active.map((r) => r.traj.ids); // chunks to feed before sampling
-    for (let turn = 0; turn <= o.maxTurns && active.length > 0; turn++) {
-      const finalTurn = turn === o.maxTurns;
-      for (const r of active) {
-        r.turnTokens = [];
-        r.turnDone = false;
-      }
-      // ---- the policy writes one turn, all rows in lock-step --------------------------------------
-      while (active.some((r) => !r.turnDone)) {
-        const logits = policy.extend(cache, pending);
-        const values = logits.dataSync();
-        logits.dispose();
-        pending = active.map((r, i) => {
-          if (r.turnDone) return [];
-          const row = values.subarray(i * V, (i + 1) * V);
-          const token = sampleToken(row, { temperature: o.temperature, topP: o.topP }, r.rng);
-          r.turnTokens.push(token);
-          r.traj.ids.push(token);
-          r.traj.mask.push(1);
-          r.traj.logProbs.push(logSoftmaxAt(row, token));
-          if (stopIds.has(token) || isStop(r.turnTokens) || r.turnTokens.length >= o.maxTurnTokens) r.turnDone = true;
-          if (r.traj.ids.length >= o.maxContextTokens) {
-            r.turnDone = true;
-            r.traj.finishReason = 'length';
-          }
-          return r.turnDone ? [] : [token];
-        });
-      }
-      // ---- the environment answers ----------------------------------------------------------------
-      const searchRows: Row[] = [];
-      for (const r of active) {
-        const text = cutAtAction(tokenizer.decode(r.turnTokens));
-        const action = parseAction(text);
-        const turnRecord: Turn = { text, action, observation: '' };
-        r.traj.turns.push(turnRecord);
-        if (action.kind === 'invalid') r.traj.invalidActions++;
-        else r.traj.validActions++;
-        if (action.kind === 'answer') r.traj.finishReason = 'answer';
-        else if (finalTurn || r.traj.finishReason === 'length')
-          continue; // the action is not executed
-        else if (action.kind === 'search') searchRows.push(r);
-        else turnRecord.observation = observationFor(action).observation; // the invalid-action message
-      }
-      const { docs, noisy: flags } = await searchAll(engine, searchRows, o.topk, opts.searchOptions);
-      searchRows.forEach((r, i) => {
-        const t = r.traj.turns[r.traj.turns.length - 1];
-        r.traj.queries.push(t.action.content);
-        r.traj.noisy.push(flags[i]);
-        t.noisy = flags[i];
-        t.observation = observationFor(t.action, renderDocs(docs[i])).observation;
-      });
-      // ---- insert observations; drop finished rows ------------------------------------------------
-      const keep: number[] = [];
-      pending = [];
-      active.forEach((r, i) => {
-        const t = r.traj.turns[r.traj.turns.length - 1];
-        const done = finalTurn || r.traj.finishReason === 'answer' || r.traj.finishReason === 'length';
-        if (done) return;
-        const obsIds = tokenizer.encode(t.observation).slice(0, o.maxObsTokens);
-        if (r.traj.ids.length + obsIds.length >= o.maxContextTokens) {
-          r.traj.finishReason = 'length';
-          return;
+  // One chunk of rows, from the prompt to the end of every trajectory, in its own KV cache.
+  const episode = async (rows: Row[]): Promise<void> => {
+    let active = rows.slice(); // cache row r holds active[r]
+    const cache = policy.newCache(active.length);
+    try {
+      let pending: number[][] = active.map((r) => r.traj.ids); // chunks to feed before sampling
+      for (let turn = 0; turn <= o.maxTurns && active.length > 0; turn++) {
+        const finalTurn = turn === o.maxTurns;
+        for (const r of active) {
+          r.turnTokens = [];
+          r.turnDone = false;
         }
-        r.traj.ids.push(...obsIds);
-        r.traj.mask.push(...obsIds.map(() => 0));
-        r.traj.logProbs.push(...obsIds.map(() => 0));
-        keep.push(i);
-        // The turn's last sampled token has not been fed to the model yet: it goes first.
-        pending.push([r.turnTokens[r.turnTokens.length - 1], ...obsIds]);
-      });
-      if (keep.length === 0) break;
-      if (keep.length < active.length) {
-        cache.selectRows(keep);
-        active = keep.map((i) => active[i]);
+        // ---- the policy writes one turn, all rows in lock-step --------------------------------------
+        // A long prompt or observation goes in pieces; what is left (one piece at most) is fed with the first sample.
+        while (o.insertChunk > 0 && pending.some((c) => c.length > o.insertChunk)) {
+          const piece = pending.map((c) => c.slice(0, o.insertChunk));
+          policy.extend(cache, piece).dispose();
+          pending = pending.map((c) => c.slice(o.insertChunk));
+        }
+        while (active.some((r) => !r.turnDone)) {
+          const logits = policy.extend(cache, pending);
+          const values = logits.dataSync();
+          logits.dispose();
+          pending = active.map((r, i) => {
+            if (r.turnDone) return [];
+            const row = values.subarray(i * V, (i + 1) * V);
+            const token = sampleToken(row, { temperature: o.temperature, topP: o.topP }, r.rng);
+            r.turnTokens.push(token);
+            r.traj.ids.push(token);
+            r.traj.mask.push(1);
+            r.traj.logProbs.push(logSoftmaxAt(row, token));
+            if (stopIds.has(token) || isStop(r.turnTokens) || r.turnTokens.length >= o.maxTurnTokens) r.turnDone = true;
+            if (r.traj.ids.length >= o.maxContextTokens) {
+              r.turnDone = true;
+              r.traj.finishReason = 'length';
+            }
+            return r.turnDone ? [] : [token];
+          });
+        }
+        // ---- the environment answers ----------------------------------------------------------------
+        const searchRows: Row[] = [];
+        for (const r of active) {
+          const text = cutAtAction(tokenizer.decode(r.turnTokens));
+          const action = parseAction(text);
+          const turnRecord: Turn = { text, action, observation: '' };
+          r.traj.turns.push(turnRecord);
+          if (action.kind === 'invalid') r.traj.invalidActions++;
+          else r.traj.validActions++;
+          if (action.kind === 'answer') r.traj.finishReason = 'answer';
+          else if (finalTurn || r.traj.finishReason === 'length')
+            continue; // the action is not executed
+          else if (action.kind === 'search') searchRows.push(r);
+          else turnRecord.observation = observationFor(action).observation; // the invalid-action message
+        }
+        const { docs, noisy: flags } = await searchAll(engine, searchRows, o.topk, opts.searchOptions);
+        searchRows.forEach((r, i) => {
+          const t = r.traj.turns[r.traj.turns.length - 1];
+          r.traj.queries.push(t.action.content);
+          r.traj.noisy.push(flags[i]);
+          t.noisy = flags[i];
+          t.observation = observationFor(t.action, renderDocs(docs[i])).observation;
+        });
+        // ---- insert observations; drop finished rows ------------------------------------------------
+        const keep: number[] = [];
+        pending = [];
+        active.forEach((r, i) => {
+          const t = r.traj.turns[r.traj.turns.length - 1];
+          const done = finalTurn || r.traj.finishReason === 'answer' || r.traj.finishReason === 'length';
+          if (done) return;
+          const obsIds = tokenizer.encode(t.observation).slice(0, o.maxObsTokens);
+          if (r.traj.ids.length + obsIds.length >= o.maxContextTokens) {
+            r.traj.finishReason = 'length';
+            return;
+          }
+          r.traj.ids.push(...obsIds);
+          r.traj.mask.push(...obsIds.map(() => 0));
+          r.traj.logProbs.push(...obsIds.map(() => 0));
+          keep.push(i);
+          // The turn's last sampled token has not been fed to the model yet: it goes first.
+          pending.push([r.turnTokens[r.turnTokens.length - 1], ...obsIds]);
+        });
+        if (keep.length === 0) break;
+        if (keep.length < active.length) {
+          cache.selectRows(keep);
+          active = keep.map((i) => active[i]);
+        }
       }
+    } finally {
+      cache.dispose();
     }
-  } finally {
-    cache.dispose();
-  }
+  };
+  const size = o.chunkRows > 0 ? o.chunkRows : all.length;
+  for (let s = 0; s < all.length; s += size) await episode(all.slice(s, s + size));
   for (const { traj } of all) {
     traj.response = tokenizer.decode(traj.ids.slice(traj.promptLength));
     traj.answer = extractResponseAnswer(traj.response);

@@ -33,6 +33,10 @@ interface PlanOpts {
   miniBatch?: number;
   maxContext?: number;
   maxObsTokens?: number;
+  activationCheckpointing?: boolean;
+  attentionChunk?: number;
+  rolloutChunkRows?: number;
+  insertChunk?: number;
   backend: string;
 }
 
@@ -60,7 +64,7 @@ export function planTrainerConfig(o: PlanOpts): TrainerConfig {
   if (o.estimator !== undefined && !ADVANTAGE_ESTIMATORS.includes(o.estimator as AdvantageEstimator)) {
     throw new Error(`--estimator ${o.estimator}: expected one of ${ADVANTAGE_ESTIMATORS.join(', ')}`);
   }
-  const rollout = { maxContextTokens: o.maxContext, maxObsTokens: o.maxObsTokens };
+  const rollout = { maxContextTokens: o.maxContext, maxObsTokens: o.maxObsTokens, chunkRows: o.rolloutChunkRows, insertChunk: o.insertChunk };
   const fields: Partial<TrainerConfig> = {
     estimator: o.estimator as AdvantageEstimator | undefined,
     klCoef: o.klCoef,
@@ -68,6 +72,8 @@ export function planTrainerConfig(o: PlanOpts): TrainerConfig {
     rolloutsPerQuestion: o.rollouts,
     microBatchSize: o.microBatch,
     miniBatchSize: o.miniBatch,
+    activationCheckpointing: o.activationCheckpointing,
+    attentionChunk: o.attentionChunk,
     rollout: Object.fromEntries(Object.entries(rollout).filter(([, v]) => v !== undefined)),
   };
   const partial = hfTrainerConfig(o.recipe, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
@@ -92,10 +98,11 @@ export function formatPlan(plan: MemoryPlan): string {
   );
   return [
     `${plan.parameters.toLocaleString('en')} parameters, ${plan.trainableParameters.toLocaleString('en')} trainable; ${s.estimator}, KL coef ${s.klCoef}, ${s.lora ? `LoRA rank ${s.lora.rank}` : 'full'}; ` +
-      `rollout ${s.rolloutRows} rows, micro-batch ${s.microBatch} × context ${s.context}, observation ${s.insertTokens} tokens; ${s.fused ? 'native fused kernels' : 'composed tfjs ops'}`,
+      `rollout ${s.rolloutRows} rows (${s.rolloutChunkRows} per cache), micro-batch ${s.microBatch} × context ${s.context}, observation ${s.insertTokens} tokens (${s.insertChunk} per extend); ` +
+      `activation checkpointing ${s.activationCheckpointing ? 'on' : 'off'}, attention chunk ${s.attentionChunk || 'whole'}; ${s.fused ? 'native fused kernels' : 'composed tfjs ops'}`,
     ...table,
     'tfjs holds float32 on every backend (node-gpu, webgpu, native, wasm, cpu): the f32 column is the plan; bf16 is where a backend stores it (frozen weights, activations, KV cache).',
-    "No activation checkpointing in the kit: every layer's activations are kept for the backward pass.",
+    'Activation coefficients were measured with tf.profile on tiny models on CPU (src/rl/memory-plan.test.ts); not checked on a GPU.',
   ].join('\n');
 }
 
@@ -120,6 +127,11 @@ export function register(program: Command): void {
     .option('--mini-batch <n>', 'trajectories per optimizer update (0 = the whole step)', int('--mini-batch', 0))
     .option('--max-context <n>', 'trajectory token limit (default 4096)', int('--max-context', 2))
     .option('--max-obs-tokens <n>', 'observation tokens kept (default 2048)', int('--max-obs-tokens'))
+    .option('--activation-checkpointing', "recompute each layer in the backward pass (the recipe's setting otherwise; default off)")
+    .option('--no-activation-checkpointing', "keep every layer's activations")
+    .option('--attention-chunk <n>', 'queries per attention chunk in training passes (0 = whole; default 0)', int('--attention-chunk', 0))
+    .option('--rollout-chunk-rows <n>', 'rows per rollout KV cache (0 = all of the step; default 0)', int('--rollout-chunk-rows', 0))
+    .option('--insert-chunk <n>', 'tokens per extend when inserting a prompt or observation (0 = whole; default 0)', int('--insert-chunk', 0))
     .option(
       '--backend <name>',
       `activations as kept by: ${Object.keys(BACKEND_DTYPES).join(' | ')} (native fuses kernels; the others compose tfjs ops)`,

@@ -63,6 +63,10 @@ export interface HfTrainOpts extends SharedTrainOpts {
   questionsPerStep?: string;
   rollouts?: string;
   microBatch?: string;
+  activationCheckpointing?: boolean;
+  attentionChunk?: string;
+  rolloutChunkRows?: string;
+  insertChunk?: string;
   warmup?: string;
   entropyCoef?: string;
   checkpointEvery?: string;
@@ -92,6 +96,14 @@ export function addHfTrainOptions(cmd: Command): Command {
     .option('--questions-per-step <n>', '(--policy) prompts per step (paper 64)')
     .option('--rollouts <n>', '(--policy) rollouts per prompt (paper 5)')
     .option('--micro-batch <n>', '(--policy) trajectories per forward/backward pass (default 4)')
+    .option(
+      '--activation-checkpointing',
+      "(--policy) recompute each layer in the backward pass: less memory, ~1/3 more compute (the recipe's setting otherwise)",
+    )
+    .option('--no-activation-checkpointing', "(--policy) keep every layer's activations")
+    .option('--attention-chunk <n>', '(--policy) queries per attention chunk in training passes (0 = whole)')
+    .option('--rollout-chunk-rows <n>', '(--policy) rows per rollout KV cache; chunks run one after another (0 = all of the step)')
+    .option('--insert-chunk <n>', '(--policy) tokens per extend when inserting a prompt or observation (0 = whole)')
     .option('--warmup <n>', '(--policy) linear learning-rate warm-up steps')
     .option('--entropy-coef <x>', '(--policy) entropy bonus')
     .option('--checkpoint-every <n>', '(--policy) steps between checkpoints (default steps / 10)');
@@ -106,6 +118,8 @@ function trainerOverrides(o: HfTrainOpts, noise: NoiseSpec | undefined): Partial
     maxObsTokens: int('--max-obs-tokens', o.maxObsTokens),
     maxContextTokens: int('--max-context', o.maxContext),
     topk: int('--topk', o.topk),
+    chunkRows: int('--rollout-chunk-rows', o.rolloutChunkRows, 0),
+    insertChunk: int('--insert-chunk', o.insertChunk, 0),
   };
   const fields: Partial<TrainerConfig> = {
     seed: parseNumber('--seed', o.seed, { integer: true, min: 0 }),
@@ -119,6 +133,8 @@ function trainerOverrides(o: HfTrainOpts, noise: NoiseSpec | undefined): Partial
     questionsPerStep: int('--questions-per-step', o.questionsPerStep),
     rolloutsPerQuestion: int('--rollouts', o.rollouts),
     microBatchSize: int('--micro-batch', o.microBatch, 0),
+    activationCheckpointing: o.activationCheckpointing,
+    attentionChunk: int('--attention-chunk', o.attentionChunk, 0),
     warmupSteps: int('--warmup', o.warmup, 0),
     entropyCoef: num('--entropy-coef', o.entropyCoef),
     checkpointEvery: int('--checkpoint-every', o.checkpointEvery, 0),

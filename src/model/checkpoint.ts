@@ -17,7 +17,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readJson, writeJsonAtomic } from '../util';
 import { Architecture, configFromHf, configToHf, ModelConfig } from './config';
 import { SafetensorsDtype, SafetensorsFile, writeSafetensors } from './safetensors';
-import { Transformer, isLinearWeight, parameterShapes } from './transformer';
+import { Transformer } from './transformer';
+import { isLinearWeight, parameterShapes } from './parameters';
 
 const SINGLE = 'model.safetensors';
 const INDEX = 'model.safetensors.index.json';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configFromHf, configToHf } from './config';
-import { parameterShapes } from './transformer';
+import { parameterShapes } from './parameters';
 
 // Published config.json files (Qwen/Qwen2.5-0.5B-Instruct, meta-llama/Llama-3.2-1B), verbatim.
 const qwen25 = {

@@ -1,7 +1,8 @@
 export { modelConfig, configFromHf, configToHf, HF_ARCHITECTURES } from './config';
 export type { ModelConfig, ModelConfigInput, Architecture, Llama3RopeScaling } from './config';
-export { Transformer, createModel, cloneModel, parameterShapes, isLinearWeight } from './transformer';
-export type { TokenStatsOptions } from './transformer';
+export { Transformer, createModel, cloneModel } from './transformer';
+export { parameterShapes, isLinearWeight } from './parameters';
+export type { MemoryOptions, TokenStatsOptions } from './transformer';
 export { KvCache } from './kv-cache';
 export { generate, sampleToken, stopOnStrings } from './generate';
 export type { GenerateOptions, GenerateResult, SampleOptions } from './generate';

@@ -83,7 +83,7 @@ export function groupedQueryAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tens
 }
 
 /** Up to this many new positions per row, attention uses broadcast products instead of matmuls. */
-const FEW_QUERIES = 4;
+export const FEW_QUERIES = 4;
 
 /**
  * The same attention for decoding (a few queries per row): q·k and p·v as broadcast multiply-and-sum.
@@ -102,4 +102,15 @@ function fewQueryAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask:
     const probs = tf.reshape(tf.softmax(masked, -1), [B, Hkv, group * T, S, 1]);
     return tf.reshape(tf.sum(tf.mul(probs, tf.expandDims(v, 2)), 3), [B, H, T, hd]) as tf.Tensor4D;
   });
+}
+
+/** Additive attention mask [B, 1, 1, T, S]: 0 where `allowed(b, t, s)`, MASKED elsewhere. */
+export function buildMask(B: number, T: number, S: number, allowed: (b: number, t: number, s: number) => boolean): tf.Tensor {
+  const m = new Float32Array(B * T * S);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++)
+      for (let s = 0; s < S; s++) {
+        if (!allowed(b, t, s)) m[(b * T + t) * S + s] = MASKED;
+      }
+  return tf.tensor(m, [B, 1, 1, T, S]);
 }

@@ -11,7 +11,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, readJson, writeJsonAtomic } from '../util';
 import { SafetensorsFile, writeSafetensors } from './safetensors';
-import { Transformer, isLinearWeight } from './transformer';
+import { Transformer } from './transformer';
+import { isLinearWeight } from './parameters';
 import type { HeadWeight } from './chunked-head';
 
 export interface LoraConfig {
@@ -80,6 +81,12 @@ export class LoraTransformer extends Transformer {
 
   override trainableVariables(): tf.Variable[] {
     return [...this.adapters.values()].flatMap(({ a, b }) => [a, b]);
+  }
+
+  protected override layerVariables(l: number): tf.Variable[] {
+    const prefix = `model.layers.${l}.`;
+    const adapters = [...this.adapters].filter(([layer]) => layer.startsWith(prefix)).flatMap(([, { a, b }]) => [a, b]);
+    return [...super.layerVariables(l), ...adapters];
   }
 
   protected override headWeight(): HeadWeight | null {

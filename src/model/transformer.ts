@@ -1,51 +1,23 @@
 /**
- * A decoder-only transformer shaped like Qwen2 / LLaMA: token embedding → N × [RMSNorm → grouped-query
- * attention with RoPE → residual → RMSNorm → SwiGLU MLP → residual] → RMSNorm → lm_head.
+ * A decoder-only transformer shaped like Qwen2 / LLaMA: token embedding → N × decoder layer (./decoder-layer:
+ * RMSNorm → grouped-query attention with RoPE → residual → RMSNorm → SwiGLU MLP → residual) → RMSNorm → lm_head.
  *
  * Parameters live in a `Map<string, tf.Variable>` keyed by Hugging Face weight names, so checkpoints map
- * one to one. One layout difference, for speed: every linear weight (`*_proj.weight`, `lm_head.weight`) is
- * stored `[in, out]` (HF stores `[out, in]`), so each projection is a plain 2-D matmul `x·W` on `[B*T, d]`
- * activations — the only matmul the wasm backend's XNNPACK path accelerates. checkpoint.ts transposes on
- * load and save.
+ * one to one. One layout difference, for speed: every linear weight is stored `[in, out]` (./parameters), so each
+ * projection is a plain 2-D matmul `x·W` on `[B*T, d]` activations — the only matmul the wasm backend's XNNPACK
+ * path accelerates.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util';
 import { ModelConfig, ModelConfigInput, modelConfig } from './config';
-import { softmaxCrossEntropy, swiglu } from '../tensor/ops';
+import { softmaxCrossEntropy } from '../tensor/ops';
 import { KvCache, appendPlan, appendSlots } from './kv-cache';
 import { DEFAULT_HEAD_CHUNK_ELEMENTS, HeadWeight, chunkedHeadStats } from './chunked-head';
-import { MASKED, applyRope, groupedQueryAttention, rmsNorm, ropeInverseFrequencies, ropeTables } from './layers';
-
-/** Weights stored transposed relative to HF (`[in, out]` here, `[out, in]` in safetensors files). */
-export function isLinearWeight(name: string): boolean {
-  return name.endsWith('_proj.weight') || name === 'lm_head.weight';
-}
-
-/** Every parameter the config implies, with its shape in the kit's internal layout. */
-export function parameterShapes(config: ModelConfig): Map<string, number[]> {
-  const { vocabSize: V, hiddenSize: d, numHeads: H, numKvHeads: Hkv, headDim: hd, intermediateSize: m } = config;
-  const shapes = new Map<string, number[]>([['model.embed_tokens.weight', [V, d]]]);
-  for (let l = 0; l < config.numLayers; l++) {
-    const p = `model.layers.${l}`;
-    shapes.set(`${p}.input_layernorm.weight`, [d]);
-    shapes.set(`${p}.self_attn.q_proj.weight`, [d, H * hd]);
-    shapes.set(`${p}.self_attn.k_proj.weight`, [d, Hkv * hd]);
-    shapes.set(`${p}.self_attn.v_proj.weight`, [d, Hkv * hd]);
-    if (config.qkvBias) {
-      shapes.set(`${p}.self_attn.q_proj.bias`, [H * hd]);
-      shapes.set(`${p}.self_attn.k_proj.bias`, [Hkv * hd]);
-      shapes.set(`${p}.self_attn.v_proj.bias`, [Hkv * hd]);
-    }
-    shapes.set(`${p}.self_attn.o_proj.weight`, [H * hd, d]);
-    shapes.set(`${p}.post_attention_layernorm.weight`, [d]);
-    shapes.set(`${p}.mlp.gate_proj.weight`, [d, m]);
-    shapes.set(`${p}.mlp.up_proj.weight`, [d, m]);
-    shapes.set(`${p}.mlp.down_proj.weight`, [m, d]);
-  }
-  shapes.set('model.norm.weight', [d]);
-  if (!config.tieEmbeddings) shapes.set('lm_head.weight', [d, V]);
-  return shapes;
-}
+import { buildMask, groupedQueryAttention, rmsNorm, ropeInverseFrequencies, ropeTables } from './layers';
+import { Attend, LayerWeights, PassContext, decoderLayer } from './decoder-layer';
+import { parameterShapes } from './parameters';
+import { causalAttention } from './chunked-attention';
+import { recompute } from './recompute';
 
 /** A model with freshly initialised weights: normal(0, 0.02) matrices, unit norms, zero biases; same seed ⇒ same weights. */
 export function createModel(configInput: ModelConfigInput, seed: number): Transformer {
@@ -78,8 +50,22 @@ export function cloneModel(model: Transformer, trainable: boolean): Transformer 
   return new Transformer(model.config, params);
 }
 
+/** How a training pass keeps its activations (the trainer's settings of the same names). */
+export interface MemoryOptions {
+  /**
+   * Under a gradient tape, keep only each decoder layer's input and recompute the layer in the backward pass
+   * (./recompute): one layer's activations at a time instead of all of them, for ~1/3 more compute. Default false.
+   */
+  activationCheckpointing?: boolean;
+  /**
+   * Attention `attentionChunk` queries at a time with a recomputing gradient (./chunked-attention), so one chunk's
+   * [rows × heads × chunk × keys] scores exist at a time; 0 = all queries at once. Default 0.
+   */
+  attentionChunk?: number;
+}
+
 /** Options for per-token statistics on ragged batches. */
-export interface TokenStatsOptions {
+export interface TokenStatsOptions extends MemoryOptions {
   /** Id used to right-pad shorter rows (default 0); padded positions never influence real ones (causal attention). */
   padId?: number;
   /** Real length per row when `ids` is already padded; by default each row's array length. */
@@ -124,9 +110,10 @@ export class Transformer {
   /**
    * Logits `[B, T, V]` for a rectangular batch. Without a mask, attention is plain causal and positions are
    * 0..T-1. With `attentionMask` (1 = real token, 0 = padding; left or right padding), padded keys are
-   * never attended to and a token's position counts only the real tokens before it, as in HF.
+   * never attended to and a token's position counts only the real tokens before it, as in HF. Memory options
+   * need plain causal attention (no `attentionMask`).
    */
-  forward(ids: number[][] | tf.Tensor2D, opts: { attentionMask?: number[][] } = {}): tf.Tensor3D {
+  forward(ids: number[][] | tf.Tensor2D, opts: { attentionMask?: number[][] } & MemoryOptions = {}): tf.Tensor3D {
     const rows = Array.isArray(ids) ? ids : (ids.arraySync() as number[][]);
     const [B, T] = [rows.length, rows[0]?.length ?? 0];
     this.checkIds(rows, 'forward', true);
@@ -134,6 +121,8 @@ export class Transformer {
     if (am && (am.length !== B || am.some((r) => r.length !== T))) {
       throw new Error(`forward: attentionMask must have the shape of ids [${B}, ${T}]`);
     }
+    if (am && (opts.activationCheckpointing || opts.attentionChunk))
+      throw new Error('forward: activationCheckpointing and attentionChunk need no attentionMask');
     const positions = new Int32Array(B * T);
     for (let b = 0; b < B; b++) {
       let seen = 0;
@@ -144,8 +133,9 @@ export class Transformer {
       }
     }
     return tf.tidy(() => {
-      const mask = am ? buildMask(B, T, T, (b, t, s) => s <= t && am[b][s] === 1) : buildMask(1, T, T, (_, t, s) => s <= t);
-      const { hidden } = this.run(rows.flat(), positions, B, T, mask, null);
+      const mask = am && buildMask(B, T, T, (b, t, s) => s <= t && am[b][s] === 1);
+      const attend: Attend = mask ? (q, k, v) => groupedQueryAttention(q, k, v, mask) : this.causalAttend(T, opts);
+      const { hidden } = this.run(rows.flat(), positions, B, T, attend, null, opts.activationCheckpointing ?? false);
       return tf.reshape(this.logitsFromHidden(hidden), [B, T, this.config.vocabSize]) as tf.Tensor3D;
     });
   }
@@ -177,14 +167,7 @@ export class Transformer {
     }
     const positions = Int32Array.from({ length: B * T }, (_, i) => i % T);
     return tf.tidy(() => {
-      const { hidden } = this.run(
-        rows.flat(),
-        positions,
-        B,
-        T,
-        buildMask(1, T, T, (_, t, s) => s <= t),
-        null,
-      );
+      const { hidden } = this.run(rows.flat(), positions, B, T, this.causalAttend(T, opts), null, opts.activationCheckpointing ?? false);
       // Drop each row's last position: it predicts nothing inside the batch.
       const d = this.config.hiddenSize;
       const h = tf.reshape(tf.slice(tf.reshape(hidden, [B, T, d]), [0, 0, 0], [B, T - 1, d]), [N, d]) as tf.Tensor2D;
@@ -287,10 +270,17 @@ export class Transformer {
       const mask = buildMask(B, C, plan.width, (b, i, s) => s <= before[b] + i);
       const grow = { width: plan.width, index: plan.index && tf.tensor1d(plan.index, 'int32') };
       const past = cache.keys.length ? { keys: cache.keys, values: cache.values } : null;
-      const { hidden, keys, values } = this.run(ids, positions, B, C, mask, (l, k, v) => ({
-        k: appendSlots(past && past.keys[l], k, grow),
-        v: appendSlots(past && past.values[l], v, grow),
-      }));
+      const { hidden, keys, values } = this.run(
+        ids,
+        positions,
+        B,
+        C,
+        (q, k, v) => groupedQueryAttention(q, k, v, mask),
+        (l, k, v) => ({
+          k: appendSlots(past && past.keys[l], k, grow),
+          v: appendSlots(past && past.values[l], v, grow),
+        }),
+      );
       const fresh = this.logitsFromHidden(tf.gather(hidden, tf.tensor1d(lastIndex, 'int32')) as tf.Tensor2D);
       const previous = cache.lastLogits ?? tf.zerosLike(fresh);
       const logits = tf.where(tf.cast(tf.reshape(tf.tensor1d(hasNew), [B, 1]), 'bool'), fresh, previous) as tf.Tensor2D;
@@ -326,51 +316,63 @@ export class Transformer {
   /**
    * Run the embedding and all blocks on B rows of T new tokens (flattened, row-major). `positions` are the
    * RoPE positions of the new tokens. `withPast(layer, k, v)` turns the new tokens' keys/values into the
-   * layer's full ones (the cache grown by these tokens; without it they are just the new ones); `mask` is
-   * additive over [B|1, 1, 1, T, S], S = slots of those full keys. Returns the final hidden states [B*T, d]
-   * (before the last norm) and each layer's full keys/values.
+   * layer's full ones (the cache grown by these tokens; without it they are just the new ones), which `attend`
+   * reads. Returns the final hidden states [B*T, d] (before the last norm) and each layer's full keys/values.
+   * With `checkpoint` (training passes, no cache) each layer is recomputed in the backward pass and no keys/values are returned.
    */
   private run(
     ids: number[],
     positions: Int32Array,
     B: number,
     T: number,
-    mask: tf.Tensor,
-    withPast: ((layer: number, k: tf.Tensor4D, v: tf.Tensor4D) => { k: tf.Tensor4D; v: tf.Tensor4D }) | null,
+    attend: Attend,
+    withPast: PassContext['withPast'],
+    checkpoint = false,
   ): { hidden: tf.Tensor2D; keys: tf.Tensor4D[]; values: tf.Tensor4D[] } {
-    const { numHeads: H, numKvHeads: Hkv, headDim: hd, rmsNormEps: eps } = this.config;
     const { cos, sin } = ropeTables(positions, this.invFreq);
+    const weights: LayerWeights = { param: <R extends tf.Rank>(name: string) => this.param<R>(name), linear: (h, name) => this.linear(h, name) };
     let x = tf.gather(this.param<tf.Rank.R2>('model.embed_tokens.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
     const keys: tf.Tensor4D[] = [];
     const values: tf.Tensor4D[] = [];
-    // [B*T, heads*hd] → [B, heads, T, hd], rotating first when asked.
-    const toHeads = (y: tf.Tensor2D, heads: number, rotate: boolean) => {
-      let h = tf.reshape(y, [B * T, heads, hd]) as tf.Tensor3D;
-      if (rotate) h = applyRope(h, cos, sin);
-      return tf.transpose(tf.reshape(h, [B, T, heads, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
-    };
     for (let l = 0; l < this.config.numLayers; l++) {
-      const p = `model.layers.${l}`;
+      if (checkpoint) {
+        const next = recompute(
+          ([xIn], [c, s]) =>
+            decoderLayer(this.config, l, xIn as tf.Tensor2D, { B, T, cos: c as tf.Tensor3D, sin: s as tf.Tensor3D, attend, withPast: null }, weights).x,
+          [x],
+          this.layerVariables(l),
+          [cos, sin],
+        ) as tf.Tensor2D;
+        x.dispose();
+        x = next;
+        continue;
+      }
       // One scope per layer: a pass without a gradient tape keeps one layer's intermediates, not every layer's
       // (with a tape, what the backward pass reads is kept by the tape anyway).
-      const layer = tf.tidy(() => {
-        const h = rmsNorm(x, this.param(`${p}.input_layernorm.weight`), eps) as tf.Tensor2D;
-        const q = toHeads(this.linear(h, `${p}.self_attn.q_proj`), H, true);
-        let k = toHeads(this.linear(h, `${p}.self_attn.k_proj`), Hkv, true);
-        let v = toHeads(this.linear(h, `${p}.self_attn.v_proj`), Hkv, false);
-        if (withPast) ({ k, v } = withPast(l, k, v));
-        const attn = tf.reshape(tf.transpose(groupedQueryAttention(q, k, v, mask), [0, 2, 1, 3]), [B * T, H * hd]) as tf.Tensor2D;
-        const x1 = tf.add(x, this.linear(attn, `${p}.self_attn.o_proj`));
-        const h2 = rmsNorm(x1, this.param(`${p}.post_attention_layernorm.weight`), eps) as tf.Tensor2D;
-        const gated = swiglu(this.linear(h2, `${p}.mlp.gate_proj`), this.linear(h2, `${p}.mlp.up_proj`)) as tf.Tensor2D;
-        return { x: tf.add(x1, this.linear(gated, `${p}.mlp.down_proj`)) as tf.Tensor2D, k, v };
-      });
+      const layer = tf.tidy(() => decoderLayer(this.config, l, x, { B, T, cos, sin, attend, withPast }, weights));
       x.dispose();
       x = layer.x;
       keys.push(layer.k);
       values.push(layer.v);
     }
     return { hidden: x, keys, values };
+  }
+
+  /**
+   * Causal attention over T tokens from position 0. Recomputed layers must not read a mask made outside them (it is
+   * freed before the backward pass), so with memory options causal attention makes its own, chunk by chunk.
+   */
+  private causalAttend(T: number, opts: MemoryOptions): Attend {
+    const chunk = opts.attentionChunk ?? 0;
+    if (opts.activationCheckpointing || chunk > 0) return (q, k, v) => causalAttention(q, k, v, chunk);
+    const mask = buildMask(1, T, T, (_, t, s) => s <= t);
+    return (q, k, v) => groupedQueryAttention(q, k, v, mask);
+  }
+
+  /** The trainable variables layer `l` reads: what its recomputing gradient differentiates (activation checkpointing). */
+  protected layerVariables(l: number): tf.Variable[] {
+    const prefix = `model.layers.${l}.`;
+    return [...this.params].filter(([name, v]) => v.trainable && name.startsWith(prefix)).map(([, v]) => v);
   }
 
   /** The output projection as the chunked head takes it; null when the head is not a plain matrix (an adapter on it). */
@@ -398,15 +400,4 @@ export class Transformer {
       });
     });
   }
-}
-
-/** Additive attention mask [B, 1, 1, T, S]: 0 where `allowed(b, t, s)`, MASKED elsewhere. */
-function buildMask(B: number, T: number, S: number, allowed: (b: number, t: number, s: number) => boolean): tf.Tensor {
-  const m = new Float32Array(B * T * S);
-  for (let b = 0; b < B; b++)
-    for (let t = 0; t < T; t++)
-      for (let s = 0; s < S; s++) {
-        if (!allowed(b, t, s)) m[(b * T + t) * S + s] = MASKED;
-      }
-  return tf.tensor(m, [B, 1, 1, T, S]);
 }

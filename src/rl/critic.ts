@@ -9,7 +9,7 @@
  * A separate model (not a head on the policy) keeps value gradients out of the policy, as in veRL.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Transformer, cloneModel } from '../model/transformer';
+import { MemoryOptions, Transformer, cloneModel } from '../model/transformer';
 
 export class Critic {
   readonly head: tf.Variable;
@@ -20,8 +20,9 @@ export class Critic {
     head?: tf.Variable,
     bias?: tf.Variable,
   ) {
-    this.head = head ?? tf.variable(tf.zeros([model.config.vocabSize, 1]), true, undefined);
-    this.bias = bias ?? tf.variable(tf.zeros([1]), true);
+    // Made in a scope, so the temporary zeros are freed and only the variables hold the data.
+    this.head = head ?? tf.tidy(() => tf.variable(tf.zeros([model.config.vocabSize, 1]), true));
+    this.bias = bias ?? tf.tidy(() => tf.variable(tf.zeros([1]), true));
   }
 
   /** A critic whose trunk copies `policy`'s current weights. */
@@ -36,13 +37,16 @@ export class Critic {
 
   /**
    * Values `[B, T-1]` aligned like `tokenStats`: entry t-1 is V(state before token t), read at position t-1.
-   * Rows are right-padded with 0; padded entries are meaningless (mask them).
+   * Rows are right-padded with 0; padded entries are meaningless (mask them). `memory`: the trunk's checkpointing and attention chunks.
    */
-  values(ids: number[][]): tf.Tensor2D {
+  values(ids: number[][], memory: MemoryOptions = {}): tf.Tensor2D {
     const T = Math.max(...ids.map((r) => r.length));
     const rows = ids.map((r) => [...r, ...new Array<number>(T - r.length).fill(0)]);
     return tf.tidy(() => {
-      const logits = this.model.forward(rows.map((r) => r.slice(0, T - 1)));
+      const logits = this.model.forward(
+        rows.map((r) => r.slice(0, T - 1)),
+        memory,
+      );
       const [B, S, V] = logits.shape;
       const v = tf.add(tf.matMul(tf.reshape(logits, [B * S, V]), this.head), this.bias);
       return tf.reshape(v, [B, S]) as tf.Tensor2D;

@@ -6,7 +6,12 @@
  * cut at 2,048 tokens, a 4,096-token context, top-5 documents. Micro-batches of 4 trajectories bound the
  * activation memory of one backward pass; the update is the same whatever their size.
  *
- * RECIPES: a named paper run, every hyperparameter of the spec's table filled in.
+ * RECIPES: a named paper run, every hyperparameter of the spec's table filled in, and memory settings under
+ * which `zerosearch plan` puts Qwen2.5-3B within 24 GiB (LoRA) and 80 GiB (full, KL reference) in f32 on tfjs:
+ * activation checkpointing, attention in chunks of 256 queries, micro-batches of one trajectory, rollouts eight
+ * rows at a time with observations inserted 256 tokens per pass (a whole 2,048-token observation's pass holds
+ * ~3.7 GiB of attention per row). They change memory and speed, not the update (with a stateful engine, which
+ * row gets which draw: see RolloutOptions.chunkRows).
  */
 import type { TrainerConfig } from './trainer';
 
@@ -33,6 +38,9 @@ export const RECIPES: Record<string, Recipe> = {
       questionsPerStep: 64,
       rolloutsPerQuestion: 5,
       miniBatchSize: 256,
+      microBatchSize: 1, // one 4,096-token trajectory's activations per backward pass: ~8 GiB with checkpointing
+      activationCheckpointing: true, // the layers' inputs instead of their activations: ~1/3 more compute
+      attentionChunk: 256, // 0.8 GiB of a chunk's scores (with tfjs's copies) instead of 13 GiB of the whole
       epochs: 1,
       lr: 1e-6,
       weightDecay: 0.01,
@@ -47,7 +55,18 @@ export const RECIPES: Record<string, Recipe> = {
       maskDocuments: true,
       noise: { start: 0, end: 0.5, base: 4 },
       checkpointEvery: 50,
-      rollout: { temperature: 1, topP: 0.95, maxTurns: 5, maxTurnTokens: 500, maxObsTokens: 2048, maxContextTokens: 4096, topk: 5 },
+      // chunkRows 8, insertChunk 256: eight rows' KV caches and observation passes (~1 GiB per row) at a time, 40 chunks one after another.
+      rollout: {
+        temperature: 1,
+        topP: 0.95,
+        maxTurns: 5,
+        maxTurnTokens: 500,
+        maxObsTokens: 2048,
+        maxContextTokens: 4096,
+        topk: 5,
+        chunkRows: 8,
+        insertChunk: 256,
+      },
     },
     simulator: { temperature: 0.8, maxTokens: 600 },
   },

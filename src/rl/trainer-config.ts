@@ -21,6 +21,18 @@ export interface TrainerConfig {
   miniBatchSize: number;
   /** Trajectories per forward/backward pass; an update accumulates its mini-batch's micro-batches (exact; 0 = all at once). */
   microBatchSize: number;
+  /**
+   * Recompute each layer of the policy (and PPO's critic) in the backward pass instead of keeping its activations
+   * (../model/recompute): an update holds the layers' inputs and one layer's activations, for ~1/3 more compute. Same gradients.
+   * Default off (absent): micro-world activations fit with room to spare. Memory settings are left out of the defaults so a
+   * run without them keeps the config, and the cached stages, it had before they existed.
+   */
+  activationCheckpointing?: boolean;
+  /**
+   * Attention of the policy's and the critic's passes in chunks of this many queries (../model/chunked-attention); 0 or
+   * absent = whole (the default: at the micro world's ~100-token trajectories the whole scores are small). Same numbers.
+   */
+  attentionChunk?: number;
   epochs: number;
   lr: number;
   /** AdamW decoupled weight decay on matrices (veRL: 0.01). */
@@ -105,8 +117,9 @@ export function resolveTrainerConfig(...layers: Array<Partial<TrainerConfig> | u
 export function checkTrainerConfig(c: TrainerConfig): void {
   const positive = ['steps', 'questionsPerStep', 'rolloutsPerQuestion', 'epochs'] as const;
   for (const k of positive) if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`trainer config: ${k} must be a positive integer, got ${c[k]}`);
-  for (const k of ['miniBatchSize', 'microBatchSize', 'warmupSteps', 'checkpointEvery'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`trainer config: ${k} must be an integer ≥ 0, got ${c[k]}`);
+  for (const k of ['miniBatchSize', 'microBatchSize', 'attentionChunk', 'warmupSteps', 'checkpointEvery'] as const) {
+    if (k === 'attentionChunk' && c[k] === undefined) continue;
+    if (!Number.isInteger(c[k]) || c[k]! < 0) throw new Error(`trainer config: ${k} must be an integer ≥ 0, got ${c[k]}`);
   }
   for (const k of ['lr', 'gradClip', 'criticLr'] as const) if (!(c[k] > 0)) throw new Error(`trainer config: ${k} must be > 0, got ${c[k]}`);
   for (const k of ['klCoef', 'entropyCoef', 'weightDecay'] as const) if (!(c[k] >= 0)) throw new Error(`trainer config: ${k} must be ≥ 0, got ${c[k]}`);

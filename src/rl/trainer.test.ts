@@ -214,6 +214,33 @@ test('every estimator runs a step (PPO with its critic) and reports finite numbe
   }
 });
 
+test('memory settings change memory, not the run: PPO with checkpointing, chunked attention and rollout chunks', async () => {
+  const base: Partial<TrainerConfig> = { ...SMALL, steps: 2, estimator: 'gae', klCoef: 0.1, microBatchSize: 1 };
+  const memory: Partial<TrainerConfig> = { activationCheckpointing: true, attentionChunk: 5, rollout: { ...SMALL.rollout, chunkRows: 1, insertChunk: 7 } };
+  const runs = await Promise.all(
+    [base, { ...base, ...memory }].map(async (config) => {
+      const policy = tinyModel(6);
+      const { metrics } = await trainPolicy({ policy, tokenizer, questions, engine, config, quiet: true });
+      const weights = [...policy.params.values()].map((v) => Array.from(v.dataSync()));
+      policy.dispose();
+      return { metrics: withoutTime(metrics), weights };
+    }),
+  );
+  const [plain, saving] = runs;
+  plain.metrics.forEach((m, i) => {
+    for (const [k, v] of Object.entries(m)) {
+      const w = (saving.metrics[i] as Record<string, unknown>)[k];
+      if (typeof v === 'number') assert.ok(Math.abs(v - (w as number)) <= 1e-4 * (1 + Math.abs(v)), `step ${m.step} ${k}: ${v} vs ${w}`);
+      else assert.deepEqual(w, v, `step ${m.step} ${k}`);
+    }
+  });
+  // Adam divides by √v, so float rounding in near-zero gradients moves a weight by a few % of one step (lr 1e-2); the
+  // gradients themselves are compared through gradNorm above.
+  plain.weights.forEach((w, i) =>
+    w.forEach((x, j) => assert.ok(Math.abs(x - saving.weights[i][j]) < 5e-4, `weight ${i}[${j}]: ${x} vs ${saving.weights[i][j]}`)),
+  );
+});
+
 test('NaN guard names the step and the quantity', async () => {
   const model = tinyModel(5);
   tf.tidy(() => {

@@ -8,7 +8,8 @@
  *   5. advantages over the loss mask; `epochs` passes over shuffled mini-batches, each one Adam update on
  *      the clipped policy loss ± KL − entropy (AdamW, ../model/adamw), gradients clipped to a global norm, linear warm-up.
  *      Passes run on length-sorted micro-batches of `microBatchSize` rows whose gradients add up to the
- *      mini-batch's (../model/micro-batches: the same update, ~2× faster than one pass over 64 rows).
+ *      mini-batch's (../model/micro-batches: the same update, ~2× faster than one pass over 64 rows), with
+ *      activation checkpointing and chunked attention when set (the policy's passes and the critic's trunk).
  *
  * Loss mask: 1 on tokens the policy wrote. `maskDocuments: false` is the paper's Table 7 ablation: every
  * response token (documents and the invalid-action message too) gets the policy-gradient loss.
@@ -252,9 +253,10 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
         }
         return out;
       };
-      const oldLogProbs = forEachChunk((rows) => policy.tokenLogProbs(rows));
-      const refLogProbs = reference ? forEachChunk((rows) => reference.tokenLogProbs(rows)) : null;
-      const oldValues = critic ? forEachChunk((rows) => critic.values(rows)) : null;
+      const memory = { activationCheckpointing: cfg.activationCheckpointing, attentionChunk: cfg.attentionChunk };
+      const oldLogProbs = forEachChunk((rows) => policy.tokenLogProbs(rows, memory));
+      const refLogProbs = reference ? forEachChunk((rows) => reference.tokenLogProbs(rows, memory)) : null;
+      const oldValues = critic ? forEachChunk((rows) => critic.values(rows, memory)) : null;
       const tokenRewards = critic && refLogProbs ? oldLogProbs.map((r, b) => r.map((lp, j) => -cfg.klCoef * (lp - refLogProbs[b][j]))) : undefined;
       const { advantages, returns } = computeAdvantages({
         estimator: cfg.estimator,
@@ -294,7 +296,7 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
             const mask = padded(rows, lossMask);
             const stats = policy.tokenStats(
               rows.map((i) => ids[i]),
-              { entropy: true },
+              { entropy: true, ...memory },
             );
             const pg = policyLoss({
               logProbs: stats.logProbs,
@@ -332,7 +334,10 @@ export async function trainPolicy(args: TrainPolicyArgs): Promise<{ metrics: Ste
           if (critic && criticOpt && oldValues && returns) {
             const v = accumulateGradients(critic.variables(), groups, weights, (rows) => ({
               loss: valueLoss({
-                values: critic.values(rows.map((i) => ids[i])),
+                values: critic.values(
+                  rows.map((i) => ids[i]),
+                  memory,
+                ),
                 oldValues: padded(rows, oldValues),
                 returns: padded(rows, returns),
                 mask: padded(rows, lossMask),
