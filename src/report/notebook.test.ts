@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { chromiumPath } from './export';
+import { chromiumPath, figurePng } from './export';
 import { curriculumSchedules } from './figures';
 import { figureOutputHtml, showFigure, showImage, showTable, tableHtml } from './notebook';
 import type { ResultTable } from './paper-tables';
@@ -59,21 +59,23 @@ test('interactive showFigure sends plotly.js once per kernel, then only the div 
   assert.match(outputs[2], /^<table/);
 });
 
-test('showFigure shows a static PNG of the asked size by default, and showImage a PNG file', { skip: noChromium }, async () => {
+test('showFigure shows a static PNG of the asked size by default, and showImage a PNG file shrunk to 1,200 pixels', { skip: noChromium }, async () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zs-show-')), 'fig.png');
+  // A committed figure is drawn at scale 2: 1,800 × 900 pixels for 900 × 450 CSS pixels.
+  fs.writeFileSync(file, await figurePng(fig, { width: 900, height: 450, scale: 2 }));
   const outputs = await withFakeKernel(async () => {
     await showFigure(fig);
     await showFigure(fig, { width: 400, height: 300 });
-    fs.writeFileSync(file, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]));
     showImage(file);
   });
   assert.equal(outputs.length, 3);
   for (const o of outputs) assert.deepEqual([...o.png!.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   assert.deepEqual(pngSize(outputs[0].png!), { width: 900, height: 450 });
   assert.deepEqual(pngSize(outputs[1].png!), { width: 400, height: 300 });
-  // A plain figure stays far below the interactive one (plotly.js alone is 4.8 MB).
-  assert.ok(outputs[0].png!.length < 200_000, `${outputs[0].png!.length} bytes`);
-  assert.deepEqual(outputs[2].png, fs.readFileSync(file));
+  assert.deepEqual(pngSize(outputs[2].png!), { width: 900, height: 450 });
+  // Palette-encoded, a plain figure stays far below the interactive one (plotly.js alone is 4.8 MB) and the file.
+  assert.ok(outputs[0].png!.length < 60_000, `${outputs[0].png!.length} bytes`);
+  assert.ok(outputs[2].png!.length < fs.statSync(file).size / 2, `${outputs[2].png!.length} of ${fs.statSync(file).size} bytes`);
   assert.throws(() => showImage(path.join(path.dirname(file), 'missing.png')), /showImage: .*missing\.png not found \(expected a PNG file\)/);
 });
 

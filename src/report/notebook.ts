@@ -6,6 +6,7 @@
  * and a Plotly.newPlot call. Interactive output needs a trusted notebook for its scripts to run.
  */
 import * as fs from 'fs';
+import { compactPng } from './compact-png';
 import { figurePng } from './export';
 import type { PlotlyFigure } from './figures';
 import type { Cell, Table } from './paper-tables';
@@ -31,7 +32,7 @@ export function figureOutputHtml(fig: PlotlyFigure, opts: { width?: number; heig
 export async function showFigure(fig: PlotlyFigure, opts: { width?: number; height?: number } = {}): Promise<void> {
   if (process.env.ZS_FIGURES !== 'interactive') {
     try {
-      notebookDisplay().png(await figurePng(fig, { width: opts.width ?? 900, height: opts.height ?? 450, scale: 1 }));
+      notebookDisplay().png(compactPng(await figurePng(fig, { width: opts.width ?? 900, height: opts.height ?? 450, scale: 1 })));
       return;
     } catch (err) {
       // Without a working Chromium the notebook still shows its figures, interactively: say why once.
@@ -73,10 +74,13 @@ export function showTable(table: Table<Cell>, opts: { digits?: number } = {}): v
   notebookDisplay().html(tableHtml(table, opts));
 }
 
-/** Shows a PNG file (e.g. a committed figure of results/) as an image output, without a kernel-side plotting library. */
+/**
+ * Shows a PNG file (e.g. a committed figure of results/) as an image output, without a kernel-side plotting library:
+ * shrunk to at most 1,200 pixels wide and palette-encoded (./compact-png), so a saved notebook stays small.
+ */
 export function showImage(file: string): void {
   if (!fs.existsSync(file)) throw new Error(`showImage: ${file} not found (expected a PNG file)`);
-  notebookDisplay().png(fs.readFileSync(file));
+  notebookDisplay().png(compactPng(fs.readFileSync(file)));
 }
 
 interface Display {
