@@ -81,8 +81,6 @@ export interface PolicyBaseConfig {
 /** Habit styles over templates: a quarter answer without searching, a quarter stop after one hop (multi-hop ones). */
 const HABIT_MIX = { direct: 0.25, shallow: 0.25, correct: 0.5 };
 
-const MODEL_SMALL = { hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSize: 384, maxPositions: 1024, tieEmbeddings: true };
-
 /**
  * Per world preset. Copying an answer out of the documents is what takes steps, so `quick` spends its budget on
  * a small model (a third layer is what made copying work), many steps (copying appears late) and mostly
@@ -114,19 +112,6 @@ export const POLICY_BASE_PRESETS: Record<PresetName, PolicyBaseConfig> = {
     documentFraction: 0.1,
     mix: { direct: 0.15, flawed: 0.15, correct: 0.7 },
     habits: { steps: 300, lr: 1e-3, share: 0.5, mix: HABIT_MIX },
-    topk: 5,
-    maxObsTokens: OBS_TOKENS,
-  },
-  paper: {
-    model: { ...MODEL_SMALL, hiddenSize: 192, numLayers: 6, numHeads: 6, intermediateSize: 576 },
-    steps: 3000,
-    batchSize: 32,
-    lr: 1.5e-3,
-    warmup: 100,
-    pretrainWorlds: 4,
-    documentFraction: 0.25,
-    mix: { direct: 0.3, flawed: 0.3, correct: 0.4 },
-    habits: { steps: 500, lr: 7e-4, share: 0.5, mix: HABIT_MIX },
     topk: 5,
     maxObsTokens: OBS_TOKENS,
   },

@@ -26,7 +26,6 @@ import { resolveTrainerConfig, StepMetrics, TrainerConfig, trainPolicy } from '.
 export const RL_PRESETS: Record<PresetName, Partial<TrainerConfig>> = {
   tiny: { steps: 3, questionsPerStep: 4, rolloutsPerQuestion: 2, rollout: { maxTurns: 2, maxTurnTokens: 24 } },
   quick: { steps: 100, questionsPerStep: 16, rolloutsPerQuestion: 4, miniBatchSize: 16, lr: 2e-4 },
-  paper: { steps: 200, questionsPerStep: 32, rolloutsPerQuestion: 5 },
 };
 
 /** The config a preset plus overrides resolve to (nested `rollout` merged field by field). */

@@ -19,7 +19,7 @@ import { currentBackend } from '../tensor';
 import { loadWordTokenizer, saveWordTokenizer, WordTokenizer } from '../text';
 import { readJson, readJsonl, writeFileAtomic, writeJsonAtomic, writeJsonl } from '../util';
 import { worldTexts } from '../world';
-import type { World } from '../world';
+import type { PresetName, World } from '../world';
 import { collectSftPairs, CollectedPair } from './collect';
 import { factCompletionAccuracy, factProbes, knowledgeSampler, KnowledgeReport } from './knowledge';
 import { LabelName, makeLabeller } from './labels';
@@ -60,7 +60,7 @@ const model = (hiddenSize: number, numLayers: number, intermediateSize: number) 
  * variants landed between 72% and 87% useful answer rate; the preset's report on every held-out query is
  * 86.7 / 10.8 / 98.5 (useful / noisy / well-formed). The variants and their numbers: docs/experiments.md.
  */
-export const SIMULATOR_PRESETS: Record<'tiny' | 'quick' | 'paper', SimulatorPreset> = {
+export const SIMULATOR_PRESETS: Record<PresetName, SimulatorPreset> = {
   tiny: {
     model: model(48, 2, 96),
     knowledge: { steps: 30, batchSize: 8, lr: 3e-3, warmup: 5, docsPerSequence: 2 },
@@ -75,14 +75,6 @@ export const SIMULATOR_PRESETS: Record<'tiny' | 'quick' | 'paper', SimulatorPres
     collect: { maxQuestions: 500, imperfectRate: 0.3 },
     sft: { steps: 1000, batchSize: 8, lr: 1e-3, warmup: 20, replay: 0.25 },
     eval: { queries: 1000, batchSize: 40, factProbes: 150 }, // every held-out query: 324 on world seed 1
-    topk: SIMULATOR_TOPK,
-  },
-  paper: {
-    model: model(192, 6, 512),
-    knowledge: { steps: 3000, batchSize: 32, lr: 1.5e-3, warmup: 100, docsPerSequence: 5 },
-    collect: { maxQuestions: 2000, imperfectRate: 0.3 },
-    sft: { steps: 1500, batchSize: 16, lr: 7e-4, warmup: 50, replay: 0.25 },
-    eval: { queries: 200, batchSize: 32, factProbes: 500 },
     topk: SIMULATOR_TOPK,
   },
 };

@@ -23,7 +23,7 @@ export interface WorldConfig {
   questions: Record<QuestionSet, SplitSizes>;
 }
 
-export type PresetName = 'tiny' | 'quick' | 'paper';
+export type PresetName = 'tiny' | 'quick';
 
 /** Only nq and hotpotqa have train splits, as in the paper (train = NQ + HotpotQA). */
 function questionSizes(train: number, dev: number, test: number, bamboogle: number): Record<QuestionSet, SplitSizes> {
@@ -61,17 +61,6 @@ export const WORLD_PRESETS: Record<PresetName, WorldConfig> = {
     birthYears: [1920, 1969],
     heldOut: { dev: 0.1, test: 0.25 },
     questions: questionSizes(250, 20, 80, 40),
-  },
-  paper: {
-    people: 600,
-    cities: 120,
-    countries: 24,
-    companies: 160,
-    works: 240,
-    popularFraction: 0.4,
-    birthYears: [1900, 1969],
-    heldOut: { dev: 0.1, test: 0.25 },
-    questions: questionSizes(2000, 100, 500, 125),
   },
 };
 
