@@ -95,10 +95,13 @@ export async function withFigureExporter<T>(fn: (exp: FigureExporter) => Promise
   }
 }
 
+/** No Chromium to draw PNGs with (missing, or it would not start): callers that can show figures otherwise catch it. */
+export class ChromiumUnavailableError extends Error {}
+
 async function launchChromium(): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!fs.existsSync(executablePath)) {
-    throw new Error(
+    throw new ChromiumUnavailableError(
       `Chromium not found at ${executablePath}: PNG figures need a headless Chromium. Install it with ` +
         '`sudo apt-get install -y chromium` (or `npm run setup`), or set ZS_CHROMIUM to a Chromium/Chrome binary',
     );
@@ -110,7 +113,7 @@ async function launchChromium(): Promise<Browser> {
     // when its pipe closes.
     return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
   } catch (err) {
-    throw new Error(`could not start Chromium at ${executablePath}: ${(err as Error).message.split('\n')[0]}`);
+    throw new ChromiumUnavailableError(`could not start Chromium at ${executablePath}: ${(err as Error).message.split('\n')[0]}`);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import { compactPng } from './compact-png';
-import { figurePng } from './export';
+import { ChromiumUnavailableError, figurePng } from './export';
 import type { PlotlyFigure } from './figures';
 import type { Cell, Table } from './paper-tables';
 import { escapeHtml, plotDiv, plotlyBundle } from './plotly-script';
@@ -36,9 +36,8 @@ export async function showFigure(fig: PlotlyFigure, opts: { width?: number; heig
       return;
     } catch (err) {
       // Without a working Chromium the notebook still shows its figures, interactively: say why once.
-      const message = (err as Error).message;
-      if (!/Chromium/.test(message)) throw err;
-      if (!chromiumWarned) console.error(`showFigure: ${message}; showing interactive figures, which add 4.8 MB of plotly.js to the notebook`);
+      if (!(err instanceof ChromiumUnavailableError)) throw err;
+      if (!chromiumWarned) console.error(`showFigure: ${err.message}; showing interactive figures, which add 4.8 MB of plotly.js to the notebook`);
       chromiumWarned = true;
     }
   }
